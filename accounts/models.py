@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class User(AbstractUser):
+    """A member. Imported members (MovieLens raters, IMDb reviewers) have no password and cannot log in:
+    they exist so the recommender and film pages can learn from real audiences."""
+
+    display_name = models.CharField(max_length=100, blank=True)
+    bio = models.TextField(blank=True, max_length=2000)
+    imported_from = models.CharField(
+        max_length=20, blank=True, default="", help_text="Data set an imported member comes from, e.g. movielens."
+    )
+    external_id = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["imported_from", "external_id"],
+                condition=~models.Q(imported_from=""),
+                name="unique_imported_member",
+            )
+        ]
+
+    @property
+    def is_imported(self) -> bool:
+        return bool(self.imported_from)
+
+    @property
+    def shown_name(self) -> str:
+        return self.display_name or self.username

@@ -1,0 +1,277 @@
+"""Writes of the aesthetics app: analysing images, embedding images and texts, ingesting video frames."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.db.models import Q
+
+from catalog.models import Film, FilmImage
+
+from .encoders import clip_encoder, text_encoder
+from .models import CLIP_DIM, FilmTextEmbedding, ImageAesthetics
+from .palette import ImageRejected, analyse_image, palette_vector
+
+logger = logging.getLogger(__name__)
+Progress = Callable[[int, int, str], None]
+
+
+def _no_progress(done: int, total: int, message: str) -> None:
+    return None
+
+
+@dataclass
+class BatchResult:
+    done: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"done": self.done, "failed": self.failed, "skipped": self.skipped}
+
+
+# --- images ---------------------------------------------------------------------------------------------
+def images_needing_palette() -> Iterable[int]:
+    return FilmImage.objects.filter(aesthetics__isnull=True).order_by("id").values_list("id", flat=True)
+
+
+def _analysis(image: FilmImage) -> ImageAesthetics:
+    """An unsaved ImageAesthetics row: the analysis, or a failed row saying why there is none."""
+    try:
+        with image.file.open("rb") as handle:
+            palette = analyse_image(handle)
+    except (ImageRejected, OSError, ValueError) as error:
+        return ImageAesthetics(
+            image_id=image.pk, film_id=image.film_id, status=ImageAesthetics.Status.FAILED, error=str(error)[:500]
+        )
+    return ImageAesthetics(
+        image_id=image.pk,
+        film_id=image.film_id,
+        palette=palette.as_json(),
+        palette_vector=palette_vector(palette.colours, palette.shares),
+        **palette.measures,
+    )
+
+
+def image_analyse(*, image: FilmImage) -> ImageAesthetics:
+    """Analyse (or re-analyse) one image."""
+    row = _analysis(image)
+    ImageAesthetics.objects.filter(image=image).delete()
+    row.save()
+    return row
+
+
+def images_analyse(*, image_ids: list[int] | None = None, batch_size: int = 200, progress: Progress = _no_progress):
+    """Analyse every image without aesthetics (or the given ones); safe to re-run, resumes where it stopped.
+
+    An image that cannot be analysed gets a failed row with the reason, and the batch goes on.
+    """
+    pending = list(images_needing_palette() if image_ids is None else image_ids)
+    result = BatchResult()
+    for start in range(0, len(pending), batch_size):
+        chunk = pending[start : start + batch_size]
+        rows = [_analysis(image) for image in FilmImage.objects.filter(pk__in=chunk).only("id", "film_id", "file")]
+        failed = sum(row.status == ImageAesthetics.Status.FAILED for row in rows)
+        result.failed += failed
+        result.done += len(rows) - failed
+        # One statement per batch; an image analysed meanwhile by another worker is left as it is.
+        ImageAesthetics.objects.bulk_create(rows, ignore_conflicts=True)
+        progress(min(start + batch_size, len(pending)), len(pending), "palettes")
+    return result
+
+
+def images_embed_clip(*, batch_size: int = 32, progress: Progress = _no_progress) -> BatchResult | None:
+    """CLIP embeddings for analysed images that lack one from the configured checkpoint. None: CLIP is off."""
+    encoder = clip_encoder()
+    if encoder is None:
+        return None
+    if encoder.dim != CLIP_DIM:
+        raise ValueError(f"CLIP checkpoint {encoder.name} projects to {encoder.dim} dimensions; {CLIP_DIM} are stored")
+    pending = list(
+        ImageAesthetics.objects.filter(status=ImageAesthetics.Status.DONE)
+        .filter(Q(clip_vector__isnull=True) | ~Q(clip_model=encoder.name))
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    result = BatchResult()
+    for start in range(0, len(pending), batch_size):
+        rows = list(ImageAesthetics.objects.filter(pk__in=pending[start : start + batch_size]).select_related("image"))
+        crops, kept = [], []
+        for row in rows:
+            try:
+                with row.image.file.open("rb") as handle:
+                    crops.append(encoder.load_image(io.BytesIO(handle.read())))
+                kept.append(row)
+            except (ImageRejected, OSError) as error:
+                row.status, row.error = ImageAesthetics.Status.FAILED, str(error)[:500]
+                row.save(update_fields=["status", "error", "updated_at"])
+                result.failed += 1
+        vectors = encoder.embed_pixels(crops)
+        for row, vector in zip(kept, vectors, strict=True):
+            row.clip_vector, row.clip_model = vector, encoder.name
+        ImageAesthetics.objects.bulk_update(kept, ["clip_vector", "clip_model"])
+        result.done += len(kept)
+        progress(min(start + batch_size, len(pending)), len(pending), "CLIP image embeddings")
+    return result
+
+
+# --- texts ------------------------------------------------------------------------------------------------
+def film_texts(film_ids: Iterable[int] | None = None) -> dict[tuple[int, str], str]:
+    """The texts embedded per film: its plot, its top tags and (when present) its review sentences."""
+    films = Film.objects.all() if film_ids is None else Film.objects.filter(pk__in=list(film_ids))
+    texts: dict[tuple[int, str], str] = {}
+    for film_id, plot in films.exclude(plot="").values_list("id", "plot"):
+        texts[(film_id, FilmTextEmbedding.Source.PLOT)] = plot.strip()
+    from catalog.models import FilmTag
+
+    tags: dict[int, list[str]] = {}
+    tag_rows = FilmTag.objects.filter(film__in=films).order_by("film_id", "-count").values_list("film_id", "tag__name")
+    for film_id, name in tag_rows:
+        if len(tags.setdefault(film_id, [])) < 20:
+            tags[film_id].append(name)
+    for film_id, names in tags.items():
+        texts[(film_id, FilmTextEmbedding.Source.TAGS)] = ", ".join(names)
+    texts.update(_review_texts(films))
+    return texts
+
+
+def _review_texts(films) -> dict[tuple[int, str], str]:
+    # Reviews belong to another app that may not have them yet: use them only when the model exists.
+    try:
+        from reviews.models import Review  # type: ignore[attr-defined]
+    except ImportError:
+        return {}
+    text_field = next((f.name for f in Review._meta.get_fields() if f.name in ("body", "text")), None)
+    if text_field is None or Review._meta.db_table not in connection.introspection.table_names():
+        return {}
+    texts: dict[tuple[int, str], str] = {}
+    rows = Review.objects.filter(film__in=films).order_by("film_id", "id").values_list("film_id", text_field)
+    for film_id, body in rows:
+        key = (film_id, FilmTextEmbedding.Source.REVIEWS)
+        if len(texts.get(key, "")) < 1500:
+            texts[key] = (texts.get(key, "") + " " + body.replace("<br />", " ")).strip()[:1500]
+    return texts
+
+
+def texts_embed(*, film_ids: list[int] | None = None, batch_size: int = 128, progress: Progress = _no_progress):
+    """Embed every film text that is new or changed since it was embedded; safe to re-run."""
+    encoder = text_encoder()
+    texts = film_texts(film_ids)
+    existing = {
+        (film_id, source): (text_hash, model_name)
+        for film_id, source, text_hash, model_name in FilmTextEmbedding.objects.values_list(
+            "film_id", "source", "text_hash", "model_name"
+        )
+    }
+    pending = []
+    for key, text in texts.items():
+        text_hash = hashlib.sha256(text.encode()).hexdigest()
+        if existing.get(key) != (text_hash, encoder.name):
+            pending.append((key, text, text_hash))
+    result = BatchResult(skipped=len(texts) - len(pending))
+    for start in range(0, len(pending), batch_size):
+        chunk = pending[start : start + batch_size]
+        vectors = encoder.embed([text for _, text, _ in chunk])
+        rows = [
+            FilmTextEmbedding(
+                film_id=film_id,
+                source=source,
+                text_hash=text_hash,
+                snippet=text[:300],
+                model_name=encoder.name,
+                vector=vector,
+            )
+            for ((film_id, source), text, text_hash), vector in zip(chunk, vectors, strict=True)
+        ]
+        FilmTextEmbedding.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["film", "source"],
+            update_fields=["text_hash", "snippet", "model_name", "vector", "updated_at"],
+        )
+        result.done += len(rows)
+        progress(min(start + batch_size, len(pending)), len(pending), "text embeddings")
+    return result
+
+
+# --- video -------------------------------------------------------------------------------------------------
+class VideoError(ValueError):
+    """A video that cannot be read."""
+
+
+def _frame_histogram(rgb: np.ndarray) -> np.ndarray:
+    # A coarse 8x8x8 colour histogram of a small thumbnail: robust to motion, sensitive to cuts.
+    bins = (rgb // 32).astype(np.int64)
+    index = bins[..., 0] * 64 + bins[..., 1] * 8 + bins[..., 2]
+    histogram = np.bincount(index.ravel(), minlength=512).astype(np.float32)
+    return histogram / histogram.sum()
+
+
+def video_scene_frames(
+    path: str, *, sample_every: float = 0.5, threshold: float = 0.5, max_frames: int = 24
+) -> list[tuple[float, bytes, tuple[int, int]]]:
+    """Frames at scene changes: sample every `sample_every` seconds, keep a frame whose colour histogram
+    differs from the previous sample by more than `threshold` (L1, 0..2).
+
+    Returns (seconds, JPEG bytes, (width, height)) per kept frame."""
+    import av
+
+    frames: list[tuple[float, bytes, tuple[int, int]]] = []
+    previous: np.ndarray | None = None
+    next_sample = 0.0
+    try:
+        with av.open(path) as container:
+            if not container.streams.video:
+                raise VideoError("the file has no video stream")
+            stream = container.streams.video[0]
+            for frame in container.decode(stream):
+                seconds = float(frame.time) if frame.time is not None else next_sample
+                if seconds < next_sample:
+                    continue
+                next_sample = seconds + sample_every
+                image = frame.to_image()
+                histogram = _frame_histogram(np.asarray(image.resize((64, 36))))
+                if previous is None or np.abs(histogram - previous).sum() > threshold:
+                    buffer = io.BytesIO()
+                    image.convert("RGB").save(buffer, "JPEG", quality=88)
+                    frames.append((round(seconds, 3), buffer.getvalue(), image.size))
+                    if len(frames) >= max_frames:
+                        break
+                previous = histogram
+    except VideoError:
+        raise
+    except (av.error.FFmpegError, OSError, ValueError) as error:
+        raise VideoError(f"cannot read video {path}: {error}") from error
+    if not frames:
+        raise VideoError(f"no frames could be decoded from {path}")
+    return frames
+
+
+def video_ingest(*, film: Film, path: str, **options) -> list[FilmImage]:
+    """Store a video's scene-change frames as the film's "frame" images; all or nothing, re-runnable."""
+    frames = video_scene_frames(path, **options)
+    created: list[FilmImage] = []
+    with transaction.atomic():
+        for seconds, jpeg, (width, height) in frames:
+            content_hash = hashlib.sha256(jpeg).hexdigest()
+            if FilmImage.objects.filter(film=film, content_hash=content_hash).exists():
+                continue
+            image = FilmImage(
+                film=film,
+                kind=FilmImage.Kind.FRAME,
+                content_hash=content_hash,
+                source=f"{path}#t={seconds}",
+                timestamp_seconds=seconds,
+            )
+            image.file.save(f"{content_hash}.jpg", ContentFile(jpeg), save=False)
+            image.width, image.height = width, height  # assigning the file resets them
+            image.save()
+            created.append(image)
+    return created

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from .forms import VibeSearchForm
+from .search import VibeQueryError, more_like_image, results_as_json, vibe_search
+from .selectors import image_aesthetics_or_none
+
+EXAMPLES = [
+    "rain with neon reflections",
+    "pastel pink and purple palette",
+    "cold blue isolated atmosphere",
+    "harsh black and white contrast",
+    "golden desert adventure",
+    "teal and orange action",
+    "dark gloomy detective",
+]
+
+
+def _search_from_request(request: HttpRequest, *, limit: int = 24):
+    """(form, results or None, error or None) for the GET parameters of a vibe search."""
+    form = VibeSearchForm(request.GET or None)
+    colours = [colour for colour in request.GET.getlist("colour") if colour]
+    if not request.GET.get("q") and not colours:
+        return form, None, None
+    if not form.is_valid():
+        return form, None, " ".join(error for errors in form.errors.values() for error in errors)
+    data = form.cleaned_data
+    try:
+        results = vibe_search(
+            query=data["q"],
+            colours=colours,
+            genre=data["genre"].slug if data["genre"] else None,
+            decade=data["decade"],
+            user=request.user,
+            match_taste=data["taste"],
+            limit=limit,
+        )
+    except VibeQueryError as error:
+        return form, None, str(error)
+    return form, results, None
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def vibe(request: HttpRequest) -> HttpResponse:
+    form, results, error = _search_from_request(request)
+    context = {
+        "form": form,
+        "results": results,
+        "error": error,
+        "examples": EXAMPLES,
+        "picked": [colour for colour in request.GET.getlist("colour") if colour],
+    }
+    template = "aesthetics/vibe.html#results" if request.htmx else "aesthetics/vibe.html"
+    return render(request, template, context, status=400 if error else 200)
+
+
+@require_GET
+def more_like_this(request: HttpRequest, image_id: int) -> HttpResponse:
+    row = image_aesthetics_or_none(image_id=image_id)
+    if row is None or row.status != row.Status.DONE:
+        raise Http404("That image has not been analysed.")
+    results = more_like_image(row=row)
+    return render(request, "aesthetics/more_like_image.html", {"source": row, "results": results})
+
+
+@require_GET
+def vibe_api(request: HttpRequest) -> JsonResponse:
+    """GET /api/vibe/?q=…&colour=%23ff0000&genre=drama&decade=1990&k=20 → films with scores and reasons."""
+    try:
+        k = max(1, min(int(request.GET.get("k", 20)), 100))
+    except ValueError:
+        return JsonResponse({"error": "k must be a number"}, status=400)
+    form, results, error = _search_from_request(request, limit=k)
+    if results is None:
+        return JsonResponse({"error": error or "Give q (a description) or colour (#rrggbb)."}, status=400)
+    return JsonResponse(results_as_json(results, media_url=settings.MEDIA_URL))

@@ -1,0 +1,71 @@
+"""Read-only catalogue API: films (filter by genre, year, decade; search) and people."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.exceptions import ValidationError
+
+from catalog.models import Credit, Film, Person
+
+from .serializers import FilmDetailSerializer, FilmSerializer, PersonSerializer
+
+FILM_FILTERS = [
+    OpenApiParameter("genre", OpenApiTypes.STR, description="Genre slug, e.g. film-noir"),
+    OpenApiParameter("year", OpenApiTypes.INT),
+    OpenApiParameter("decade", OpenApiTypes.INT, description="e.g. 1990"),
+    OpenApiParameter("q", OpenApiTypes.STR, description="Words of the title"),
+    OpenApiParameter("ordering", OpenApiTypes.STR, enum=["popularity", "rating", "year", "-year", "title"]),
+]
+ORDERINGS = {
+    "popularity": ("-rating_count", "id"),
+    "rating": ("-rating_mean", "id"),
+    "year": ("year", "id"),
+    "-year": ("-year", "id"),
+    "title": ("title", "id"),
+}
+
+
+def _int_param(params, name: str) -> int | None:
+    value = params.get(name)
+    if value in (None, ""):
+        return None
+    if not value.lstrip("-").isdigit():
+        raise ValidationError({name: "Expected a whole number."})
+    return int(value)
+
+
+@extend_schema_view(list=extend_schema(parameters=FILM_FILTERS))
+class FilmViewSet(viewsets.ReadOnlyModelViewSet):
+    def get_serializer_class(self):
+        return FilmDetailSerializer if self.action == "retrieve" else FilmSerializer
+
+    def get_queryset(self) -> QuerySet[Film]:
+        films = Film.objects.select_related("poster").prefetch_related("genres")
+        if self.action == "retrieve":
+            return films.prefetch_related(Prefetch("credits", Credit.objects.select_related("person")))
+        params = self.request.query_params
+        if genre := params.get("genre"):
+            films = films.filter(genres__slug=genre)
+        if (year := _int_param(params, "year")) is not None:
+            films = films.filter(year=year)
+        if (decade := _int_param(params, "decade")) is not None:
+            films = films.filter(year__gte=decade, year__lt=decade + 10)
+        if q := params.get("q", "").strip():
+            for word in q.split()[:8]:
+                films = films.filter(title__icontains=word)
+        ordering = params.get("ordering", "popularity")
+        return films.order_by(*ORDERINGS.get(ordering, ORDERINGS["popularity"]))
+
+
+@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("q", OpenApiTypes.STR)]))
+class PersonViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = PersonSerializer
+
+    def get_queryset(self) -> QuerySet[Person]:
+        people = Person.objects.order_by("name", "id")
+        if q := self.request.query_params.get("q", "").strip():
+            people = people.filter(name__icontains=q)
+        return people

@@ -1,0 +1,62 @@
+"""Typo-tolerant scoring of a search query against a title or a name.
+
+pg_trgm finds candidates quickly but scores a swapped pair of letters harshly ("alein" shares only two of
+its trigrams with "Alien", as many as with "Crazy in Alabama"). The few dozen candidates it returns are
+re-ranked here by edit distance over word windows, which sees a transposition as one typo.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# A query matching the start of a word ("godf" in "Godfather") scores a little below a whole-word match.
+PREFIX_WEIGHT = 0.95
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased, accent-free words: "Amélie!" → ["amelie"]."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
+    return re.findall(r"\w+", plain)
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps."""
+    if a == b:
+        return 0
+    before_previous: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            best = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                best = min(best, before_previous[j - 2] + 1)
+            current[j] = best
+        before_previous, previous = previous, current
+    return previous[len(b)]
+
+
+def match_score(query: str, text: str) -> float:
+    """0..1: how well the query matches the best run of as many consecutive words in the text.
+
+    Whole-window similarity is 1 - distance / longer length; a window that merely starts like the query
+    (search as you type) gets PREFIX_WEIGHT times the similarity of its first len(query) characters.
+    """
+    query_words, text_words = words(query), words(text)
+    if not query_words or not text_words:
+        return 0.0
+    wanted = " ".join(query_words)
+    size = len(query_words)
+    best = 0.0
+    for start in range(max(1, len(text_words) - size + 1)):
+        window = " ".join(text_words[start : start + size])
+        best = max(best, 1 - edit_distance(wanted, window) / max(len(wanted), len(window)))
+        if len(window) > len(wanted):
+            head = window[: len(wanted)]
+            best = max(best, PREFIX_WEIGHT * (1 - edit_distance(wanted, head) / len(wanted)))
+        if best == 1.0:
+            break
+    return best

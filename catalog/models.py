@@ -1,0 +1,198 @@
+from __future__ import annotations
+
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.urls import reverse
+from django.utils.text import slugify
+
+
+class Genre(models.Model):
+    name = models.CharField(max_length=50, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = slugify(self.name)
+        super().save(*args, **kwargs)
+
+
+class Film(models.Model):
+    title = models.CharField(max_length=300)
+    original_title = models.CharField(max_length=300, blank=True)
+    year = models.SmallIntegerField(null=True, blank=True, db_index=True)
+    release_date = models.DateField(null=True, blank=True)
+    runtime_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    certificate = models.CharField(max_length=20, blank=True, help_text="MPAA rating or local certificate.")
+    plot = models.TextField(blank=True)
+    language = models.CharField(max_length=50, blank=True)
+    movielens_id = models.IntegerField(unique=True, null=True, blank=True)
+    imdb_id = models.CharField(max_length=12, unique=True, null=True, blank=True, help_text="With the tt prefix.")
+    tmdb_id = models.IntegerField(unique=True, null=True, blank=True)
+    genres = models.ManyToManyField(Genre, related_name="films", blank=True)
+    # The image shown on cards; chosen among the film's images (the first poster, unless staff pick another).
+    poster = models.ForeignKey("FilmImage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Denormalised from ratings (refreshed by catalog.services.film_stats_refresh) so lists sort cheaply.
+    rating_count = models.PositiveIntegerField(default=0, db_index=True)
+    rating_mean = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+        indexes = [
+            GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], name="film_title_trgm"),
+            models.Index(fields=["-rating_count", "id"], name="film_popularity"),
+            models.Index(fields=["-rating_mean"], name="film_rating_mean"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.year})" if self.year else self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:film_detail", args=[self.pk])
+
+    @property
+    def decade(self) -> int | None:
+        return self.year // 10 * 10 if self.year else None
+
+    @property
+    def imdb_url(self) -> str:
+        return f"https://www.imdb.com/title/{self.imdb_id}/" if self.imdb_id else ""
+
+
+class Person(models.Model):
+    name = models.CharField(max_length=200)
+    # Lower-cased, accent- and space-normalised name: people are deduplicated on it.
+    name_key = models.CharField(max_length=200, unique=True)
+    imdb_id = models.CharField(max_length=12, unique=True, null=True, blank=True)
+    tmdb_id = models.IntegerField(unique=True, null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "people"
+        indexes = [GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="person_name_trgm")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:person_detail", args=[self.pk])
+
+
+class Credit(models.Model):
+    class Role(models.TextChoices):
+        DIRECTOR = "director", "Director"
+        WRITER = "writer", "Writer"
+        CAST = "cast", "Cast"
+
+    film = models.ForeignKey(Film, on_delete=models.CASCADE, related_name="credits")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="credits")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    character = models.CharField(max_length=200, blank=True)
+    order = models.PositiveSmallIntegerField(default=0, help_text="Billing order within the role.")
+
+    class Meta:
+        ordering = ["role", "order"]
+        constraints = [models.UniqueConstraint(fields=["film", "person", "role"], name="unique_credit")]
+        indexes = [models.Index(fields=["person", "role"])]
+
+    def __str__(self) -> str:
+        return f"{self.person} – {self.get_role_display()} – {self.film}"
+
+
+def film_image_path(image: FilmImage, filename: str) -> str:
+    # Content-addressed: the same bytes are stored once whatever they are called.
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
+    return f"images/{image.content_hash[:2]}/{image.content_hash}.{extension}"
+
+
+class FilmImage(models.Model):
+    class Kind(models.TextChoices):
+        POSTER = "poster", "Poster"
+        BACKDROP = "backdrop", "Backdrop"
+        STILL = "still", "Still"
+        FRAME = "frame", "Trailer frame"
+
+    film = models.ForeignKey(Film, on_delete=models.CASCADE, related_name="images")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.POSTER)
+    file = models.ImageField(upload_to=film_image_path, width_field="width", height_field="height", max_length=200)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    content_hash = models.CharField(max_length=64, help_text="SHA-256 of the file's bytes.")
+    source = models.CharField(max_length=300, blank=True, help_text="Where the image came from (path or URL).")
+    timestamp_seconds = models.FloatField(null=True, blank=True, help_text="For frames: position in the video.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["film", "kind", "id"]
+        constraints = [models.UniqueConstraint(fields=["film", "content_hash"], name="unique_film_image")]
+        indexes = [models.Index(fields=["content_hash"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.film_id}"
+
+
+class StaffPickList(models.Model):
+    """A list curated by staff in admin; the featured ones appear on the home page."""
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+    is_featured = models.BooleanField(default=True, help_text="Show on the home page.")
+    position = models.PositiveSmallIntegerField(default=0)
+    films = models.ManyToManyField(Film, through="StaffPick", related_name="staff_lists")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class StaffPick(models.Model):
+    staff_list = models.ForeignKey(StaffPickList, on_delete=models.CASCADE, related_name="picks")
+    film = models.ForeignKey(Film, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveSmallIntegerField(default=0)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["staff_list", "film"], name="unique_staff_pick")]
+
+    def __str__(self) -> str:
+        return f"{self.film_id} in {self.staff_list_id}"
+
+
+class Tag(models.Model):
+    """A free-text tag from a data set (MovieLens tags.csv), lower-cased and space-normalised."""
+
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FilmTag(models.Model):
+    """How many times a tag was applied to a film (MovieLens keeps one row per member; we keep the count)."""
+
+    film = models.ForeignKey(Film, on_delete=models.CASCADE, related_name="film_tags")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="film_tags")
+    count = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["film", "-count", "tag"]
+        constraints = [models.UniqueConstraint(fields=["film", "tag"], name="unique_film_tag")]
+        indexes = [models.Index(fields=["tag", "-count"])]
+
+    def __str__(self) -> str:
+        return f"{self.tag} ×{self.count} on {self.film_id}"

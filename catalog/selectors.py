@@ -1,0 +1,260 @@
+"""Reads for the catalogue pages: browsing, film and person pages, the home page, search."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.postgres.search import TrigramSimilarity, TrigramStrictWordSimilarity
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import Case, Count, F, Prefetch, QuerySet, Value, When, prefetch_related_objects
+from django.shortcuts import get_object_or_404
+
+from .matching import match_score
+from .models import Credit, Film, FilmImage, Genre, Person, StaffPick, StaffPickList
+
+# Columns a film card needs: everything else stays in the database.
+FILM_CARD_FIELDS = ("id", "title", "year", "poster_id")
+POSTER_FIELDS = ("id", "file", "width", "height")
+
+BROWSE_SORTS = {
+    "popularity": "Most popular",
+    "rating": "Highest rated",
+    "newest": "Newest",
+    "oldest": "Oldest",
+    "title": "Title",
+}
+DEFAULT_SORT = "popularity"
+BROWSE_DECADES = tuple(range(1910, 2020, 10))
+# Below this many ratings a mean says little; such films rank after the rest when sorting by rating.
+RATING_SORT_MIN_COUNT = 50
+
+GENRES_CACHE_KEY = "catalog:genres:v1"
+GENRES_CACHE_SECONDS = 600
+
+# word_similarity(query, title) threshold for search. pg_trgm's default (0.6) misses one-letter
+# transpositions in short titles ("alein" scores 0.33 against "Alien").
+SEARCH_WORD_SIMILARITY_THRESHOLD = 0.3
+# How many trigram matches are re-ranked by edit distance (the right film sits in the first few).
+SEARCH_CANDIDATES = 40
+
+
+def film_cards() -> QuerySet[Film]:
+    """Films with just what a card shows; their posters come in one extra query for the whole page.
+
+    Prefetching rather than joining the poster lets PostgreSQL sort and cut the page from the film table
+    alone, then fetch the 48 posters by primary key: a join would be done for every matching film first.
+    """
+    return Film.objects.only(*FILM_CARD_FIELDS).prefetch_related(
+        Prefetch("poster", queryset=FilmImage.objects.only(*POSTER_FIELDS))
+    )
+
+
+def genre_choices() -> list[tuple[str, str]]:
+    """(slug, name) of every genre, cached: the list changes only when a catalogue is imported."""
+    return cache.get_or_set(
+        GENRES_CACHE_KEY, lambda: list(Genre.objects.order_by("name").values_list("slug", "name")), GENRES_CACHE_SECONDS
+    )
+
+
+def film_browse(*, genre_slug: str = "", decade: int | None = None, sort: str = DEFAULT_SORT) -> QuerySet[Film]:
+    films = film_cards()
+    if genre_slug:
+        films = films.filter(genres__slug=genre_slug)
+    if decade is not None:
+        films = films.filter(year__gte=decade, year__lt=decade + 10)
+    if sort == "rating":
+        well_rated = Case(When(rating_count__gte=RATING_SORT_MIN_COUNT, then=Value(1)), default=Value(0))
+        return films.annotate(well_rated=well_rated).order_by(
+            "-well_rated", F("rating_mean").desc(nulls_last=True), "-rating_count", "id"
+        )
+    if sort == "newest":
+        return films.order_by(F("year").desc(nulls_last=True), "title", "id")
+    if sort == "oldest":
+        return films.order_by(F("year").asc(nulls_last=True), "title", "id")
+    if sort == "title":
+        return films.order_by("title", "id")
+    return films.order_by("-rating_count", "id")
+
+
+def popular_films(*, limit: int = 24) -> list[Film]:
+    return list(film_cards().order_by("-rating_count", "id")[:limit])
+
+
+def featured_staff_lists(*, films_per_list: int = 12) -> list[StaffPickList]:
+    """Featured staff-pick lists, each with `.shown_picks` (pick + film card), in two queries."""
+    picks = StaffPick.objects.select_related("film__poster").only(
+        "id",
+        "staff_list_id",
+        "note",
+        "position",
+        *(f"film__{field}" for field in FILM_CARD_FIELDS),
+        *(f"film__poster__{field}" for field in POSTER_FIELDS),
+    )
+    return list(
+        StaffPickList.objects.filter(is_featured=True)
+        .only("id", "title", "slug", "description")
+        .prefetch_related(
+            Prefetch("picks", queryset=picks.order_by("position", "id")[:films_per_list], to_attr="shown_picks")
+        )
+    )
+
+
+@dataclass(frozen=True)
+class HistogramBin:
+    stars: Decimal
+    count: int
+    percent: float  # of the tallest bin, for drawing bars
+
+
+@dataclass(frozen=True)
+class RatingSummary:
+    count: int
+    mean: float | None
+    bins: list[HistogramBin]
+
+
+HALF_STARS = tuple(Decimal(n) / 2 for n in range(1, 11))
+
+
+def film_rating_summary(*, film: Film) -> RatingSummary:
+    """Count, mean and the ten half-star bins from one GROUP BY over the index on rating(film, stars)."""
+    from reviews.models import Rating
+
+    counts = dict(
+        Rating.objects.filter(film=film, stars__isnull=False).order_by().values_list("stars").annotate(count=Count("*"))
+    )
+    total = sum(counts.values())
+    tallest = max(counts.values(), default=0) or 1
+    return RatingSummary(
+        count=total,
+        mean=float(sum(stars * count for stars, count in counts.items()) / total) if total else None,
+        bins=[
+            HistogramBin(
+                stars=stars, count=counts.get(stars, 0), percent=round(100 * counts.get(stars, 0) / tallest, 1)
+            )
+            for stars in HALF_STARS
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class FilmCredits:
+    directors: list[Credit]
+    writers: list[Credit]
+    cast: list[Credit]
+
+
+def film_for_page(*, film_id: int) -> Film:
+    """The film with its poster, or 404."""
+    return get_object_or_404(Film.objects.select_related("poster"), pk=film_id)
+
+
+def film_genres(*, film: Film) -> list[Genre]:
+    # A plain query: prefetch_related's machinery costs more CPU than the query itself here.
+    return list(Genre.objects.filter(films=film).only("id", "name", "slug").order_by("name"))
+
+
+def film_credits(*, film: Film) -> FilmCredits:
+    credits = list(
+        Credit.objects.filter(film=film)
+        .select_related("person")
+        .only("id", "role", "character", "order", "person__id", "person__name")
+        .order_by("role", "order", "id")
+    )
+    return FilmCredits(
+        directors=[credit for credit in credits if credit.role == Credit.Role.DIRECTOR],
+        writers=[credit for credit in credits if credit.role == Credit.Role.WRITER],
+        cast=[credit for credit in credits if credit.role == Credit.Role.CAST],
+    )
+
+
+@dataclass(frozen=True)
+class FilmographySection:
+    role: str
+    label: str
+    credits: list[Credit]
+
+
+def person_filmography(*, person: Person) -> list[FilmographySection]:
+    """The person's credits grouped by role (directing, writing, acting), each sorted by year."""
+    credits = list(
+        Credit.objects.filter(person=person)
+        .select_related("film__poster")
+        .only(
+            "id",
+            "role",
+            "character",
+            "film_id",
+            *(f"film__{field}" for field in FILM_CARD_FIELDS),
+            *(f"film__poster__{field}" for field in POSTER_FIELDS),
+        )
+        .order_by(F("film__year").asc(nulls_last=True), "film__title", "id")
+    )
+    labels = {Credit.Role.DIRECTOR: "Director", Credit.Role.WRITER: "Writer", Credit.Role.CAST: "Actor"}
+    sections = []
+    for role, label in labels.items():
+        role_credits = [credit for credit in credits if credit.role == role]
+        if role_credits:
+            sections.append(FilmographySection(role=role, label=label, credits=role_credits))
+    return sections
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    query: str
+    films: list[Film]
+    people: list[Person]
+
+    def __bool__(self) -> bool:
+        return bool(self.films or self.people)
+
+
+def catalog_search(*, query: str, film_limit: int = 8, person_limit: int = 5) -> SearchResults:
+    """Films and people whose title or name resembles `query`, typos included.
+
+    pg_trgm's word similarity (the `%>` operator, served by the GIN trigram indexes) finds candidates: a
+    prefix typed so far or a misspelt word matches inside a longer title. The best few dozen by trigram
+    score are then re-ranked by edit distance (catalog.matching), trigram score and popularity.
+    """
+    query = " ".join(query.split())[:100]
+    if len(query) < 2:
+        return SearchResults(query=query, films=[], people=[])
+    # No savepoint: inside a caller's transaction the setting simply lasts until that one ends.
+    with transaction.atomic(savepoint=False):
+        with connection.cursor() as cursor:
+            # Transaction-local, so it never leaks into other queries on a persistent connection.
+            cursor.execute(
+                "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
+                [str(SEARCH_WORD_SIMILARITY_THRESHOLD)],
+            )
+        film_candidates = list(
+            Film.objects.filter(title__trigram_word_similar=query)
+            .annotate(trigram=TrigramSimilarity("title", query) + TrigramStrictWordSimilarity(query, "title"))
+            .only(*FILM_CARD_FIELDS, "rating_count")
+            .order_by("-trigram", "-rating_count", "id")[:SEARCH_CANDIDATES]
+        )
+        most_rated = max((film.rating_count for film in film_candidates), default=0)
+        films = sorted(
+            film_candidates,
+            key=lambda film: -_search_rank(query, film.title, film.trigram, film.rating_count, most_rated),
+        )[:film_limit]
+        prefetch_related_objects(films, Prefetch("poster", queryset=FilmImage.objects.only(*POSTER_FIELDS)))
+        person_candidates = list(
+            Person.objects.filter(name__trigram_word_similar=query)
+            .annotate(trigram=TrigramSimilarity("name", query) + TrigramStrictWordSimilarity(query, "name"))
+            .only("id", "name")
+            .order_by("-trigram", "id")[:SEARCH_CANDIDATES]
+        )
+        people = sorted(person_candidates, key=lambda person: -_search_rank(query, person.name, person.trigram, 0, 0))[
+            :person_limit
+        ]
+    return SearchResults(query=query, films=films, people=people)
+
+
+def _search_rank(query: str, text: str, trigram: float, popularity: int, most_popular: int) -> float:
+    # Edit distance decides; trigram score (0..2) and popularity (log scale, 0..1) separate near-ties.
+    popular = math.log1p(popularity) / math.log1p(most_popular) if most_popular else 0.0
+    return match_score(query, text) + 0.1 * trigram + 0.15 * popular

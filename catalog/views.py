@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET
+
+from . import selectors
+from .models import Person
+
+BROWSE_PAGE_SIZE = 48
+
+
+def _wants_fragment(request: HttpRequest) -> bool:
+    # A history restore (back button after hx-push-url) needs the whole page, not the fragment.
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    context = {
+        "staff_lists": selectors.featured_staff_lists(),
+        "popular_films": selectors.popular_films(),
+    }
+    return render(request, "catalog/home.html", context)
+
+
+def _browse_filters(request: HttpRequest) -> dict:
+    """Filters from the query string; unknown values fall back to "all" rather than erroring."""
+    genre_slug = request.GET.get("genre", "")
+    genres = selectors.genre_choices()
+    if genre_slug not in {slug for slug, _ in genres}:
+        genre_slug = ""
+    decade_text = request.GET.get("decade", "").removesuffix("s")
+    decade = int(decade_text) if decade_text.isdigit() and int(decade_text) in selectors.BROWSE_DECADES else None
+    sort = request.GET.get("sort", "")
+    if sort not in selectors.BROWSE_SORTS:
+        sort = selectors.DEFAULT_SORT
+    return {"genre": genre_slug, "decade": decade, "sort": sort, "genres": genres}
+
+
+@require_GET
+def browse(request: HttpRequest) -> HttpResponse:
+    filters = _browse_filters(request)
+    films = selectors.film_browse(genre_slug=filters["genre"], decade=filters["decade"], sort=filters["sort"])
+    page = Paginator(films, BROWSE_PAGE_SIZE).get_page(request.GET.get("page"))
+    # The query string without the page number, for the pagination links.
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {
+        "page": page,
+        "filters": filters,
+        "sorts": selectors.BROWSE_SORTS,
+        "decades": selectors.BROWSE_DECADES,
+        "page_prefix": f"?{params.urlencode()}&page=" if params else "?page=",
+        "rating_min_count": selectors.RATING_SORT_MIN_COUNT,
+    }
+    template = "catalog/browse.html#results" if _wants_fragment(request) else "catalog/browse.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@require_GET
+def film_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    film = selectors.film_for_page(film_id=pk)
+    context = {
+        "film": film,
+        "genres": selectors.film_genres(film=film),
+        "credits": selectors.film_credits(film=film),
+        "rating_summary": selectors.film_rating_summary(film=film),
+    }
+    return render(request, "catalog/film_detail.html", context)
+
+
+@require_GET
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(Person.objects.only("id", "name", "imdb_id"), pk=pk)
+    context = {"person": person, "sections": selectors.person_filmography(person=person)}
+    return render(request, "catalog/person_detail.html", context)
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")
+    if _wants_fragment(request):
+        results = selectors.catalog_search(query=query, film_limit=6, person_limit=4)
+        template = "catalog/search.html#suggestions"
+    else:
+        results = selectors.catalog_search(query=query, film_limit=48, person_limit=24)
+        template = "catalog/search.html"
+    response = render(request, template, {"results": results})
+    patch_vary_headers(response, ["HX-Request"])
+    return response

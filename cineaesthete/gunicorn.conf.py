@@ -1,0 +1,16 @@
+"""gunicorn settings; every value can be overridden on the command line or with GUNICORN_CMD_ARGS."""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+timeout = 30
+graceful_timeout = 20
+max_requests = 2000
+max_requests_jitter = 200
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", None)
+errorlog = "-"
+# Load the app (and start the embedded database) once in the master, before forking workers.
+preload_app = True

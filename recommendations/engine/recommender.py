@@ -1,0 +1,133 @@
+"""The production recommender: item factors (+ optional EASE item-item weights) turned into ranked lists.
+
+One object serves the site, the ``recommend`` command and the evaluation, so the numbers in the evaluation
+table are the numbers of the code that runs.
+
+Score of item i for a member (all terms standardised per member so the weights mean the same for everyone):
+
+    score_i = (1 − w) · z(ALS x_u·y_i) + w · z(EASE Σ_{j liked} B_ji) − β · z(log popularity_i)
+
+``w`` (EASE blend) and ``β`` (popularity penalty: pushes coverage and novelty up at a small accuracy cost)
+are tuned on the validation split. EASE needs an items×items matrix, so it is only kept for catalogues up
+to ``EASE_MAX_ITEMS`` films; larger ones serve plain ALS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from .als import FoldIn, fold_in, gram
+from .confidence import ConfidenceParams
+from .ranking import hidden_gems, mmr, popular_mask, surprise, top_k
+
+EASE_MAX_ITEMS = 20_000
+MODES = ("accurate", "diverse", "gems", "surprise")
+
+
+@dataclass(frozen=True)
+class BlendParams:
+    ease_weight: float = 0.0
+    popularity_penalty: float = 0.0
+    diversity: float = 0.5  # the "diverse" mode's default dial position
+    gems_quality_floor: float = 3.6  # shrunk mean stars a hidden gem must reach
+    candidate_pool: int = 200
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _standardise_rows(scores: np.ndarray) -> np.ndarray:
+    mean = scores.mean(axis=-1, keepdims=True)
+    std = scores.std(axis=-1, keepdims=True)
+    return (scores - mean) / np.maximum(std, 1e-9)
+
+
+@dataclass
+class Recommender:
+    item_ids: np.ndarray  # external id of each item index
+    item_factors: np.ndarray  # (items, k) float32
+    popularity: np.ndarray  # members per item in the training data
+    quality: np.ndarray  # shrunk mean stars per item
+    regularization: float
+    confidence: ConfidenceParams = field(default_factory=ConfidenceParams)
+    blend: BlendParams = field(default_factory=BlendParams)
+    ease: np.ndarray | None = None  # (items, items) float32 or None
+
+    def __post_init__(self) -> None:
+        self.yty = gram(self.item_factors)
+        self.head = popular_mask(self.popularity)
+        logpop = np.log1p(self.popularity)
+        self._z_logpop = ((logpop - logpop.mean()) / max(logpop.std(), 1e-9)).astype(np.float32)
+        self._index = {int(v): i for i, v in enumerate(self.item_ids)}
+
+    @property
+    def n_items(self) -> int:
+        return len(self.item_ids)
+
+    def index_of(self, external_ids) -> np.ndarray:
+        return np.array([self._index.get(int(v), -1) for v in external_ids], dtype=np.int64)
+
+    def fold_in(self, item_index: np.ndarray, confidence: np.ndarray) -> FoldIn:
+        return fold_in(self.item_factors, self.yty, item_index, confidence, regularization=self.regularization)
+
+    def scores(self, user_factors: np.ndarray, liked_rows: list[np.ndarray]) -> np.ndarray:
+        """Blended scores for a batch: ``user_factors`` (n, k), ``liked_rows`` the positive items of each."""
+        als = user_factors @ self.item_factors.T
+        if self.ease is None or self.blend.ease_weight <= 0:
+            combined = _standardise_rows(als) if self.blend.popularity_penalty else als
+        else:
+            # Σ_{j liked} B_j: gathering rows is cheapest for short profiles, one matrix product for long ones
+            # (copying 2,000 rows of B costs more than multiplying by a 0/1 vector).
+            ease = np.zeros_like(als)
+            long_rows = [row for row, liked in enumerate(liked_rows) if len(liked) > 150]
+            for row, liked in enumerate(liked_rows):
+                if 0 < len(liked) <= 150:
+                    ease[row] = self.ease[liked].sum(axis=0)
+            if long_rows:
+                indicator = np.zeros((len(long_rows), self.n_items), dtype=np.float32)
+                for position, row in enumerate(long_rows):
+                    indicator[position, liked_rows[row]] = 1.0
+                ease[long_rows] = indicator @ self.ease
+            w = self.blend.ease_weight
+            combined = (1 - w) * _standardise_rows(als) + w * _standardise_rows(ease)
+        if self.blend.popularity_penalty:
+            combined = combined - self.blend.popularity_penalty * self._z_logpop
+        return combined.astype(np.float32)
+
+    def profile_scores(self, item_index: np.ndarray, confidence: np.ndarray) -> tuple[np.ndarray, FoldIn]:
+        folded = self.fold_in(item_index, confidence)
+        liked = np.asarray(item_index)[np.asarray(confidence) > 0]
+        return self.scores(folded.factor[None, :], [liked])[0], folded
+
+    def rank(
+        self,
+        scores: np.ndarray,
+        k: int,
+        *,
+        mode: str = "accurate",
+        exclude: np.ndarray | None = None,
+        diversity: float | None = None,
+        history: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Item indices for one member in the given mode (see MODES)."""
+        if mode == "gems":
+            return hidden_gems(
+                scores,
+                k,
+                head=self.head,
+                quality=self.quality,
+                quality_floor=self.blend.gems_quality_floor,
+                exclude=exclude,
+            )
+        if mode == "surprise":
+            pick = surprise(
+                scores, self.item_factors, history=history if history is not None else np.empty(0, int), exclude=exclude
+            )
+            return np.array([] if pick is None else [pick], dtype=np.int64)
+        dial = self.blend.diversity if (mode == "diverse" and diversity is None) else (diversity or 0.0)
+        if dial <= 0:
+            return top_k(scores, k, exclude=exclude)
+        candidates = top_k(scores, max(self.blend.candidate_pool, k), exclude=exclude)
+        return mmr(candidates, scores[candidates], self.item_factors, k, diversity=dial)

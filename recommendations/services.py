@@ -1,0 +1,209 @@
+"""Writes for recommendations: training, activation, feedback, and the member-taste hook."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from recommendations.engine import artifact as artifacts
+from recommendations.engine.als import ALSParams
+from recommendations.engine.confidence import ConfidenceParams
+from recommendations.engine.data import build_matrix, densify
+from recommendations.engine.evaluation import train_production
+from recommendations.engine.recommender import BlendParams
+from recommendations.models import FilmFeedback, RecommenderModel
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int, str], None]
+
+
+def model_dir() -> Path:
+    return Path(settings.MODEL_DIR) / "recommender"
+
+
+def default_params() -> dict:
+    """Production settings: the values tuned on the ML-1M validation split (see README), overridable in settings."""
+    return {
+        "als": ALSParams(
+            factors=settings.RECOMMENDER_FACTORS,
+            regularization=settings.RECOMMENDER_REGULARIZATION,
+            iterations=settings.RECOMMENDER_ITERATIONS,
+        ).as_dict(),
+        "confidence": vars(ConfidenceParams(alpha=settings.RECOMMENDER_ALPHA)),
+        "blend": BlendParams(
+            ease_weight=settings.RECOMMENDER_EASE_WEIGHT, popularity_penalty=settings.RECOMMENDER_POPULARITY_PENALTY
+        ).as_dict(),
+        "ease_lambda": settings.RECOMMENDER_EASE_LAMBDA,
+    }
+
+
+def _content_arrays(film_ids: np.ndarray, *, progress: Progress) -> dict[str, np.ndarray]:
+    """Genre/people features and plot embeddings for the films in the model, stored in the artifact."""
+    from recommendations.engine.content import feature_matrix
+    from recommendations.selectors import content_pairs
+
+    pairs = content_pairs(film_ids=[int(i) for i in film_ids])
+    matrix, vocabulary = feature_matrix(film_ids, pairs)
+    arrays = {
+        "content_vocabulary": vocabulary,
+        "content_indptr": matrix.indptr,
+        "content_indices": matrix.indices,
+        "content_data": matrix.data,
+    }
+    if settings.RECOMMENDER_PLOT_EMBEDDINGS:
+        arrays["plot_vectors"] = _plot_vectors(film_ids, progress=progress)
+    return arrays
+
+
+def _plot_vectors(film_ids: np.ndarray, *, progress: Progress) -> np.ndarray:
+    """Plot embeddings, cached in MODEL_DIR/recommender/plots.npz by film id and text hash (re-runs are quick)."""
+    import hashlib
+
+    from catalog.models import Film
+    from recommendations.engine.content import embed_plots
+
+    plots = dict(Film.objects.filter(pk__in=[int(i) for i in film_ids]).values_list("pk", "plot"))
+    texts = [plots.get(int(i), "") or "" for i in film_ids]
+    hashes = np.array([int(hashlib.sha1(t.encode()).hexdigest()[:15], 16) for t in texts], dtype=np.int64)
+    cache_path = model_dir() / "plots.npz"
+    cached: dict[tuple[int, int], np.ndarray] = {}
+    try:
+        with np.load(cache_path) as archive:
+            for film_id, text_hash, vector in zip(
+                archive["film_ids"], archive["hashes"], archive["vectors"], strict=True
+            ):
+                cached[(int(film_id), int(text_hash))] = vector
+    except (OSError, KeyError, ValueError):
+        pass
+    vectors = np.zeros((len(film_ids), 384), dtype=np.float32)
+    filled = np.zeros(len(film_ids), dtype=bool)
+    missing = []
+    for row, (film_id, text_hash) in enumerate(zip(film_ids, hashes, strict=True)):
+        vector = cached.get((int(film_id), int(text_hash)))
+        if vector is None:
+            missing.append(row)
+        else:
+            vectors[row] = vector
+            filled[row] = True
+    chunk = 256  # the cache is saved after every chunk, so an interrupted run keeps what it embedded
+    for start in range(0, len(missing), chunk):
+        progress(start, len(missing), f"embedding plots {start}/{len(missing)}")
+        rows = missing[start : start + chunk]
+        vectors[rows] = embed_plots([texts[row] for row in rows])
+        filled[rows] = True
+        cache_path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = cache_path.with_name("plots.tmp.npz")
+        ids = np.asarray(film_ids, dtype=np.int64)
+        np.savez(temporary, film_ids=ids[filled], hashes=hashes[filled], vectors=vectors[filled])
+        temporary.replace(cache_path)
+    return vectors
+
+
+def recommender_train(*, progress: Progress | None = None, params: dict | None = None) -> RecommenderModel:
+    """Train a new version from every rating in the database and activate it once it is written and verified.
+
+    A failure anywhere marks this version failed (with the error) and leaves the serving model as it was.
+    """
+    from recommendations.selectors import rating_log_from_db
+
+    progress = progress or (lambda done, total, message: None)
+    params = {**default_params(), **(params or {})}
+    with transaction.atomic():
+        latest = RecommenderModel.objects.select_for_update().aggregate(Max("version"))["version__max"] or 0
+        model = RecommenderModel.objects.create(
+            version=latest + 1, state=RecommenderModel.State.TRAINING, params=params
+        )
+    started = time.perf_counter()
+    try:
+        progress(0, 100, "reading ratings")
+        ratings = rating_log_from_db(include_likes=True)
+        if len(ratings) == 0:
+            raise ValueError("there are no ratings to train on")
+        users, items, user_index, item_index = densify(ratings)
+        stars = build_matrix(user_index, item_index, ratings.stars, shape=(len(users), len(items)))
+        als = ALSParams(**params["als"])
+        recommender, _ = train_production(
+            stars,
+            items.ids,
+            als=als,
+            confidence=ConfidenceParams(**params["confidence"]),
+            blend=BlendParams(**params["blend"]),
+            ease_regularization=params["ease_lambda"],
+            threads=settings.ML_THREADS,
+            on_iteration=lambda done, total: progress(5 + 60 * done // total, 100, f"ALS iteration {done}/{total}"),
+        )
+        train_seconds = time.perf_counter() - started
+        progress(70, 100, "content features")
+        extra = _content_arrays(items.ids, progress=lambda d, t, m: progress(70 + 20 * d // max(t, 1), 100, m))
+        progress(90, 100, "writing the artifact")
+        path = model_dir() / f"v{model.version}.npz"
+        checksum = artifacts.save(recommender, path, extra=extra)
+        artifacts.load(path, checksum=checksum)  # verify: what serves is what we just wrote
+        model.artifact = str(path.relative_to(settings.MODEL_DIR))
+        model.checksum = checksum
+        model.metrics = {
+            "members": len(users),
+            "films": len(items),
+            "ratings": len(ratings),
+            "train_seconds": round(train_seconds, 2),
+            "total_seconds": round(time.perf_counter() - started, 2),
+        }
+        model.state = RecommenderModel.State.READY
+        model.save(update_fields=["artifact", "checksum", "metrics", "state"])
+    except Exception as error:
+        model.state = RecommenderModel.State.FAILED
+        model.error = f"{type(error).__name__}: {error}"
+        model.save(update_fields=["state", "error"])
+        raise
+    recommender_activate(model=model)
+    progress(100, 100, f"v{model.version} active")
+    return model
+
+
+def recommender_activate(*, model: RecommenderModel) -> None:
+    """Make a verified version the serving one, atomically (the old one retires in the same transaction)."""
+    path = Path(settings.MODEL_DIR) / model.artifact
+    artifacts.load(path, checksum=model.checksum)  # raises ArtifactError: nothing changes
+    with transaction.atomic():
+        RecommenderModel.objects.select_for_update().filter(state=RecommenderModel.State.ACTIVE).exclude(
+            pk=model.pk
+        ).update(state=RecommenderModel.State.RETIRED)
+        model.state = RecommenderModel.State.ACTIVE
+        model.activated_at = timezone.now()
+        model.save(update_fields=["state", "activated_at"])
+
+
+def feedback_set(*, user, film, kind: str) -> FilmFeedback:
+    """ "Not interested" or "already seen": the film leaves the member's recommendations at once."""
+    feedback, _ = FilmFeedback.objects.update_or_create(user=user, film=film, defaults={"kind": kind})
+    member_taste_changed(user=user)
+    return feedback
+
+
+def feedback_clear(*, user, film) -> None:
+    FilmFeedback.objects.filter(user=user, film=film).delete()
+    member_taste_changed(user=user)
+
+
+def member_taste_changed(*, user) -> None:
+    """Called by the reviews services whenever a member rates, likes, logs or adds to the watchlist.
+
+    Recommendations are cached under a key made of the model version and a digest of the member's profile,
+    so a change can never show stale results; this folds the new profile in at once (a few milliseconds)
+    so the next page load, or the HTMX refresh, is served from the warm cache.
+    """
+    from recommendations.selectors import member_recommendations
+
+    try:
+        member_recommendations(user=user)
+    except Exception:  # never let the recommender break a rating
+        log.exception("recomputing recommendations for member %s failed", getattr(user, "pk", None))

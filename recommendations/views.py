@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from catalog.models import Film
+from recommendations.engine.recommender import MODES
+from recommendations.models import FilmFeedback
+from recommendations.selectors import COLD_START_RATINGS, member_recommendations, onboarding_films
+from recommendations.services import feedback_set
+
+PAGE_SIZE = 20
+
+
+def _controls(request: HttpRequest) -> tuple[str, float]:
+    mode = request.GET.get("mode") or request.POST.get("mode") or "accurate"
+    if mode not in MODES or mode == "diverse":
+        mode = "accurate"
+    try:
+        diversity = min(max(float(request.GET.get("diversity") or request.POST.get("diversity") or 0), 0.0), 1.0)
+    except ValueError:
+        diversity = 0.0
+    return mode, diversity
+
+
+def _render_recommendations(request: HttpRequest, mode: str, diversity: float) -> HttpResponse:
+    result = member_recommendations(user=request.user, k=PAGE_SIZE, mode=mode, diversity=diversity or None)
+    context = {
+        "result": result,
+        "mode": mode,
+        "diversity": diversity,
+        "modes": [("accurate", "Best matches"), ("gems", "Hidden gems"), ("surprise", "Surprise me")],
+        "needs_onboarding": result.liked_count < COLD_START_RATINGS,
+    }
+    template = "recommendations/recommendations.html"
+    return render(request, f"{template}#results" if request.htmx else template, context)
+
+
+@require_GET
+@login_required
+def recommendations_page(request: HttpRequest) -> HttpResponse:
+    mode, diversity = _controls(request)
+    return _render_recommendations(request, mode, diversity)
+
+
+@require_POST
+@login_required
+def feedback(request: HttpRequest, film_id: int) -> HttpResponse:
+    film = get_object_or_404(Film, pk=film_id)
+    kind = request.POST.get("kind", "")
+    if kind not in FilmFeedback.Kind.values:
+        return HttpResponseBadRequest("Unknown feedback.")
+    feedback_set(user=request.user, film=film, kind=kind)
+    mode, diversity = _controls(request)
+    if request.htmx:
+        return _render_recommendations(request, mode, diversity)
+    return redirect(f"{reverse('recommendations:page')}?mode={mode}&diversity={diversity}")
+
+
+@login_required
+def onboarding(request: HttpRequest) -> HttpResponse:
+    """Rate or skip well-known films; skipped ones are remembered in the session."""
+    skipped = set(request.session.get("onboarding_skipped", []))
+    if request.method == "POST":
+        film = get_object_or_404(Film, pk=request.POST.get("film", 0))
+        if "skip" in request.POST:
+            skipped.add(film.pk)
+            request.session["onboarding_skipped"] = sorted(skipped)
+        else:
+            try:
+                _rate(user=request.user, film=film, stars=request.POST.get("stars"))
+            except ValidationError as error:
+                return HttpResponseBadRequest("; ".join(error.messages))
+        if not request.htmx:
+            return redirect("recommendations:onboarding")
+    elif request.method != "GET":
+        return HttpResponse(status=405)
+    films = onboarding_films(user=request.user, skipped=skipped)
+    context = {
+        "films": films,
+        "rated_count": request.user.ratings.filter(stars__isnull=False).count(),
+        "goal": COLD_START_RATINGS,
+        "star_choices": ["5.0", "4.5", "4.0", "3.5", "3.0", "2.5", "2.0", "1.5", "1.0", "0.5"],
+    }
+    template = "recommendations/onboarding.html"
+    return render(request, f"{template}#grid" if request.htmx else template, context)
+
+
+def _rate(*, user, film: Film, stars) -> None:
+    from reviews.services import rating_set
+
+    rating_set(user=user, film=film, stars=stars)

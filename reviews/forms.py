@@ -1,0 +1,61 @@
+"""Forms check the shape of input; the services decide what it means."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.utils import timezone
+
+from .models import Rating, WatchlistEntry
+
+STAR_CHOICES = [("", "–")] + [(f"{n / 2:.1f}", f"{n / 2:g}") for n in range(1, 11)]
+
+
+class DiaryForm(forms.Form):
+    watched_on = forms.DateField(initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}))
+    stars = forms.ChoiceField(choices=STAR_CHOICES, required=False)
+    liked = forms.BooleanField(required=False)
+    rewatch = forms.BooleanField(required=False)
+    tags = forms.CharField(required=False, max_length=1000, help_text="Comma-separated.")
+    review_text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 6}), max_length=20000)
+    contains_spoilers = forms.BooleanField(required=False)
+    is_private = forms.BooleanField(required=False, label="Private (only you see this entry)")
+
+    def clean_watched_on(self) -> datetime.date:
+        watched_on = self.cleaned_data["watched_on"]
+        if watched_on > timezone.localdate() + datetime.timedelta(days=1):
+            raise forms.ValidationError("The viewing date is in the future.")
+        return watched_on
+
+
+class ReviewForm(forms.Form):
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 10}), max_length=20000)
+    contains_spoilers = forms.BooleanField(required=False)
+
+
+class AspectsForm(forms.Form):
+    story = forms.ChoiceField(choices=STAR_CHOICES, required=False)
+    acting = forms.ChoiceField(choices=STAR_CHOICES, required=False)
+    visuals = forms.ChoiceField(choices=STAR_CHOICES, required=False)
+    music = forms.ChoiceField(choices=STAR_CHOICES, required=False)
+
+    def aspects(self) -> dict[str, str | None]:
+        return {name: self.cleaned_data.get(name) or None for name in Rating.ASPECTS}
+
+
+class WatchlistEntryForm(forms.Form):
+    priority = forms.TypedChoiceField(
+        choices=WatchlistEntry.Priority.choices, coerce=int, initial=WatchlistEntry.Priority.NORMAL
+    )
+    note = forms.CharField(required=False, max_length=500)
+
+
+class FilmListForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
+    is_public = forms.BooleanField(required=False, initial=True, label="Public")
+
+
+class LetterboxdUploadForm(forms.Form):
+    file = forms.FileField(help_text="The .zip from Letterboxd (Settings → Import & Export → Export your data).")

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from reviews.sentiment.analysers import NbSvmAnalyser, available_analysers
+from reviews.sentiment.data import default_training_file, read_labelled
+from reviews.sentiment.evaluation import evaluate_all, holdout_nbsvm
+from reviews.sentiment.training import file_digest
+
+
+class Command(BaseCommand):
+    help = "Accuracy and macro-F1 of every available sentiment analyser on labelled reviews, side by side."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--data", type=Path, default=None, help="JSONL(.gz) with label pos/neg and text")
+        parser.add_argument("--json", dest="as_json", action="store_true", help="print one JSON document")
+        parser.add_argument(
+            "--holdout",
+            type=float,
+            default=None,
+            metavar="FRACTION",
+            help="train a fresh NB-SVM on the rest of the file and evaluate everything on this held-out share",
+        )
+        parser.add_argument("--limit", type=int, default=None, help="use only the first N reviews")
+
+    def handle(
+        self, *args, data: Path | None, as_json: bool, holdout: float | None, limit: int | None, **options
+    ) -> None:
+        data = data or default_training_file()
+        if not data.exists():
+            raise CommandError(f"evaluation data not found: {data}")
+        if holdout is not None and not 0 < holdout < 1:
+            raise CommandError("--holdout must be a fraction between 0 and 1")
+        reviews = read_labelled(data, limit=limit)
+        if not reviews.texts:
+            raise CommandError(f"{data} holds no reviews labelled pos or neg")
+        analysers = available_analysers()
+        texts, labels = reviews.texts, reviews.labels
+        notes: list[str] = []
+        if holdout is not None:
+            held_out_model, texts, labels = holdout_nbsvm(reviews.texts, reviews.labels, test_fraction=holdout)
+            held_out_model.name = "nbsvm-holdout"
+            analysers["nbsvm-holdout"] = held_out_model
+            notes.append(
+                f"nbsvm-holdout was trained on {len(reviews.texts) - len(texts)} reviews of this file; "
+                f"all analysers are scored on the other {len(texts)}"
+            )
+        trained = analysers.get("nbsvm")
+        if isinstance(trained, NbSvmAnalyser) and trained.model.meta.get("data_sha256") == file_digest(data):
+            if holdout is not None:
+                del analysers["nbsvm"]
+                notes.append("nbsvm (the saved artifact) was trained on this very file, so it is left out")
+            else:
+                notes.append("nbsvm (the saved artifact) was trained on this very file: its numbers are in-sample")
+        results = evaluate_all(analysers, texts, labels)
+        if as_json:
+            self.stdout.write(
+                json.dumps({"data": str(data), "n": len(labels), "results": results, "notes": notes}, indent=2)
+            )
+            return
+        self.stdout.write(f"{data}: {len(labels)} reviews")
+        self.stdout.write(
+            f"{'analyser':<16}{'accuracy':>10}{'macro F1':>10}{'mixed':>8}{'skipped':>9}{'ms/review':>11}"
+        )
+        for row in results:
+            self.stdout.write(
+                f"{row['analyser']:<16}{row['accuracy']:>10.4f}{row['macro_f1']:>10.4f}{row['labelled_mixed']:>8}"
+                f"{row['not_analysable']:>9}{row['ms_per_review']:>11.3f}"
+            )
+        for note in notes:
+            self.stdout.write(f"note: {note}")

@@ -1,0 +1,307 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+HALF_STARS = [Decimal(n) / 2 for n in range(1, 11)]
+
+
+def _stars_field(**options) -> models.DecimalField:
+    return models.DecimalField(max_digits=2, decimal_places=1, null=True, blank=True, **options)
+
+
+def _stars_constraint(field: str, name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=models.Q(**{f"{field}__isnull": True}) | models.Q(**{f"{field}__in": HALF_STARS}), name=name
+    )
+
+
+class Rating(models.Model):
+    """A member's current rating of a film: 0.5 to 5 stars in half steps, and/or a like."""
+
+    ASPECTS = ("story", "acting", "visuals", "music")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ratings")
+    film = models.ForeignKey("catalog.Film", on_delete=models.CASCADE, related_name="ratings")
+    stars = models.DecimalField(max_digits=2, decimal_places=1, null=True, blank=True)
+    liked = models.BooleanField(default=False)
+    # Optional aspect ratings, same scale as stars.
+    story = _stars_field()
+    acting = _stars_field()
+    visuals = _stars_field()
+    music = _stars_field()
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "film"], name="unique_rating"),
+            models.CheckConstraint(
+                condition=models.Q(stars__isnull=True)
+                | (models.Q(stars__gte=Decimal("0.5")) & models.Q(stars__lte=Decimal("5.0"))),
+                name="rating_stars_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(stars__isnull=True) | models.Q(stars__in=[Decimal(n) / 2 for n in range(1, 11)]),
+                name="rating_stars_half_steps",
+            ),
+            _stars_constraint("story", "rating_story_half_steps"),
+            _stars_constraint("acting", "rating_acting_half_steps"),
+            _stars_constraint("visuals", "rating_visuals_half_steps"),
+            _stars_constraint("music", "rating_music_half_steps"),
+        ]
+        indexes = [models.Index(fields=["film", "stars"]), models.Index(fields=["user", "-updated_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.film_id}: {self.stars}"
+
+    @property
+    def is_empty(self) -> bool:
+        return self.stars is None and not self.liked and all(getattr(self, a) is None for a in self.ASPECTS)
+
+
+class Review(models.Model):
+    """A member's written review of a film. Plain text: escaped on display, paragraphs from blank lines."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews")
+    film = models.ForeignKey("catalog.Film", on_delete=models.CASCADE, related_name="reviews")
+    text = models.TextField(max_length=20000)
+    contains_spoilers = models.BooleanField(default=False)
+    # The author's rating when the review was written (sorts a film's reviews by rating cheaply).
+    stars = _stars_field()
+    like_count = models.PositiveIntegerField(default=0)
+    # Imported reviews (IMDb audience reviews for the demo, Letterboxd imports).
+    imported_from = models.CharField(max_length=20, blank=True, default="")
+    external_id = models.CharField(max_length=64, blank=True, default="")
+    source_rating = models.PositiveSmallIntegerField(null=True, blank=True, help_text="1–10, from IMDb.")
+    letterboxd_uri = models.CharField(max_length=200, blank=True, help_text="Kept from a Letterboxd import.")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["imported_from", "external_id"],
+                condition=~models.Q(imported_from=""),
+                name="unique_imported_review",
+            ),
+            _stars_constraint("stars", "review_stars_half_steps"),
+        ]
+        indexes = [
+            models.Index(fields=["film", "-created_at"], name="review_film_recent"),
+            models.Index(fields=["film", "-like_count"], name="review_film_popular"),
+            models.Index(fields=["film", "stars"], name="review_film_stars"),
+            models.Index(fields=["user", "-created_at"], name="review_user_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Review {self.pk} of {self.film_id} by {self.user_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reviews:review_detail", args=[self.pk])
+
+
+class ReviewLike(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_likes")
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="likes")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "review"], name="unique_review_like")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} likes review {self.review_id}"
+
+
+class DiaryEntry(models.Model):
+    """One viewing of a film, logged on a date."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="diary_entries")
+    film = models.ForeignKey("catalog.Film", on_delete=models.CASCADE, related_name="diary_entries")
+    watched_on = models.DateField()
+    rewatch = models.BooleanField(default=False)
+    stars = _stars_field(help_text="The rating given at the time of this viewing.")
+    liked = models.BooleanField(default=False)
+    tags = ArrayField(models.CharField(max_length=50), default=list, blank=True)
+    review = models.ForeignKey(Review, null=True, blank=True, on_delete=models.SET_NULL, related_name="diary_entries")
+    is_private = models.BooleanField(default=False)
+    letterboxd_uri = models.CharField(max_length=200, blank=True, help_text="Kept from a Letterboxd import.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-watched_on", "-id"]
+        verbose_name_plural = "diary entries"
+        constraints = [_stars_constraint("stars", "diary_stars_half_steps")]
+        indexes = [models.Index(fields=["user", "-watched_on"], name="diary_user_date")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} watched {self.film_id} on {self.watched_on}"
+
+
+class WatchlistEntry(models.Model):
+    class Priority(models.IntegerChoices):
+        LOW = 1, "Low"
+        NORMAL = 2, "Normal"
+        HIGH = 3, "High"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watchlist")
+    film = models.ForeignKey("catalog.Film", on_delete=models.CASCADE, related_name="watchlist_entries")
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
+    note = models.CharField(max_length=500, blank=True)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "watchlist entries"
+        constraints = [models.UniqueConstraint(fields=["user", "film"], name="unique_watchlist_entry")]
+        indexes = [models.Index(fields=["user", "-added_at"], name="watchlist_user_added")]
+
+    def __str__(self) -> str:
+        return f"{self.film_id} on {self.user_id}'s watchlist"
+
+
+class FilmList(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="film_lists")
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220)
+    description = models.TextField(blank=True, max_length=5000)
+    is_public = models.BooleanField(default=True)
+    films = models.ManyToManyField("catalog.Film", through="FilmListEntry", related_name="member_lists")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "slug"], name="unique_list_slug")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("reviews:list_detail", args=[self.user.username, self.slug])
+
+
+class FilmListEntry(models.Model):
+    film_list = models.ForeignKey(FilmList, on_delete=models.CASCADE, related_name="entries")
+    film = models.ForeignKey("catalog.Film", on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveIntegerField(default=0)
+    note = models.CharField(max_length=1000, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name_plural = "film list entries"
+        constraints = [models.UniqueConstraint(fields=["film_list", "film"], name="unique_list_film")]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.film_id} in list {self.film_list_id}"
+
+
+class Follow(models.Model):
+    follower = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="following")
+    followed = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="followers")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["follower", "followed"], name="unique_follow"),
+            models.CheckConstraint(condition=~models.Q(follower=models.F("followed")), name="no_self_follow"),
+        ]
+        indexes = [models.Index(fields=["followed"], name="follow_followed")]
+
+    def __str__(self) -> str:
+        return f"{self.follower_id} follows {self.followed_id}"
+
+
+class FavouriteFilm(models.Model):
+    """One of the four films a member shows at the top of their profile."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favourite_films")
+    film = models.ForeignKey("catalog.Film", on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "position"], name="unique_favourite_position"),
+            models.UniqueConstraint(fields=["user", "film"], name="unique_favourite_film"),
+            models.CheckConstraint(condition=models.Q(position__gte=1, position__lte=4), name="favourite_position_1_4"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} favourite {self.position}: {self.film_id}"
+
+
+class Activity(models.Model):
+    """What a member did, written by the services, read by the feed and the profile.
+
+    ``key`` names the thing acted on ("rating:12", "review:5", "list:3"): a later change to the same thing
+    replaces the row (an upsert), so re-rating a film ten times shows once, with the latest stars.
+    """
+
+    class Kind(models.TextChoices):
+        RATED = "rated", "rated"
+        LIKED = "liked", "liked"
+        LOGGED = "logged", "watched"
+        REVIEWED = "reviewed", "reviewed"
+        LISTED = "listed", "updated the list"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="activities")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    key = models.CharField(max_length=40)
+    film = models.ForeignKey("catalog.Film", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    review = models.ForeignKey(Review, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    film_list = models.ForeignKey(FilmList, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    stars = _stars_field()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "activities"
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="unique_activity_key")]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="activity_user_recent"),
+            models.Index(fields=["-created_at"], name="activity_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} {self.key}"
+
+
+class LetterboxdFilm(models.Model):
+    """A film's Letterboxd address, learnt from imports, so exports give the same links back."""
+
+    film = models.OneToOneField("catalog.Film", on_delete=models.CASCADE, related_name="+")
+    uri = models.CharField(max_length=200)
+
+    def __str__(self) -> str:
+        return self.uri
+
+
+def letterboxd_upload_path(instance: LetterboxdImport, filename: str) -> str:
+    return f"imports/letterboxd/{instance.user_id}/{timezone.now():%Y%m%d%H%M%S}.zip"
+
+
+class LetterboxdImport(models.Model):
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        DONE = "done", "Imported"
+        REFUSED = "refused", "Refused"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="letterboxd_imports")
+    file = models.FileField(upload_to=letterboxd_upload_path, max_length=200)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    report = models.JSONField(default=dict, blank=True)
+    job = models.ForeignKey("core.JobRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Letterboxd import {self.pk} ({self.state})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reviews:letterboxd_import_detail", args=[self.pk])

@@ -1,0 +1,389 @@
+"""Reads for ratings, diary, reviews, watchlists, lists, the feed, profiles and stats.
+
+Each page's data comes from a fixed number of queries whatever the number of rows (asserted in tests).
+Access helpers raise Http404 (private or missing) or PermissionDenied (someone else's) for views and API.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import ExtractYear
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from catalog.models import Credit, Film
+
+from .models import (
+    Activity,
+    DiaryEntry,
+    FavouriteFilm,
+    FilmList,
+    FilmListEntry,
+    Follow,
+    Rating,
+    Review,
+    ReviewLike,
+    WatchlistEntry,
+)
+
+User = get_user_model()
+
+REVIEW_SORTS = {
+    "recent": ("-created_at", "-id"),
+    "popular": ("-like_count", "-created_at", "-id"),
+    "highest": ("-stars", "-created_at", "-id"),
+    "lowest": ("stars", "-created_at", "-id"),
+}
+WATCHLIST_SORTS = {
+    "added": ("-added_at", "-id"),
+    "priority": ("-priority", "-added_at", "-id"),
+    "year": ("film__year", "film__title"),
+    "predicted": None,  # ordered in Python by the recommender's predictions, when there is a predictor
+}
+
+
+def _member(user) -> bool:
+    return bool(user and user.is_authenticated)
+
+
+# --- access helpers -----------------------------------------------------------------------------------
+
+
+def member_by_username(username: str):
+    return get_object_or_404(User, username=username, is_active=True)
+
+
+def review_for_author(*, user, review_id: int) -> Review:
+    """A review its author may edit or delete: 404 when missing, 403 when written by someone else."""
+    review = get_object_or_404(Review.objects.select_related("film", "user"), pk=review_id)
+    if review.user_id != user.pk:
+        raise PermissionDenied("Only the author can change a review.")
+    return review
+
+
+def list_for_owner(*, user, list_id: int) -> FilmList:
+    """A list its owner may change: 404 when missing or someone else's private list, 403 when another's."""
+    film_list = get_object_or_404(FilmList.objects.select_related("user"), pk=list_id)
+    if film_list.user_id != user.pk:
+        if not film_list.is_public:
+            raise Http404("No such list.")
+        raise PermissionDenied("Only the owner can change a list.")
+    return film_list
+
+
+def list_for_viewer(*, viewer, owner_username: str, slug: str) -> FilmList:
+    """A list as seen by ``viewer``: private lists exist only for their owner (404 for everyone else)."""
+    film_list = get_object_or_404(FilmList.objects.select_related("user"), user__username=owner_username, slug=slug)
+    if not film_list.is_public and not (_member(viewer) and viewer.pk == film_list.user_id):
+        raise Http404("No such list.")
+    return film_list
+
+
+def diary_entry_for_owner(*, user, entry_id: int) -> DiaryEntry:
+    entry = get_object_or_404(DiaryEntry.objects.select_related("film"), pk=entry_id)
+    if entry.user_id != user.pk:
+        if entry.is_private:
+            raise Http404("No such diary entry.")
+        raise PermissionDenied("Only the member can change their diary.")
+    return entry
+
+
+# --- film page ----------------------------------------------------------------------------------------
+
+
+def film_reviews(*, film: Film, sort: str = "recent", viewer=None) -> QuerySet[Review]:
+    order = REVIEW_SORTS.get(sort, REVIEW_SORTS["recent"])
+    reviews = Review.objects.filter(film=film).select_related("user").order_by(*order)
+    if sort in ("highest", "lowest"):
+        reviews = reviews.filter(stars__isnull=False)
+    if _member(viewer):
+        reviews = reviews.annotate(viewer_liked=Exists(ReviewLike.objects.filter(review=OuterRef("pk"), user=viewer)))
+    return reviews
+
+
+@dataclass
+class FilmMemberState:
+    """What the signed-in member has done with a film (widget state)."""
+
+    rating: Rating | None = None
+    on_watchlist: bool = False
+    times_logged: int = 0
+
+    @property
+    def stars(self):
+        return self.rating.stars if self.rating else None
+
+    @property
+    def liked(self) -> bool:
+        return bool(self.rating and self.rating.liked)
+
+
+def film_member_state(*, film: Film, user) -> FilmMemberState:
+    """One query: the member's rating, watchlist membership and viewing count for a film."""
+    if not _member(user):
+        return FilmMemberState()
+    row = (
+        Film.objects.filter(pk=film.pk)
+        .annotate(
+            rating_id=Subquery(Rating.objects.filter(film=OuterRef("pk"), user=user).values("pk")[:1]),
+            on_watchlist=Exists(WatchlistEntry.objects.filter(film=OuterRef("pk"), user=user)),
+            times_logged=Count("diary_entries", filter=Q(diary_entries__user=user)),
+        )
+        .values("rating_id", "on_watchlist", "times_logged")
+        .first()
+    )
+    rating = Rating.objects.filter(pk=row["rating_id"]).first() if row and row["rating_id"] else None
+    return FilmMemberState(rating=rating, on_watchlist=row["on_watchlist"], times_logged=row["times_logged"])
+
+
+def watchlist_film_ids(*, user, film_ids) -> set[int]:
+    """For film cards: which of these films are on the member's watchlist (one query)."""
+    if not _member(user):
+        return set()
+    return set(WatchlistEntry.objects.filter(user=user, film_id__in=film_ids).values_list("film_id", flat=True))
+
+
+# --- diary --------------------------------------------------------------------------------------------
+
+
+def member_diary(*, member, viewer, year: int | None = None, month: int | None = None) -> QuerySet[DiaryEntry]:
+    entries = DiaryEntry.objects.filter(user=member).select_related("film", "film__poster", "review")
+    if not (_member(viewer) and viewer.pk == member.pk):
+        entries = entries.filter(is_private=False)
+    if year:
+        entries = entries.filter(watched_on__year=year)
+        if month:
+            entries = entries.filter(watched_on__month=month)
+    return entries.order_by("-watched_on", "-id")
+
+
+def diary_months(*, member, viewer) -> list[tuple[int, list[tuple[int, str, int]]]]:
+    """Years (newest first) with their months that have entries: [(2024, [(3, "March", 5), …]), …]."""
+    entries = DiaryEntry.objects.filter(user=member)
+    if not (_member(viewer) and viewer.pk == member.pk):
+        entries = entries.filter(is_private=False)
+    counts = (
+        entries.values_list("watched_on__year", "watched_on__month")
+        .annotate(n=Count("id"))
+        .order_by("-watched_on__year", "-watched_on__month")
+    )
+    years: dict[int, list[tuple[int, str, int]]] = {}
+    for year, month, n in counts:
+        years.setdefault(year, []).append((month, calendar.month_name[month], n))
+    return list(years.items())
+
+
+# --- watchlist ----------------------------------------------------------------------------------------
+
+
+def _predictor():
+    """The recommender's predicted-rating function, once RECS provides one.
+
+    Hook: ``recommendations.selectors.predicted_ratings(*, user, film_ids) -> dict[int, float]``.
+    """
+    try:
+        from recommendations import selectors
+    except ImportError:
+        return None
+    return getattr(selectors, "predicted_ratings", None)
+
+
+def watchlist_sorts() -> list[str]:
+    return [name for name in WATCHLIST_SORTS if name != "predicted" or _predictor() is not None]
+
+
+def member_watchlist(*, member, sort: str = "added") -> list[WatchlistEntry]:
+    entries = WatchlistEntry.objects.filter(user=member).select_related("film", "film__poster")
+    if sort == "predicted" and (predict := _predictor()) is not None:
+        entries = list(entries.order_by("-added_at"))
+        predictions = predict(user=member, film_ids=[e.film_id for e in entries]) or {}
+        for entry in entries:
+            entry.predicted = predictions.get(entry.film_id)
+        return sorted(entries, key=lambda e: (e.predicted is None, -(e.predicted or 0)))
+    order = WATCHLIST_SORTS.get(sort) or WATCHLIST_SORTS["added"]
+    return list(entries.order_by(*order))
+
+
+# --- lists --------------------------------------------------------------------------------------------
+
+
+def member_lists(*, member, viewer) -> QuerySet[FilmList]:
+    lists = FilmList.objects.filter(user=member).annotate(film_count=Count("entries")).order_by("-updated_at")
+    if not (_member(viewer) and viewer.pk == member.pk):
+        lists = lists.filter(is_public=True)
+    return lists
+
+
+def list_entries(*, film_list: FilmList, viewer) -> tuple[list[FilmListEntry], int]:
+    """The list's entries in order, each with ``seen`` for the viewer, and how many the viewer has seen."""
+    entries = FilmListEntry.objects.filter(film_list=film_list).select_related("film", "film__poster")
+    if _member(viewer):
+        entries = entries.annotate(
+            seen=Exists(Rating.objects.filter(film=OuterRef("film"), user=viewer))
+            | Exists(DiaryEntry.objects.filter(film=OuterRef("film"), user=viewer))
+        )
+    entries = list(entries.order_by("position", "id"))
+    seen_count = sum(1 for entry in entries if getattr(entry, "seen", False))
+    return entries, seen_count
+
+
+# --- social -------------------------------------------------------------------------------------------
+
+
+def activity_rows(activities: QuerySet[Activity]) -> QuerySet[Activity]:
+    return activities.select_related("user", "film", "film__poster", "review", "film_list", "film_list__user")
+
+
+def member_feed(*, user, limit: int = 50, before: datetime.datetime | None = None) -> list[Activity]:
+    """Recent activity of the members ``user`` follows, newest first."""
+    activities = Activity.objects.filter(user__in=Follow.objects.filter(follower=user).values("followed"))
+    if before is not None:
+        activities = activities.filter(created_at__lt=before)
+    return list(activity_rows(activities).order_by("-created_at", "-id")[:limit])
+
+
+def member_recent_activity(*, member, limit: int = 12) -> list[Activity]:
+    return list(activity_rows(Activity.objects.filter(user=member)).order_by("-created_at", "-id")[:limit])
+
+
+@dataclass
+class ProfileCounts:
+    films: int = 0
+    this_year: int = 0
+    reviews: int = 0
+    lists: int = 0
+    followers: int = 0
+    following: int = 0
+    watchlist: int = 0
+
+
+def profile_counts(*, member, viewer) -> ProfileCounts:
+    """All the profile's counts in one query."""
+    this_year = datetime.date.today().year
+    own = _member(viewer) and viewer.pk == member.pk
+
+    def count_of(queryset) -> Subquery:
+        return Subquery(queryset.order_by().values("user").annotate(n=Count("*")).values("n")[:1])
+
+    lists = FilmList.objects.filter(user=OuterRef("pk"))
+    if not own:
+        lists = lists.filter(is_public=True)
+    diary = DiaryEntry.objects.filter(user=OuterRef("pk"))
+    if not own:
+        diary = diary.filter(is_private=False)
+    diary_this_year = diary.filter(watched_on__year=this_year).values("user").annotate(n=Count("film", distinct=True))
+    # Films logged but never rated (a diary entry without stars); rated films are counted from ratings.
+    diary_only = (
+        diary.filter(~Exists(Rating.objects.filter(user=OuterRef("user"), film=OuterRef("film"))))
+        .values("user")
+        .annotate(n=Count("film", distinct=True))
+    )
+    values = (
+        User.objects.filter(pk=member.pk)
+        .annotate(
+            n_rated=count_of(Rating.objects.filter(user=OuterRef("pk"))),
+            n_diary_only=Subquery(diary_only.order_by().values("n")[:1]),
+            n_year=Subquery(diary_this_year.order_by().values("n")[:1]),
+            n_reviews=count_of(Review.objects.filter(user=OuterRef("pk"))),
+            n_lists=count_of(lists),
+            n_watchlist=count_of(WatchlistEntry.objects.filter(user=OuterRef("pk"))),
+            n_followers=Subquery(
+                Follow.objects.filter(followed=OuterRef("pk")).values("followed").annotate(n=Count("*")).values("n")
+            ),
+            n_following=Subquery(
+                Follow.objects.filter(follower=OuterRef("pk")).values("follower").annotate(n=Count("*")).values("n")
+            ),
+        )
+        .values(
+            "n_rated", "n_diary_only", "n_year", "n_reviews", "n_lists", "n_watchlist", "n_followers", "n_following"
+        )
+        .get()
+    )
+    return ProfileCounts(
+        films=(values["n_rated"] or 0) + (values["n_diary_only"] or 0),
+        this_year=values["n_year"] or 0,
+        reviews=values["n_reviews"] or 0,
+        lists=values["n_lists"] or 0,
+        followers=values["n_followers"] or 0,
+        following=values["n_following"] or 0,
+        watchlist=values["n_watchlist"] or 0,
+    )
+
+
+def member_favourites(*, member) -> list[Film]:
+    return [fav.film for fav in FavouriteFilm.objects.filter(user=member).select_related("film", "film__poster")]
+
+
+def is_following(*, follower, followed) -> bool:
+    if not _member(follower) or follower.pk == followed.pk:
+        return False
+    return Follow.objects.filter(follower=follower, followed=followed).exists()
+
+
+# --- stats --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Bar:
+    label: str
+    value: int
+
+
+@dataclass
+class MemberStats:
+    films_per_year: list[Bar] = field(default_factory=list)
+    rating_distribution: list[Bar] = field(default_factory=list)
+    top_genres: list[Bar] = field(default_factory=list)
+    top_directors: list[Bar] = field(default_factory=list)
+    decades: list[Bar] = field(default_factory=list)
+    total_films: int = 0
+    mean_stars: float | None = None
+
+
+def member_stats(*, member, viewer) -> MemberStats:
+    """Films per (viewing) year, rating distribution, top genres, directors and decades of what they saw."""
+    own = _member(viewer) and viewer.pk == member.pk
+    diary = DiaryEntry.objects.filter(user=member)
+    if not own:
+        diary = diary.filter(is_private=False)
+    seen_ids = set(Rating.objects.filter(user=member).values_list("film_id", flat=True)) | set(
+        diary.values_list("film_id", flat=True)
+    )
+    stats = MemberStats(total_films=len(seen_ids))
+    per_year = diary.annotate(y=ExtractYear("watched_on")).values_list("y").annotate(n=Count("id")).order_by("y")
+    stats.films_per_year = [Bar(str(year), n) for year, n in per_year]
+    stars = Counter(
+        str(s) for s in Rating.objects.filter(user=member, stars__isnull=False).values_list("stars", flat=True)
+    )
+    scale = [f"{n / 2:.1f}" for n in range(1, 11)]
+    stats.rating_distribution = [Bar(label, stars.get(label, 0)) for label in scale]
+    total = sum(stars.values())
+    if total:
+        stats.mean_stars = sum(float(label) * n for label, n in stars.items()) / total
+    genres = (
+        Film.genres.through.objects.filter(film_id__in=seen_ids)
+        .values_list("genre__name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "genre__name")[:10]
+    )
+    stats.top_genres = [Bar(name, n) for name, n in genres]
+    directors = (
+        Credit.objects.filter(film_id__in=seen_ids, role=Credit.Role.DIRECTOR)
+        .values_list("person__name")
+        .annotate(n=Count("film", distinct=True))
+        .order_by("-n", "person__name")[:10]
+    )
+    stats.top_directors = [Bar(name, n) for name, n in directors]
+    decades = Counter(
+        year // 10 * 10
+        for year in Film.objects.filter(pk__in=seen_ids, year__isnull=False).values_list("year", flat=True)
+    )
+    stats.decades = [Bar(f"{decade}s", decades[decade]) for decade in sorted(decades)]
+    return stats

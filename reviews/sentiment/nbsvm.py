@@ -1,0 +1,198 @@
+"""NB-SVM (Wang & Manning 2012) on hashed, binarised word uni+bigrams, with logistic regression.
+
+Features are scaled by the naive-Bayes log-count ratio r = log((p/|p|1) / (q/|q|1)) before a linear
+classifier is fitted. Because the features are binary, the fitted model collapses to one weight per
+hashed feature (r_j * w_j) plus a bias, which is all the artifact stores: no vocabulary, no sklearn pickle.
+
+Plain numpy/scipy/sklearn; no Django.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from reviews.sentiment.text import TOKEN_PATTERN
+
+FORMAT = "nbsvm-hashed-1"
+DEFAULT_N_FEATURES = 2**20
+DEFAULT_C = 1.0
+DEFAULT_KEEP = 250_000
+
+
+def vectoriser(*, n_features: int, ngram_max: int) -> HashingVectorizer:
+    return HashingVectorizer(
+        n_features=n_features,
+        ngram_range=(1, ngram_max),
+        binary=True,
+        norm=None,
+        alternate_sign=False,
+        lowercase=True,
+        token_pattern=TOKEN_PATTERN,
+        dtype=np.float32,
+    )
+
+
+def binary_features(texts: Sequence[str], *, n_features: int, ngram_max: int) -> sparse.csr_matrix:
+    matrix = vectoriser(n_features=n_features, ngram_max=ngram_max).transform(texts).tocsr()
+    matrix.data[:] = 1.0  # hash collisions can sum to 2
+    return matrix
+
+
+def log_count_ratio(features: sparse.csr_matrix, labels: np.ndarray, *, alpha: float = 1.0) -> np.ndarray:
+    p = np.asarray(features[labels == 1].sum(axis=0)).ravel() + alpha
+    q = np.asarray(features[labels == 0].sum(axis=0)).ravel() + alpha
+    return np.log((p / p.sum()) / (q / q.sum())).astype(np.float32)
+
+
+@dataclass
+class NbSvmModel:
+    """A trained model: P(positive) = sigmoid(x · weights + bias) for binary hashed n-gram features x."""
+
+    weights: np.ndarray
+    bias: float
+    n_features: int
+    ngram_max: int
+    meta: dict = field(default_factory=dict)
+    _vectoriser: HashingVectorizer | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def version(self) -> str:
+        return str(self.meta.get("version", "untrained"))
+
+    def decision(self, texts: Sequence[str]) -> np.ndarray:
+        if self._vectoriser is None:
+            self._vectoriser = vectoriser(n_features=self.n_features, ngram_max=self.ngram_max)
+        features = self._vectoriser.transform(texts).tocsr()
+        features.data[:] = 1.0
+        return features @ self.weights + self.bias
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-self.decision(texts)))
+
+    def save(self, path: Path) -> int:
+        """Write a compressed .npz holding only the non-zero weights (float16); returns its size in bytes."""
+        nonzero = np.flatnonzero(self.weights).astype(np.int32)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        buffer = io.BytesIO()
+        np.savez_compressed(
+            buffer,
+            indices=nonzero,
+            values=self.weights[nonzero].astype(np.float16),
+            header=np.frombuffer(
+                json.dumps(
+                    {
+                        "format": FORMAT,
+                        "bias": self.bias,
+                        "n_features": self.n_features,
+                        "ngram_max": self.ngram_max,
+                        "meta": self.meta,
+                    }
+                ).encode(),
+                dtype=np.uint8,
+            ),
+        )
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(buffer.getvalue())
+        tmp.replace(path)  # atomic: a reader never sees half a file
+        return path.stat().st_size
+
+    @classmethod
+    def load(cls, path: Path) -> NbSvmModel:
+        with np.load(path) as archive:
+            header = json.loads(archive["header"].tobytes().decode())
+            if header.get("format") != FORMAT:
+                raise ValueError(f"{path} is not a {FORMAT} artifact")
+            weights = np.zeros(header["n_features"], dtype=np.float32)
+            weights[archive["indices"]] = archive["values"].astype(np.float32)
+        return cls(
+            weights=weights,
+            bias=float(header["bias"]),
+            n_features=int(header["n_features"]),
+            ngram_max=int(header["ngram_max"]),
+            meta=header.get("meta", {}),
+        )
+
+
+def _fit_on_features(
+    features: sparse.csr_matrix, labels: np.ndarray, *, c: float, keep: int | None
+) -> tuple[np.ndarray, float]:
+    ratio = log_count_ratio(features, labels)
+    classifier = LogisticRegression(C=c, solver="liblinear", max_iter=1000)
+    classifier.fit(features @ sparse.diags(ratio), labels)
+    weights = (classifier.coef_.ravel() * ratio).astype(np.float32)
+    if keep is not None and np.count_nonzero(weights) > keep:
+        # Keep the features that move decisions most, so the artifact stays a few MB.
+        strongest = np.argpartition(np.abs(weights), -keep)[-keep:]
+        pruned = np.zeros_like(weights)
+        pruned[strongest] = weights[strongest]
+        weights = pruned
+    return weights, float(classifier.intercept_[0])
+
+
+def _accuracy(weights: np.ndarray, bias: float, features: sparse.csr_matrix, labels: np.ndarray) -> float:
+    return float((((features @ weights + bias) >= 0).astype(int) == labels).mean())
+
+
+def cross_validate(
+    texts: Sequence[str],
+    labels: Sequence[int],
+    *,
+    c_values: Sequence[float] = (0.3, 1.0, 3.0),
+    folds: int = 5,
+    n_features: int = DEFAULT_N_FEATURES,
+    ngram_max: int = 2,
+    keep: int | None = DEFAULT_KEEP,
+    seed: int = 0,
+) -> dict[float, list[float]]:
+    """Accuracy per fold for each C, folds stratified and shuffled with a fixed seed."""
+    y = np.asarray(labels, dtype=int)
+    features = binary_features(texts, n_features=n_features, ngram_max=ngram_max)
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    results: dict[float, list[float]] = {c: [] for c in c_values}
+    for train_idx, test_idx in splitter.split(np.zeros(len(y)), y):
+        for c in c_values:
+            weights, bias = _fit_on_features(features[train_idx], y[train_idx], c=c, keep=keep)
+            results[c].append(_accuracy(weights, bias, features[test_idx], y[test_idx]))
+    return results
+
+
+def train(
+    texts: Sequence[str],
+    labels: Sequence[int],
+    *,
+    c: float = DEFAULT_C,
+    n_features: int = DEFAULT_N_FEATURES,
+    ngram_max: int = 2,
+    keep: int | None = DEFAULT_KEEP,
+    extra_meta: dict | None = None,
+) -> NbSvmModel:
+    """Fit on all the given texts (labels 1 = positive, 0 = negative)."""
+    y = np.asarray(labels, dtype=int)
+    if len(set(y.tolist())) != 2:
+        raise ValueError("training needs both positive and negative examples")
+    started = time.perf_counter()
+    features = binary_features(texts, n_features=n_features, ngram_max=ngram_max)
+    weights, bias = _fit_on_features(features, y, c=c, keep=keep)
+    digest = hashlib.sha256(weights.tobytes()).hexdigest()[:10]
+    meta = {
+        "version": f"{FORMAT}-{digest}",
+        "c": c,
+        "keep": keep,
+        "trained_on": len(y),
+        "train_seconds": round(time.perf_counter() - started, 2),
+        "train_accuracy": round(_accuracy(weights, bias, features, y), 4),
+        **(extra_meta or {}),
+    }
+    return NbSvmModel(weights=weights, bias=bias, n_features=n_features, ngram_max=ngram_max, meta=meta)

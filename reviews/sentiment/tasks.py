@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import dramatiq
+
+from cineaesthete.core.jobs import JobProgress, job_actor
+from reviews.sentiment.services import (
+    film_sentiment_refresh,
+    ratings_integrity_check_all,
+    review_sentiment_refresh,
+    reviews_backfill,
+)
+
+
+@dramatiq.actor(queue_name="ml", max_retries=3)
+def analyse_review(review_id: int) -> None:
+    """Analyse one review and refresh its film's summary. Idempotent: an unchanged review is skipped."""
+    review_sentiment_refresh(review_id=review_id)
+
+
+@dramatiq.actor(queue_name="ml", max_retries=3)
+def refresh_film_sentiment(film_id: int) -> None:
+    """Recompute one film's sentiment summary (after a review is deleted)."""
+    film_sentiment_refresh(film_id=film_id)
+
+
+@job_actor(queue_name="ml")
+def analyse_reviews_backfill(job: JobProgress, *, force: bool = False, use_embedder: bool = True) -> dict:
+    """Analyse every review not yet analysed (or edited since), then refresh film summaries."""
+    return reviews_backfill(
+        force=force, use_embedder=use_embedder, progress=lambda done, total, message: job.progress(done, total, message)
+    )
+
+
+@job_actor(queue_name="default")
+def check_rating_integrity(job: JobProgress) -> dict:
+    """Burst detection and robust averages for every rated film."""
+    return ratings_integrity_check_all(progress=lambda done, total, message: job.progress(done, total, message))

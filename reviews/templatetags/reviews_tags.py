@@ -1,0 +1,107 @@
+"""Template tags of the reviews app: the film page section, star display, and server-rendered SVG charts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+from django.core.paginator import Paginator
+
+from .. import selectors
+from ..forms import AspectsForm
+from ..models import Rating
+
+register = template.Library()
+
+
+@register.inclusion_tag("reviews/_film_section.html", takes_context=True)
+def film_reviews_section(context, film) -> dict:
+    """The film page's members section: widget, actions and reviews, in a fixed number of queries."""
+    request = context["request"]
+    user = request.user
+    state = selectors.film_member_state(film=film, user=user)
+    initial = {name: getattr(state.rating, name) for name in Rating.ASPECTS} if state.rating else {}
+    sort = request.GET.get("sort", "recent")
+    if sort not in selectors.REVIEW_SORTS:
+        sort = "recent"
+    reviews = selectors.film_reviews(film=film, sort=sort, viewer=user)
+    page = Paginator(reviews, 10).get_page(request.GET.get("page"))
+    my_lists = list(user.film_lists.only("id", "title")[:50]) if user.is_authenticated else []
+    return {
+        "film": film,
+        "state": state,
+        "aspects_form": AspectsForm(initial={k: f"{v:.1f}" for k, v in initial.items() if v is not None}),
+        "page": page,
+        "sort": sort,
+        "sorts": list(selectors.REVIEW_SORTS),
+        "request": request,
+        "user": user,
+        "my_lists": my_lists,
+    }
+
+
+@register.filter
+def star_text(stars) -> str:
+    """3.5 -> "★★★½"."""
+    if stars is None or stars == "":
+        return ""
+    value = Decimal(str(stars))
+    return "★" * int(value) + ("½" if value % 1 else "")
+
+
+@register.simple_tag
+def half_steps() -> list[Decimal]:
+    return [Decimal(n) / 2 for n in range(1, 11)]
+
+
+@register.inclusion_tag("reviews/_bar_chart.svg")
+def bar_chart(bars, *, title: str = "", height: int = 160, bar_width: int = 0, horizontal: bool = False) -> dict:
+    """An accessible SVG bar chart (no JavaScript, no CDN). ``bars`` is a list of selectors.Bar."""
+    bars = list(bars)
+    top = max((bar.value for bar in bars), default=0) or 1
+    if horizontal:
+        row = 22
+        width = 520
+        label_width = 180
+        rows = [
+            {
+                "label": bar.label,
+                "value": bar.value,
+                "y": n * row,
+                "w": round((width - label_width - 40) * bar.value / top, 1),
+                "text_y": n * row + 15,
+            }
+            for n, bar in enumerate(bars)
+        ]
+        return {
+            "horizontal": True,
+            "rows": rows,
+            "title": title,
+            "width": width,
+            "height": max(row, row * len(bars)),
+            "label_width": label_width,
+        }
+    step = bar_width or max(14, min(48, 560 // max(1, len(bars))))
+    chart_height = height - 30
+    columns = []
+    for n, bar in enumerate(bars):
+        h = round(chart_height * bar.value / top, 1)
+        columns.append(
+            {
+                "label": bar.label,
+                "value": bar.value,
+                "x": n * step + 2,
+                "y": round(chart_height - h + 12, 1),
+                "h": h,
+                "w": step - 4,
+                "cx": n * step + step / 2,
+            }
+        )
+    return {
+        "horizontal": False,
+        "columns": columns,
+        "title": title,
+        "width": max(step, step * len(bars)) + 4,
+        "height": height,
+        "label_y": height - 4,
+    }

@@ -1,0 +1,528 @@
+"""Member pages: rating widget, diary, reviews, watchlist, lists, profile, feed, stats, Letterboxd import/export.
+
+Thin views: access helpers from ``selectors`` (404/403), writes through ``services``. Widgets are named
+partials of their templates, returned alone to HTMX requests; without JavaScript every form posts and
+redirects back.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from catalog.models import Film
+
+from . import selectors, services
+from .forms import AspectsForm, DiaryForm, FilmListForm, LetterboxdUploadForm, ReviewForm, WatchlistEntryForm
+from .models import FilmList, LetterboxdImport, Rating, Review, ReviewLike, WatchlistEntry
+
+REVIEWS_PER_PAGE = 10
+
+
+def _back(request: HttpRequest, default: str) -> HttpResponse:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(default)
+
+
+def _errors(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+# --- rating widget ------------------------------------------------------------------------------------
+
+
+def _widget(request: HttpRequest, film: Film, *, status: int = 200, error: str = "") -> HttpResponse:
+    state = selectors.film_member_state(film=film, user=request.user)
+    context = {"film": film, "state": state, "error": error, "aspects_form": _aspects_form(state.rating)}
+    return render(request, "reviews/rating_widget.html#widget", context, status=status)
+
+
+def _aspects_form(rating: Rating | None) -> AspectsForm:
+    initial = {name: getattr(rating, name) for name in Rating.ASPECTS} if rating else {}
+    return AspectsForm(initial={k: (f"{v:.1f}" if v is not None else "") for k, v in initial.items()})
+
+
+@require_POST
+@login_required
+def rate(request: HttpRequest, film_id: int) -> HttpResponse:
+    """Set, change or clear (empty ``stars``) the member's stars; aspect ratings when the form has them."""
+    film = get_object_or_404(Film, pk=film_id)
+    # Aspect ratings come from their own small form; the service validates every value.
+    aspects = {name: request.POST[name] or None for name in Rating.ASPECTS if name in request.POST} or None
+    try:
+        if "stars" in request.POST:
+            services.rating_set(user=request.user, film=film, stars=request.POST["stars"], aspects=aspects)
+        elif aspects is not None:
+            current = Rating.objects.filter(user=request.user, film=film).values_list("stars", flat=True).first()
+            services.rating_set(user=request.user, film=film, stars=current, aspects=aspects)
+        else:
+            return HttpResponseBadRequest("Nothing to rate.")
+    except ValidationError as error:
+        if request.htmx:
+            return _widget(request, film, status=400, error=_errors(error))
+        return HttpResponseBadRequest(_errors(error))
+    if request.htmx:
+        return _widget(request, film)
+    return _back(request, film.get_absolute_url())
+
+
+@require_POST
+@login_required
+def like(request: HttpRequest, film_id: int) -> HttpResponse:
+    film = get_object_or_404(Film, pk=film_id)
+    services.like_toggle(user=request.user, film=film)
+    if request.htmx:
+        return _widget(request, film)
+    return _back(request, film.get_absolute_url())
+
+
+@require_POST
+@login_required
+def watchlist_toggle(request: HttpRequest, film_id: int) -> HttpResponse:
+    film = get_object_or_404(Film, pk=film_id)
+    on_watchlist = services.watchlist_toggle(user=request.user, film=film)
+    if request.htmx:
+        return render(request, "reviews/watchlist_button.html#button", {"film": film, "on_watchlist": on_watchlist})
+    return _back(request, film.get_absolute_url())
+
+
+@require_POST
+@login_required
+def watchlist_edit(request: HttpRequest, film_id: int) -> HttpResponse:
+    entry = get_object_or_404(WatchlistEntry.objects.select_related("film"), user=request.user, film_id=film_id)
+    form = WatchlistEntryForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Bad priority or note.")
+    services.watchlist_update(entry=entry, priority=form.cleaned_data["priority"], note=form.cleaned_data["note"])
+    return _back(request, reverse("reviews:watchlist", args=[request.user.username]))
+
+
+# --- reviews ------------------------------------------------------------------------------------------
+
+
+@require_GET
+def film_reviews(request: HttpRequest, film_id: int) -> HttpResponse:
+    film = get_object_or_404(Film, pk=film_id)
+    context = film_reviews_context(request, film)
+    template = "reviews/film_reviews.html#reviews" if request.htmx else "reviews/film_reviews.html"
+    return render(request, template, context)
+
+
+def film_reviews_context(request: HttpRequest, film: Film) -> dict:
+    sort = request.GET.get("sort", "recent")
+    if sort not in selectors.REVIEW_SORTS:
+        sort = "recent"
+    reviews = selectors.film_reviews(film=film, sort=sort, viewer=request.user)
+    page = Paginator(reviews, REVIEWS_PER_PAGE).get_page(request.GET.get("page"))
+    return {"film": film, "page": page, "sort": sort, "sorts": list(selectors.REVIEW_SORTS)}
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def review_new(request: HttpRequest, film_id: int) -> HttpResponse:
+    film = get_object_or_404(Film, pk=film_id)
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            review = services.review_create(user=request.user, film=film, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Review published.")
+            return redirect(review)
+    return render(request, "reviews/review_form.html", {"film": film, "form": form})
+
+
+@require_GET
+def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
+    review = get_object_or_404(Review.objects.select_related("user", "film", "film__poster"), pk=review_id)
+    viewer_liked = (
+        request.user.is_authenticated and ReviewLike.objects.filter(user=request.user, review=review).exists()
+    )
+    return render(request, "reviews/review_detail.html", {"review": review, "viewer_liked": viewer_liked})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def review_edit(request: HttpRequest, review_id: int) -> HttpResponse:
+    review = selectors.review_for_author(user=request.user, review_id=review_id)
+    form = ReviewForm(
+        request.POST or None, initial={"text": review.text, "contains_spoilers": review.contains_spoilers}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.review_update(review=review, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Review saved.")
+            return redirect(review)
+    return render(request, "reviews/review_form.html", {"film": review.film, "form": form, "review": review})
+
+
+@require_POST
+@login_required
+def review_delete(request: HttpRequest, review_id: int) -> HttpResponse:
+    review = selectors.review_for_author(user=request.user, review_id=review_id)
+    film = review.film
+    services.review_delete(review=review)
+    messages.success(request, "Review deleted.")
+    return redirect(film.get_absolute_url())
+
+
+@require_POST
+@login_required
+def review_like(request: HttpRequest, review_id: int) -> HttpResponse:
+    review = get_object_or_404(Review.objects.select_related("user"), pk=review_id)
+    try:
+        liked = services.review_like_toggle(user=request.user, review=review)
+    except ValidationError as error:
+        return HttpResponseBadRequest(_errors(error))
+    if request.htmx:
+        return render(request, "reviews/review_like.html#like", {"review": review, "viewer_liked": liked})
+    return _back(request, review.get_absolute_url())
+
+
+# --- diary --------------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def diary_log(request: HttpRequest, film_id: int) -> HttpResponse:
+    film = get_object_or_404(Film, pk=film_id)
+    form = DiaryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.diary_log(
+                user=request.user,
+                film=film,
+                watched_on=data["watched_on"],
+                rewatch=data["rewatch"],
+                stars=data["stars"] or None,
+                liked=data["liked"],
+                tags=services.parse_tags(data["tags"]),
+                review_text=data["review_text"],
+                contains_spoilers=data["contains_spoilers"],
+                is_private=data["is_private"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Logged {film.title}.")
+            return _back(request, film.get_absolute_url())
+    return render(request, "reviews/diary_form.html", {"film": film, "form": form})
+
+
+@require_POST
+@login_required
+def diary_delete(request: HttpRequest, entry_id: int) -> HttpResponse:
+    entry = selectors.diary_entry_for_owner(user=request.user, entry_id=entry_id)
+    services.diary_delete(entry=entry)
+    messages.success(request, "Diary entry deleted.")
+    return _back(request, reverse("reviews:diary", args=[request.user.username]))
+
+
+@require_GET
+def diary(request: HttpRequest, username: str, year: int | None = None, month: int | None = None) -> HttpResponse:
+    member = selectors.member_by_username(username)
+    if month is not None and not 1 <= month <= 12:
+        return HttpResponseBadRequest("No such month.")
+    entries = selectors.member_diary(member=member, viewer=request.user, year=year, month=month)
+    page = Paginator(entries, 100).get_page(request.GET.get("page"))
+    context = {
+        "member": member,
+        "page": page,
+        "year": year,
+        "month": month,
+        "months": selectors.diary_months(member=member, viewer=request.user),
+        "is_owner": request.user.is_authenticated and request.user.pk == member.pk,
+    }
+    return render(request, "reviews/diary.html", context)
+
+
+# --- watchlist ----------------------------------------------------------------------------------------
+
+
+@require_GET
+def watchlist(request: HttpRequest, username: str) -> HttpResponse:
+    member = selectors.member_by_username(username)
+    sorts = selectors.watchlist_sorts()
+    sort = request.GET.get("sort", "added")
+    if sort not in sorts:
+        sort = "added"
+    context = {
+        "member": member,
+        "entries": selectors.member_watchlist(member=member, sort=sort),
+        "sort": sort,
+        "sorts": sorts,
+        "priorities": WatchlistEntry.Priority.choices,
+        "is_owner": request.user.is_authenticated and request.user.pk == member.pk,
+    }
+    return render(request, "reviews/watchlist.html", context)
+
+
+# --- lists --------------------------------------------------------------------------------------------
+
+
+@require_GET
+def lists(request: HttpRequest, username: str) -> HttpResponse:
+    member = selectors.member_by_username(username)
+    context = {
+        "member": member,
+        "lists": selectors.member_lists(member=member, viewer=request.user),
+        "is_owner": request.user.is_authenticated and request.user.pk == member.pk,
+    }
+    return render(request, "reviews/lists.html", context)
+
+
+@require_GET
+def list_detail(request: HttpRequest, username: str, slug: str) -> HttpResponse:
+    film_list = selectors.list_for_viewer(viewer=request.user, owner_username=username, slug=slug)
+    entries, seen = selectors.list_entries(film_list=film_list, viewer=request.user)
+    context = {
+        "film_list": film_list,
+        "entries": entries,
+        "seen": seen,
+        "is_owner": request.user.is_authenticated and request.user.pk == film_list.user_id,
+    }
+    return render(request, "reviews/list_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def list_new(request: HttpRequest) -> HttpResponse:
+    form = FilmListForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        film_list = services.list_create(user=request.user, **form.cleaned_data)
+        if film_id := request.POST.get("film"):
+            services.list_add(film_list=film_list, film=get_object_or_404(Film, pk=film_id))
+        return redirect(film_list)
+    return render(request, "reviews/list_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def list_edit(request: HttpRequest, list_id: int) -> HttpResponse:
+    film_list = selectors.list_for_owner(user=request.user, list_id=list_id)
+    form = FilmListForm(
+        request.POST or None,
+        initial={"title": film_list.title, "description": film_list.description, "is_public": film_list.is_public},
+    )
+    if request.method == "POST" and form.is_valid():
+        services.list_update(film_list=film_list, **form.cleaned_data)
+        _save_entry_edits(request, film_list)
+        messages.success(request, "List saved.")
+        return redirect(film_list)
+    entries, _ = selectors.list_entries(film_list=film_list, viewer=None)
+    return render(request, "reviews/list_form.html", {"form": form, "film_list": film_list, "entries": entries})
+
+
+def _save_entry_edits(request: HttpRequest, film_list: FilmList) -> None:
+    """The edit form's per-entry position and note fields (``position-<film id>``, ``note-<film id>``)."""
+    entries = {entry.film_id: entry for entry in film_list.entries.all()}
+    positions: list[tuple[float, int]] = []
+    for film_id, entry in entries.items():
+        note = request.POST.get(f"note-{film_id}")
+        if note is not None and note != entry.note:
+            services.list_entry_update(entry=entry, note=note)
+        try:
+            positions.append((float(request.POST.get(f"position-{film_id}", entry.position)), film_id))
+        except ValueError:
+            positions.append((entry.position, film_id))
+    if positions:
+        # Ties keep the current order, so typing "3" for a film moves it just before the current third.
+        current = {film_id: entry.position for film_id, entry in entries.items()}
+        positions.sort(key=lambda item: (item[0], item[0] != current[item[1]], current[item[1]]))
+        services.list_reorder(film_list=film_list, film_ids=[film_id for _, film_id in positions])
+
+
+@require_POST
+@login_required
+def list_delete(request: HttpRequest, list_id: int) -> HttpResponse:
+    film_list = selectors.list_for_owner(user=request.user, list_id=list_id)
+    services.list_delete(film_list=film_list)
+    messages.success(request, "List deleted.")
+    return redirect("reviews:lists", username=request.user.username)
+
+
+@require_POST
+@login_required
+def list_add(request: HttpRequest) -> HttpResponse:
+    """Add a film (``film``) to one of the member's lists (``list``), from the film page."""
+    list_id = request.POST.get("list", "")
+    if not list_id.isdigit():
+        return HttpResponseBadRequest("Pick one of your lists.")
+    film_list = selectors.list_for_owner(user=request.user, list_id=int(list_id))
+    film = get_object_or_404(Film, pk=request.POST.get("film") or 0)
+    services.list_add(film_list=film_list, film=film, note=request.POST.get("note", ""))
+    messages.success(request, f"Added {film.title} to {film_list.title}.")
+    return _back(request, film_list.get_absolute_url())
+
+
+@require_POST
+@login_required
+def list_remove(request: HttpRequest, list_id: int) -> HttpResponse:
+    film_list = selectors.list_for_owner(user=request.user, list_id=list_id)
+    film = get_object_or_404(Film, pk=request.POST.get("film") or 0)
+    services.list_remove(film_list=film_list, film=film)
+    return _back(request, film_list.get_absolute_url())
+
+
+@require_POST
+@login_required
+def list_reorder(request: HttpRequest, list_id: int) -> HttpResponse:
+    """New order from the drag-and-drop script (JSON ``{"films": [ids]}``) or a form (``films`` repeated)."""
+    film_list = selectors.list_for_owner(user=request.user, list_id=list_id)
+    try:
+        if request.content_type == "application/json":
+            film_ids = [int(film_id) for film_id in json.loads(request.body)["films"]]
+        else:
+            film_ids = [int(film_id) for film_id in request.POST.getlist("films")]
+        services.list_reorder(film_list=film_list, film_ids=film_ids)
+    except (ValueError, KeyError, TypeError, ValidationError):
+        return HttpResponseBadRequest("Expected the list's film ids in their new order.")
+    if request.content_type == "application/json":
+        return JsonResponse({"ok": True})
+    return redirect(film_list)
+
+
+@require_POST
+@login_required
+def list_move(request: HttpRequest, list_id: int) -> HttpResponse:
+    film_list = selectors.list_for_owner(user=request.user, list_id=list_id)
+    film = get_object_or_404(Film, pk=request.POST.get("film") or 0)
+    try:
+        services.list_move(film_list=film_list, film=film, position=int(request.POST.get("position", "")))
+    except (ValueError, ValidationError):
+        return HttpResponseBadRequest("Expected a film of this list and a position.")
+    return redirect(film_list)
+
+
+# --- social -------------------------------------------------------------------------------------------
+
+
+@require_GET
+def profile(request: HttpRequest, username: str) -> HttpResponse:
+    member = selectors.member_by_username(username)
+    context = {
+        "member": member,
+        "counts": selectors.profile_counts(member=member, viewer=request.user),
+        "favourites": selectors.member_favourites(member=member),
+        "activities": selectors.member_recent_activity(member=member),
+        "is_following": selectors.is_following(follower=request.user, followed=member),
+        "is_owner": request.user.is_authenticated and request.user.pk == member.pk,
+    }
+    return render(request, "reviews/profile.html", context)
+
+
+@require_POST
+@login_required
+def follow(request: HttpRequest, username: str) -> HttpResponse:
+    member = selectors.member_by_username(username)
+    if request.POST.get("action") == "unfollow":
+        services.unfollow(follower=request.user, followed=member)
+        following = False
+    else:
+        try:
+            services.follow(follower=request.user, followed=member)
+        except ValidationError as error:
+            return HttpResponseBadRequest(_errors(error))
+        following = True
+    if request.htmx:
+        return render(request, "reviews/profile.html#follow", {"member": member, "is_following": following})
+    return _back(request, reverse("reviews:profile", args=[member.username]))
+
+
+@require_GET
+@login_required
+def feed(request: HttpRequest) -> HttpResponse:
+    activities = selectors.member_feed(user=request.user, limit=50)
+    return render(request, "reviews/feed.html", {"activities": activities})
+
+
+@require_GET
+def stats(request: HttpRequest, username: str) -> HttpResponse:
+    member = selectors.member_by_username(username)
+    member_stats = selectors.member_stats(member=member, viewer=request.user)
+    return render(request, "reviews/stats.html", {"member": member, "stats": member_stats})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def favourites_edit(request: HttpRequest) -> HttpResponse:
+    """Pick four favourites among the films the member has rated."""
+    choices = list(
+        Film.objects.filter(ratings__user=request.user)
+        .order_by("-ratings__stars", "title")
+        .only("id", "title", "year")[:500]
+    )
+    current = [film.pk for film in selectors.member_favourites(member=request.user)]
+    if request.method == "POST":
+        by_id = {film.pk: film for film in choices}
+        picked = []
+        for n in range(1, 5):
+            value = request.POST.get(f"film{n}", "")
+            if value.isdigit() and int(value) in by_id:
+                picked.append(by_id[int(value)])
+        services.favourites_set(user=request.user, films=picked)
+        messages.success(request, "Favourites saved.")
+        return redirect("reviews:profile", username=request.user.username)
+    slots = [(n, current[n - 1] if n <= len(current) else None) for n in range(1, 5)]
+    return render(request, "reviews/favourites_form.html", {"choices": choices, "slots": slots})
+
+
+# --- Letterboxd ---------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def letterboxd_import(request: HttpRequest) -> HttpResponse:
+    from .letterboxd import LetterboxdError, check_archive
+    from .tasks import import_letterboxd
+
+    form = LetterboxdUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            check_archive(upload)
+        except LetterboxdError as error:
+            form.add_error("file", str(error))
+        else:
+            from cineaesthete.core.jobs import job_enqueue
+
+            upload.seek(0)
+            record = LetterboxdImport.objects.create(user=request.user, file=upload)
+            record.job = job_enqueue(import_letterboxd, import_id=record.pk, created_by=request.user)
+            record.save(update_fields=["job"])
+            return redirect(record)
+    imports = LetterboxdImport.objects.filter(user=request.user).select_related("job")[:10]
+    return render(request, "reviews/letterboxd_import.html", {"form": form, "imports": imports})
+
+
+@require_GET
+@login_required
+def letterboxd_import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
+    record = get_object_or_404(LetterboxdImport.objects.select_related("job"), pk=import_id, user=request.user)
+    return render(request, "reviews/letterboxd_import_detail.html", {"record": record})
+
+
+@require_GET
+@login_required
+def letterboxd_export(request: HttpRequest) -> HttpResponse:
+    from .letterboxd import export_member
+
+    response = HttpResponse(export_member(user=request.user), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="letterboxd-{request.user.username}.zip"'
+    return response

@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+import pytest
+
+from aesthetics import services
+from aesthetics.models import FilmTextEmbedding, ImageAesthetics, VibeSettings
+from aesthetics.search import VibeQueryError, more_like_image, vibe_search
+from tests.aesthetics.conftest import add_image, image_bytes
+from tests.factories import make_film
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def gallery(text_encoder_stub):
+    """Four films with known poster colours and plots, analysed and embedded."""
+    films = {
+        "red": make_film("Crimson Tide", year=1995, genres=("Thriller",), plot="A submarine crew mutinies at sea."),
+        "pink": make_film("Pink Dreams", year=2004, genres=("Romance",), plot="Two students fall in love in Paris."),
+        "bw": make_film("Grey Streets", year=1958, genres=("Crime",), plot="A detective hunts a killer at night."),
+        "blue": make_film("Cold Shore", year=1998, genres=("Drama",), plot="A lonely fisherman on a frozen island."),
+    }
+    colours = {"red": "#d01010", "pink": "#f8c8dc", "bw": ["#000000", "#ffffff"], "blue": "#2b4c7e"}
+    for key, film in films.items():
+        image = add_image(film, image_bytes(colours[key]))
+        film.poster = image
+        film.save(update_fields=["poster"])
+    services.images_analyse()
+    services.texts_embed()
+    return films
+
+
+def ranked_titles(results):
+    return [match.film.title for match in results.matches]
+
+
+def test_colour_words_rank_the_matching_poster_first(gallery):
+    assert ranked_titles(vibe_search(query="red"))[0] == "Crimson Tide"
+    assert ranked_titles(vibe_search(query="pastel pink palette"))[0] == "Pink Dreams"
+    assert ranked_titles(vibe_search(query="black and white"))[0] == "Grey Streets"
+    results = vibe_search(query="cold blue")
+    assert ranked_titles(results)[0] == "Cold Shore"
+    assert results.matches[0].reasons[0].startswith("poster palette: cold blue 0.")
+
+
+def test_meaning_goes_to_the_plot_signal_and_fuses_with_colour(gallery):
+    results = vibe_search(query="detective killer at night")
+    assert results.signal_status == {"palette": "unused", "clip": "off", "text": "on"}
+    assert ranked_titles(results)[0] == "Grey Streets"
+    fused = vibe_search(query="lonely fisherman, cold blue")
+    assert ranked_titles(fused)[0] == "Cold Shore"
+    assert set(fused.matches[0].signals) == {"palette", "text"}
+    assert any(reason.startswith("plot: lonely fisherman") for reason in fused.matches[0].reasons)
+
+
+def test_staff_weights_change_the_fusion(gallery):
+    knobs = VibeSettings.load()
+    knobs.text_weight = 0
+    knobs.save()
+    # Plot says Paris romance, colour says red: with the text weight at zero only the colour counts.
+    assert ranked_titles(vibe_search(query="red love in paris"))[0] == "Crimson Tide"
+    knobs.text_weight, knobs.palette_weight = 1, 0
+    knobs.save()
+    assert ranked_titles(vibe_search(query="red love in paris"))[0] == "Pink Dreams"
+
+
+def test_filters_restrict_results(gallery):
+    assert ranked_titles(vibe_search(query="bright", genre="romance")) == ["Pink Dreams"]
+    assert ranked_titles(vibe_search(query="bright", decade=1950)) == ["Grey Streets"]
+    assert ranked_titles(vibe_search(query="red", genre="romance")) == []
+
+
+def test_picked_colours_search(gallery):
+    assert ranked_titles(vibe_search(colours=["#f5c5d8"]))[0] == "Pink Dreams"
+
+
+def test_more_like_this_image_finds_other_films_by_palette(gallery, text_encoder_stub):
+    other_red = make_film("Red Alert", year=2001)
+    add_image(other_red, image_bytes("#c81818"))
+    services.images_analyse()
+    source = ImageAesthetics.objects.get(film=gallery["red"])
+    results = more_like_image(row=source)
+    assert ranked_titles(results)[0] == "Red Alert"
+    assert "Crimson Tide" not in ranked_titles(results)
+
+
+@pytest.mark.parametrize(
+    ("query", "colours", "message"),
+    [
+        ("", [], "Describe a look"),
+        ("   ", [], "Describe a look"),
+        ("x" * 301, [], "under 300"),
+        ("", ["red"], "colour"),
+    ],
+)
+def test_bad_queries_give_a_clear_error(db, query, colours, message):
+    with pytest.raises(VibeQueryError, match=message):
+        vibe_search(query=query, colours=colours)
+
+
+def test_no_data_reports_signals_off_instead_of_results(db, text_encoder_stub):
+    results = vibe_search(query="red detective")
+    assert results.matches == []
+    assert results.signal_status == {"palette": "off", "clip": "off", "text": "off"}
+
+
+def test_clip_signal_is_used_when_a_checkpoint_is_configured(gallery, settings, random_clip_checkpoint):
+    from aesthetics.encoders import load_clip
+
+    settings.CLIP_MODEL = random_clip_checkpoint
+    try:
+        result = services.images_embed_clip()
+        assert result.done == 4
+        assert ImageAesthetics.objects.filter(clip_model=random_clip_checkpoint).count() == 4
+        assert services.images_embed_clip().done == 0  # idempotent
+        results = vibe_search(query="a submarine")
+        assert results.signal_status["clip"] == "on"
+        assert any("looks like" in reason for match in results.matches for reason in match.reasons)
+    finally:
+        load_clip.cache_clear()
+
+
+def test_embedding_is_idempotent_and_follows_text_changes(gallery, text_encoder_stub):
+    assert services.texts_embed().as_dict() == {"done": 0, "failed": 0, "skipped": 4}
+    film = gallery["red"]
+    film.plot = "A new plot about whales."
+    film.save(update_fields=["plot"])
+    assert services.texts_embed().done == 1
+    assert FilmTextEmbedding.objects.get(film=film).snippet.startswith("A new plot")
+    assert services.images_analyse().as_dict() == {"done": 0, "failed": 0, "skipped": 0}
+
+
+def test_a_bad_image_is_marked_failed_and_the_batch_goes_on(db):
+    film = make_film("Broken")
+    add_image(film, b"this is not a picture", name="broken.jpg")
+    add_image(film, image_bytes("#00aa00"))
+    result = services.images_analyse()
+    assert (result.done, result.failed) == (1, 1)
+    failed = ImageAesthetics.objects.get(status=ImageAesthetics.Status.FAILED)
+    assert "does not decode" in failed.error and failed.palette == []

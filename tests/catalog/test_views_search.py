@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from django.urls import reverse
+
+from tests.factories import make_film, make_person, make_poster
+
+SEARCH_URL = reverse("catalog:search")
+HTMX = {"HX-Request": "true"}
+
+
+def make_catalogue() -> None:
+    make_poster(make_film("Alien", year=1979, rating_count=2000))
+    make_film("Aladdin", year=1992, rating_count=1000)
+    make_film("Crazy in Alabama", year=1999, rating_count=100)
+    make_film("Fanny and Alexander", year=1982, rating_count=200)
+    make_film("Aliens", year=1986, rating_count=1500)
+    make_film("Alice in Wonderland", year=1951, rating_count=300)
+    make_film("The Godfather", year=1972, rating_count=2500)
+    make_film("The Godfather: Part II", year=1974, rating_count=1800)
+    make_film("Star Wars", year=1977, rating_count=2900)
+    make_film("Casablanca", year=1942, rating_count=1000)
+    make_person("Stanley Kubrick")
+    make_person("Ridley Scott")
+
+
+def film_titles(response) -> list[str]:
+    return [film.title for film in response.context["results"].films]
+
+
+def test_a_transposed_letter_still_finds_alien_first(client, db):
+    make_catalogue()
+    assert film_titles(client.get(SEARCH_URL, {"q": "alein"}))[0] == "Alien"
+
+
+def test_a_missing_letter_still_finds_the_godfather_first(client, db):
+    make_catalogue()
+    titles = film_titles(client.get(SEARCH_URL, {"q": "godfater"}))
+    assert titles[:2] == ["The Godfather", "The Godfather: Part II"]
+    assert "Casablanca" not in titles
+
+
+def test_a_prefix_typed_so_far_matches_inside_longer_titles(client, db):
+    make_catalogue()
+    assert film_titles(client.get(SEARCH_URL, {"q": "godf"}))[:2] == ["The Godfather", "The Godfather: Part II"]
+
+
+def test_equally_similar_titles_rank_by_popularity(client, db):
+    make_film("Heat", year=1995, rating_count=10)
+    make_film("Heat", year=1986, rating_count=900)
+    assert [film.year for film in client.get(SEARCH_URL, {"q": "heat"}).context["results"].films] == [1986, 1995]
+
+
+def test_people_are_found_despite_typos(client, db):
+    make_catalogue()
+    response = client.get(SEARCH_URL, {"q": "kubrik"})
+    assert [person.name for person in response.context["results"].people] == ["Stanley Kubrick"]
+
+
+def test_htmx_request_gets_suggestions_with_small_posters(client, db):
+    make_catalogue()
+    response = client.get(SEARCH_URL, {"q": "alein"}, headers=HTMX)
+    html = response.content.decode()
+    assert html.startswith('<div id="search-suggestions">')
+    assert "<html" not in html
+    assert 'class="suggestion"' in html and 'width="32"' in html
+    assert reverse("catalog:film_detail", args=[film_id_of("Alien")]) in html
+    assert "HX-Request" in response["Vary"]
+
+
+def film_id_of(title: str) -> int:
+    from catalog.models import Film
+
+    return Film.objects.get(title=title).pk
+
+
+def test_suggestions_are_truly_empty_for_a_blank_query(client, db):
+    # The dropdown is hidden by CSS only while the element is :empty.
+    response = client.get(SEARCH_URL, {"q": " "}, headers=HTMX)
+    assert response.content.decode() == '<div id="search-suggestions"></div>'
+
+
+def test_full_page_shows_full_results_without_a_duplicate_suggestions_box(client, alice):
+    make_catalogue()
+    client.force_login(alice)
+    response = client.get(SEARCH_URL, {"q": "alien"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" in html and "Aliens" in html
+    # Only the (empty) one in the header: hx-select would otherwise pick the wrong element.
+    assert html.count('id="search-suggestions"') == 1
+
+
+def test_search_page_without_a_query_renders(client, db):
+    assert client.get(SEARCH_URL).status_code == 200
+
+
+def test_search_uses_three_queries(client, db, django_assert_num_queries):
+    make_catalogue()
+    with django_assert_num_queries(4):  # threshold for this transaction, films, posters of the best, people
+        client.get(SEARCH_URL, {"q": "alien"}, headers=HTMX)
+
+
+def test_post_is_not_allowed(client, db):
+    assert client.post(SEARCH_URL, {"q": "alien"}).status_code == 405
+
+
+def test_edit_distance_counts_a_swap_of_neighbours_as_one_typo():
+    from catalog.matching import edit_distance
+
+    assert edit_distance("alein", "alien") == 1
+    assert edit_distance("godfater", "godfather") == 1
+    assert edit_distance("kitten", "sitting") == 3
+    assert edit_distance("", "abc") == 3
+
+
+def test_match_score_prefers_the_closest_word_run_and_ignores_case_and_accents():
+    from catalog.matching import match_score
+
+    assert match_score("AMELIE", "Le fabuleux destin d'Amélie Poulain") == 1.0
+    assert match_score("alein", "Alien") > match_score("alein", "Aladdin") > match_score("alein", "Crazy in Alabama")
+    assert match_score("star wars", "Star Wars: Episode IV - A New Hope") == 1.0
+    assert match_score("godf", "The Godfather") > match_score("godf", "Dear God")
+    assert match_score("heat", "Heat") > match_score("heat", "Heathers")

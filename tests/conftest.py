@@ -1,0 +1,55 @@
+"""Shared fixtures: named personas, small factories, and per-test media storage."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import make_film, make_member
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def alice(db):
+    """A regular member."""
+    return make_member("alice")
+
+
+@pytest.fixture
+def bob(db):
+    """Another regular member, to check that one member cannot touch another's things."""
+    return make_member("bob")
+
+
+@pytest.fixture
+def staff(db):
+    return make_member("staffer", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def film(db):
+    return make_film("Alien", year=1979, movielens_id=1214)
+
+
+@pytest.fixture
+def stub_broker(settings):
+    """Dramatiq's stub broker, emptied for the test."""
+    import dramatiq
+
+    broker = dramatiq.get_broker()
+    broker.flush_all()
+    yield broker
+    broker.flush_all()
+
+
+@pytest.fixture
+def stub_worker(stub_broker):
+    from dramatiq import Worker
+
+    worker = Worker(stub_broker, worker_timeout=100)
+    worker.start()
+    yield worker
+    worker.stop()

@@ -1,0 +1,61 @@
+"""Tiny factories: explicit keyword arguments, sensible defaults, no magic."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from accounts.models import User
+from catalog.models import Film, Genre, Person
+
+
+def make_member(username: str, *, password: str = "correct-horse-battery", **fields) -> User:
+    fields.setdefault("email", f"{username}@example.com")
+    return User.objects.create_user(username=username, password=password, **fields)
+
+
+def make_genre(name: str) -> Genre:
+    genre, _ = Genre.objects.get_or_create(name=name, defaults={"slug": name.lower().replace(" ", "-")})
+    return genre
+
+
+def make_film(title: str, *, year: int | None = 2000, genres: tuple[str, ...] = (), **fields) -> Film:
+    film = Film.objects.create(title=title, year=year, **fields)
+    if genres:
+        film.genres.set([make_genre(name) for name in genres])
+    return film
+
+
+def make_person(name: str) -> Person:
+    person, _ = Person.objects.get_or_create(name_key=name.lower(), defaults={"name": name})
+    return person
+
+
+def make_rating(member: User, film: Film, stars: float | None, *, liked: bool = False):
+    from reviews.models import Rating
+
+    return Rating.objects.create(
+        user=member, film=film, stars=None if stars is None else Decimal(str(stars)), liked=liked
+    )
+
+
+def make_poster(film: Film, *, color: tuple[int, int, int] = (200, 40, 40), size: tuple[int, int] = (20, 30)):
+    """A small solid-colour JPEG stored as the film's poster (added by CATALOG-WEB)."""
+    import hashlib
+    import io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    from catalog.models import FilmImage
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, format="JPEG")
+    content = buffer.getvalue()
+    image = FilmImage(film=film, kind=FilmImage.Kind.POSTER, content_hash=hashlib.sha256(content).hexdigest())
+    image.file.save("poster.jpg", ContentFile(content), save=False)
+    # Saving a ContentFile leaves the dimension fields empty (the stream is read to its end), so set them.
+    image.width, image.height = size
+    image.save()
+    film.poster = image
+    film.save(update_fields=["poster"])
+    return image
