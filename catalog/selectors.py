@@ -59,8 +59,15 @@ def genre_choices() -> list[tuple[str, str]]:
     )
 
 
-def film_browse(*, genre_slug: str = "", decade: int | None = None, sort: str = DEFAULT_SORT) -> QuerySet[Film]:
+def film_browse(
+    *, genre_slug: str = "", decade: int | None = None, sort: str = DEFAULT_SORT, mood: str = ""
+) -> QuerySet[Film]:
+    """Browse: filter by genre, decade and audience mood (from review sentiment), then sort."""
     films = film_cards()
+    if mood:
+        from reviews.sentiment.selectors import film_ids_with_mood
+
+        films = films.filter(pk__in=film_ids_with_mood(mood=mood))
     if genre_slug:
         films = films.filter(genres__slug=genre_slug)
     if decade is not None:

@@ -6,6 +6,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
+from reviews.sentiment.selectors import mood_choices
+
 from . import selectors
 from .models import Person
 
@@ -37,13 +39,19 @@ def _browse_filters(request: HttpRequest) -> dict:
     sort = request.GET.get("sort", "")
     if sort not in selectors.BROWSE_SORTS:
         sort = selectors.DEFAULT_SORT
-    return {"genre": genre_slug, "decade": decade, "sort": sort, "genres": genres}
+    mood = request.GET.get("mood", "")
+    moods = mood_choices()
+    if mood not in moods:
+        mood = ""
+    return {"genre": genre_slug, "decade": decade, "sort": sort, "genres": genres, "mood": mood, "moods": moods}
 
 
 @require_GET
 def browse(request: HttpRequest) -> HttpResponse:
     filters = _browse_filters(request)
-    films = selectors.film_browse(genre_slug=filters["genre"], decade=filters["decade"], sort=filters["sort"])
+    films = selectors.film_browse(
+        genre_slug=filters["genre"], decade=filters["decade"], sort=filters["sort"], mood=filters["mood"]
+    )
     page = Paginator(films, BROWSE_PAGE_SIZE).get_page(request.GET.get("page"))
     # The query string without the page number, for the pagination links.
     params = request.GET.copy()

@@ -198,14 +198,28 @@ def Value_none():  # noqa: N802 - reads like the expression it builds
 
 
 def member_recommendations(
-    *, user, k: int = 20, mode: str = "accurate", diversity: float | None = None, with_films: bool = True
+    *,
+    user,
+    k: int = 20,
+    mode: str = "accurate",
+    diversity: float | None = None,
+    mood: str = "",
+    with_films: bool = True,
 ) -> RecommendationList:
     """Top ``k`` films for a member; never a film they rated, logged, listed or dismissed.
 
     Served from the active model by fold-in, cached under the model version and a digest of the profile.
     No model, a broken model or an empty profile: popular, well-rated films (the onboarding grid helps).
+    ``mood`` ("tense", "uplifting"... from audience sentiment) keeps only films whose reviews read that way.
     """
     profile, excluded = _member_profile(user)
+    if mood:
+        from catalog.models import Film
+        from reviews.sentiment.selectors import film_ids_with_mood
+
+        excluded = excluded | set(
+            Film.objects.exclude(pk__in=film_ids_with_mood(mood=mood)).values_list("pk", flat=True)
+        )
     serving = serving_model()
     digest = hashlib.sha1(repr((sorted(profile.items()), sorted(excluded))).encode()).hexdigest()
     dial = None if diversity is None else round(float(diversity), 2)
@@ -436,3 +450,52 @@ def profile_recommendations(*, movielens_stars: dict[int, float], k: int = 20, m
         for film_id, score, reasons in computed["items"]
         if film_id in films
     ]
+
+
+# --- scores for other apps (watchlist sort, vibe "match my taste") -------------------------------------
+
+
+def _member_item_scores(user) -> tuple[Recommender, np.ndarray] | None:
+    """The member's fold-in scores over every film the active model knows, or None (no model, no ratings)."""
+    serving = serving_model()
+    profile, _excluded = _member_profile(user)
+    if serving is None or not profile:
+        return None
+    model = serving.recommender
+    film_ids = np.array(list(profile), dtype=np.int64)
+    stars = np.array([np.nan if s is None else s for s, _ in profile.values()], dtype=np.float32)
+    liked = np.array([flag for _, flag in profile.values()], dtype=bool)
+    index = model.index_of(film_ids)
+    known = index >= 0
+    if not known.any():
+        return None
+    confidence = confidence_from_stars(stars[known], params=model.confidence, liked=liked[known])
+    with single_threaded_blas():
+        scores, _folded = model.profile_scores(index[known], confidence)
+    return model, scores
+
+
+def member_film_scores(*, user, film_ids: list[int]) -> dict[int, float]:
+    """How well each film fits the member's taste, as a percentile of the catalogue in [0, 1] (1 = best fit).
+
+    Percentiles rather than raw ALS scores: raw scores have no unit and differ in scale between members and
+    model versions; "in the top 3% for you" means the same thing everywhere. Films the model does not know
+    (added after the last training) are left out. Empty when there is no model or the member has no ratings.
+    """
+    scored = _member_item_scores(user)
+    if scored is None or not film_ids:
+        return {}
+    model, scores = scored
+    order = np.argsort(np.argsort(scores, kind="stable"), kind="stable")  # rank 0 = worst
+    percentile = order / max(len(scores) - 1, 1)
+    index = model.index_of(np.array(film_ids, dtype=np.int64))
+    return {int(film_id): float(percentile[i]) for film_id, i in zip(film_ids, index, strict=True) if i >= 0}
+
+
+def predicted_ratings(*, user, film_ids: list[int]) -> dict[int, float]:
+    """The watchlist's "predicted for you" sort: the same catalogue percentiles as ``member_film_scores``.
+
+    ALS here learns preference with a confidence, not a star value, so we do not print invented stars;
+    the watchlist shows "top N% for you".
+    """
+    return member_film_scores(user=user, film_ids=film_ids)

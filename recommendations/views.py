@@ -12,8 +12,14 @@ from recommendations.engine.recommender import MODES
 from recommendations.models import FilmFeedback
 from recommendations.selectors import COLD_START_RATINGS, member_recommendations, onboarding_films
 from recommendations.services import feedback_set
+from reviews.sentiment.selectors import mood_choices
 
 PAGE_SIZE = 20
+
+
+def _mood(request: HttpRequest) -> str:
+    mood = request.GET.get("mood") or request.POST.get("mood") or ""
+    return mood if mood in mood_choices() else ""
 
 
 def _controls(request: HttpRequest) -> tuple[str, float]:
@@ -28,11 +34,14 @@ def _controls(request: HttpRequest) -> tuple[str, float]:
 
 
 def _render_recommendations(request: HttpRequest, mode: str, diversity: float) -> HttpResponse:
-    result = member_recommendations(user=request.user, k=PAGE_SIZE, mode=mode, diversity=diversity or None)
+    mood = _mood(request)
+    result = member_recommendations(user=request.user, k=PAGE_SIZE, mode=mode, diversity=diversity or None, mood=mood)
     context = {
         "result": result,
         "mode": mode,
         "diversity": diversity,
+        "mood": mood,
+        "moods": mood_choices(),
         "modes": [("accurate", "Best matches"), ("gems", "Hidden gems"), ("surprise", "Surprise me")],
         "needs_onboarding": result.liked_count < COLD_START_RATINGS,
     }
@@ -58,7 +67,7 @@ def feedback(request: HttpRequest, film_id: int) -> HttpResponse:
     mode, diversity = _controls(request)
     if request.htmx:
         return _render_recommendations(request, mode, diversity)
-    return redirect(f"{reverse('recommendations:page')}?mode={mode}&diversity={diversity}")
+    return redirect(f"{reverse('recommendations:page')}?mode={mode}&diversity={diversity}&mood={_mood(request)}")
 
 
 @login_required

@@ -375,6 +375,7 @@ def import_archive(*, user, upload: IO[bytes], progress: Callable[[int, int, str
                     )
                     reviews_by_text[(row.film.pk, review.text)] = review
                     created["reviews"] += 1
+                    services.review_sentiment_enqueue(review_id=review.pk)
                 # On Letterboxd a review belongs to a diary entry (same URI, or same film and viewing date).
                 entry = (diary_by_uri.get(row.uri) if row.uri else None) or (
                     diary_by_key.get((row.film.pk, row.watched_on, row.date)) if row.watched_on else None

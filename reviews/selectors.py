@@ -45,7 +45,7 @@ WATCHLIST_SORTS = {
     "added": ("-added_at", "-id"),
     "priority": ("-priority", "-added_at", "-id"),
     "year": ("film__year", "film__title"),
-    "predicted": None,  # ordered in Python by the recommender's predictions, when there is a predictor
+    "predicted": None,  # ordered in Python by the recommender (member_watchlist)
 }
 
 
@@ -183,29 +183,25 @@ def diary_months(*, member, viewer) -> list[tuple[int, list[tuple[int, str, int]
 # --- watchlist ----------------------------------------------------------------------------------------
 
 
-def _predictor():
-    """The recommender's predicted-rating function, once RECS provides one.
-
-    Hook: ``recommendations.selectors.predicted_ratings(*, user, film_ids) -> dict[int, float]``.
-    """
-    try:
-        from recommendations import selectors
-    except ImportError:
-        return None
-    return getattr(selectors, "predicted_ratings", None)
-
-
 def watchlist_sorts() -> list[str]:
-    return [name for name in WATCHLIST_SORTS if name != "predicted" or _predictor() is not None]
+    return list(WATCHLIST_SORTS)
 
 
 def member_watchlist(*, member, sort: str = "added") -> list[WatchlistEntry]:
+    """A member's watchlist; ``sort="predicted"`` puts the films the recommender thinks fit them best first.
+
+    Each entry then carries ``predicted`` (catalogue percentile, 0 to 1) and ``match_top_percent`` ("top 3%
+    for you"); films the model does not know yet, or every film when there is no model, keep added order.
+    """
     entries = WatchlistEntry.objects.filter(user=member).select_related("film", "film__poster")
-    if sort == "predicted" and (predict := _predictor()) is not None:
+    if sort == "predicted":
+        from recommendations.selectors import predicted_ratings
+
         entries = list(entries.order_by("-added_at"))
-        predictions = predict(user=member, film_ids=[e.film_id for e in entries]) or {}
+        predictions = predicted_ratings(user=member, film_ids=[e.film_id for e in entries])
         for entry in entries:
             entry.predicted = predictions.get(entry.film_id)
+            entry.match_top_percent = None if entry.predicted is None else max(1, round((1 - entry.predicted) * 100))
         return sorted(entries, key=lambda e: (e.predicted is None, -(e.predicted or 0)))
     order = WATCHLIST_SORTS.get(sort) or WATCHLIST_SORTS["added"]
     return list(entries.order_by(*order))

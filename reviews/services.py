@@ -59,6 +59,20 @@ def _notify_taste_changed(user) -> None:
     member_taste_changed(user=user)
 
 
+def review_sentiment_enqueue(*, review_id: int) -> None:
+    """Audience sentiment analyses a new or edited review in a worker, once the transaction commits."""
+    from reviews.sentiment.services import review_sentiment_enqueue as enqueue
+
+    enqueue(review_id=review_id)
+
+
+def film_sentiment_enqueue(*, film_id: int) -> None:
+    """A deleted review's quotes leave the film's sentiment summary (recomputed in a worker)."""
+    from reviews.sentiment.services import film_sentiment_enqueue as enqueue
+
+    enqueue(film_id=film_id)
+
+
 def film_rating_stats_refresh(*, film_ids: Iterable[int]) -> None:
     """Recount Film.rating_count/rating_mean for these films from their star ratings (one UPDATE)."""
     film_ids = list(film_ids)
@@ -223,6 +237,7 @@ def review_create(
         _activity(
             user=user, kind=Activity.Kind.REVIEWED, key=f"review:{review.pk}", film=film, review=review, stars=stars
         )
+        review_sentiment_enqueue(review_id=review.pk)
     return review
 
 
@@ -231,13 +246,16 @@ def review_update(*, review: Review, text: str, contains_spoilers: bool) -> Revi
     review.contains_spoilers = contains_spoilers
     review.updated_at = timezone.now()
     review.save(update_fields=["text", "contains_spoilers", "updated_at"])
+    review_sentiment_enqueue(review_id=review.pk)
     return review
 
 
 def review_delete(*, review: Review) -> None:
     with transaction.atomic():
         _activity_forget(user=review.user, key=f"review:{review.pk}")
+        film_id = review.film_id
         review.delete()
+        film_sentiment_enqueue(film_id=film_id)
 
 
 def review_like_toggle(*, user, review: Review) -> bool:

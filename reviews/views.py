@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
 
 from catalog.models import Film
 
@@ -48,6 +49,11 @@ def _widget(request: HttpRequest, film: Film, *, status: int = 200, error: str =
     return render(request, "reviews/rating_widget.html#widget", context, status=status)
 
 
+def _taste_changed(response: HttpResponse) -> HttpResponse:
+    """Tell the page the member's taste changed: recommendation panels listening for it refresh themselves."""
+    return trigger_client_event(response, "ratingChanged")
+
+
 def _aspects_form(rating: Rating | None) -> AspectsForm:
     initial = {name: getattr(rating, name) for name in Rating.ASPECTS} if rating else {}
     return AspectsForm(initial={k: (f"{v:.1f}" if v is not None else "") for k, v in initial.items()})
@@ -73,7 +79,7 @@ def rate(request: HttpRequest, film_id: int) -> HttpResponse:
             return _widget(request, film, status=400, error=_errors(error))
         return HttpResponseBadRequest(_errors(error))
     if request.htmx:
-        return _widget(request, film)
+        return _taste_changed(_widget(request, film))
     return _back(request, film.get_absolute_url())
 
 
@@ -83,7 +89,7 @@ def like(request: HttpRequest, film_id: int) -> HttpResponse:
     film = get_object_or_404(Film, pk=film_id)
     services.like_toggle(user=request.user, film=film)
     if request.htmx:
-        return _widget(request, film)
+        return _taste_changed(_widget(request, film))
     return _back(request, film.get_absolute_url())
 
 
@@ -93,7 +99,8 @@ def watchlist_toggle(request: HttpRequest, film_id: int) -> HttpResponse:
     film = get_object_or_404(Film, pk=film_id)
     on_watchlist = services.watchlist_toggle(user=request.user, film=film)
     if request.htmx:
-        return render(request, "reviews/watchlist_button.html#button", {"film": film, "on_watchlist": on_watchlist})
+        response = render(request, "reviews/watchlist_button.html#button", {"film": film, "on_watchlist": on_watchlist})
+        return _taste_changed(response)
     return _back(request, film.get_absolute_url())
 
 

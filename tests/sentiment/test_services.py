@@ -146,3 +146,50 @@ def test_the_backfill_job_records_its_result(alice, film):
     job = job_run_inline(analyse_reviews_backfill, use_embedder=False)
     assert job.state == "succeeded", job.error
     assert job.result["reviews"] == 1
+
+
+def _run_enqueued(broker) -> list[str]:
+    """Run the sentiment messages the services enqueued, in this test's transaction (a worker thread could not
+    see its uncommitted rows); returns the actor names run."""
+    from dramatiq import Message
+
+    from reviews.sentiment import tasks
+
+    names = []
+    for raw in broker.queues["ml"].queue:
+        message = Message.decode(raw)
+        getattr(tasks, message.actor_name).fn(*message.args, **message.kwargs)
+        names.append(message.actor_name)
+    broker.flush_all()
+    return names
+
+
+def test_writing_editing_and_deleting_a_review_keeps_sentiment_current(
+    alice, film, stub_broker, django_capture_on_commit_callbacks
+):
+    """The reviews services enqueue the analysis on commit; the actor stores it and the film summary follows."""
+    from reviews.services import review_create, review_delete, review_update
+
+    with django_capture_on_commit_callbacks(execute=True):
+        review = review_create(user=alice, film=film, text=LOVED)
+    assert _run_enqueued(stub_broker) == ["analyse_review"]
+    assert ReviewSentiment.objects.get(review=review).label == "positive"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        review_update(review=review, text=HATED, contains_spoilers=False)
+    assert _run_enqueued(stub_broker) == ["analyse_review"]
+    assert ReviewSentiment.objects.get(review=review).label == "negative"
+    assert FilmSentimentSummary.objects.get(film=film).review_count == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        review_delete(review=review)
+    assert _run_enqueued(stub_broker) == ["refresh_film_sentiment"]
+    assert not FilmSentimentSummary.objects.filter(film=film).exists()  # no reviews left, no summary
+
+
+def test_the_film_page_shows_the_sentiment_panel(client, alice, film):
+    review = write_review(alice, film, LOVED)
+    review_sentiment_refresh(review_id=review.pk)
+    page = client.get(film.get_absolute_url())
+    assert b"Audience sentiment" in page.content
+    assert b"What people loved" in page.content
