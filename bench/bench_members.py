@@ -64,7 +64,7 @@ def prepare() -> tuple[object, Film]:
             if created:
                 for k in range(3):
                     film = films[(n + k) % len(films)]
-                    services.rating_set(user=other, film=film, stars=(n + k) % 10 / 2 + 0.5, notify=False)
+                    services.rating_set(user=other, film=film, stars=(n + k) % 10 / 2 + 0.5)
                 services.review_create(user=other, film=films[n % len(films)], text=f"Bench review {n}.\n\nSecond.")
             services.follow(follower=member, followed=other)
     return member, films[0]

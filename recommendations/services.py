@@ -206,25 +206,8 @@ def recommender_activate(*, model: RecommenderModel) -> None:
 def feedback_set(*, user, film, kind: str) -> FilmFeedback:
     """ "Not interested" or "already seen": the film leaves the member's recommendations at once."""
     feedback, _ = FilmFeedback.objects.update_or_create(user=user, film=film, defaults={"kind": kind})
-    member_taste_changed(user=user)
     return feedback
 
 
 def feedback_clear(*, user, film) -> None:
     FilmFeedback.objects.filter(user=user, film=film).delete()
-    member_taste_changed(user=user)
-
-
-def member_taste_changed(*, user) -> None:
-    """Called by the reviews services whenever a member rates, likes, logs or adds to the watchlist.
-
-    Recommendations are cached under a key made of the model version and a digest of the member's profile,
-    so a change can never show stale results; this folds the new profile in at once (a few milliseconds)
-    so the next page load, or the HTMX refresh, is served from the warm cache.
-    """
-    from recommendations.selectors import member_recommendations
-
-    try:
-        member_recommendations(user=user)
-    except Exception:  # never let the recommender break a rating
-        log.exception("recomputing recommendations for member %s failed", getattr(user, "pk", None))

@@ -34,14 +34,19 @@ class ReviewForm(forms.Form):
     contains_spoilers = forms.BooleanField(required=False)
 
 
-class AspectsForm(forms.Form):
-    story = forms.ChoiceField(choices=STAR_CHOICES, required=False)
-    acting = forms.ChoiceField(choices=STAR_CHOICES, required=False)
-    visuals = forms.ChoiceField(choices=STAR_CHOICES, required=False)
-    music = forms.ChoiceField(choices=STAR_CHOICES, required=False)
+def aspect_selects(rating: Rating | None) -> list[dict]:
+    """The rating widget's aspect selects (story, acting, visuals, music) with the member's current values.
 
-    def aspects(self) -> dict[str, str | None]:
-        return {name: self.cleaned_data.get(name) or None for name in Rating.ASPECTS}
+    Plain data for a template loop rather than a Django form: the widget is re-rendered on every star click,
+    and form widget rendering cost more than the rest of that request. The ``rate`` view validates the POST.
+    """
+    selects = []
+    for name in Rating.ASPECTS:
+        value = getattr(rating, name) if rating else None
+        current = "" if value is None else f"{value:.1f}"
+        options = [(choice, label, choice == current) for choice, label in STAR_CHOICES]
+        selects.append({"name": name, "label": name.capitalize(), "options": options})
+    return selects
 
 
 class WatchlistEntryForm(forms.Form):

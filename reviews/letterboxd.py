@@ -394,7 +394,6 @@ def import_archive(*, user, upload: IO[bytes], progress: Callable[[int, int, str
         WatchlistEntry.objects.bulk_create(new_entries)
         created["watchlist entries"] = len(new_entries)
         services.film_rating_stats_refresh(film_ids={row.film.pk for row in parsed.get("ratings.csv", []) if row.film})
-    services._notify_taste_changed(user)
     return {
         "files": {
             name: {

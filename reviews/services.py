@@ -53,12 +53,6 @@ def parse_stars(value: object) -> Decimal | None:
     return stars.quantize(Decimal("0.1"))
 
 
-def _notify_taste_changed(user) -> None:
-    from recommendations.services import member_taste_changed
-
-    member_taste_changed(user=user)
-
-
 def review_sentiment_enqueue(*, review_id: int) -> None:
     """Audience sentiment analyses a new or edited review in a worker, once the transaction commits."""
     from reviews.sentiment.services import review_sentiment_enqueue as enqueue
@@ -149,9 +143,7 @@ def _locked_rating(*, user, film) -> tuple[Rating, bool]:
 # --- ratings ------------------------------------------------------------------------------------------
 
 
-def rating_set(
-    *, user, film: Film, stars: object, aspects: Mapping[str, object] | None = None, notify: bool = True
-) -> Rating:
+def rating_set(*, user, film: Film, stars: object, aspects: Mapping[str, object] | None = None) -> Rating:
     """Set (or change) the member's stars for a film; ``stars=None`` clears them. Aspect ratings
     (story, acting, visuals, music) are set when given in ``aspects``; None clears one."""
     stars = parse_stars(stars)
@@ -174,8 +166,6 @@ def rating_set(
         if old_stars != stars:
             _film_stats_apply(film_id=film.pk, old=old_stars, new=stars)
         _rating_activity(rating)
-    if notify:
-        _notify_taste_changed(user)
     return rating
 
 
@@ -184,7 +174,7 @@ def rating_clear(*, user, film: Film) -> None:
     rating_set(user=user, film=film, stars=None, aspects=dict.fromkeys(Rating.ASPECTS))
 
 
-def like_set(*, user, film: Film, liked: bool, notify: bool = True) -> Rating:
+def like_set(*, user, film: Film, liked: bool) -> Rating:
     with transaction.atomic():
         rating, _ = _locked_rating(user=user, film=film)
         rating.liked = liked
@@ -194,8 +184,6 @@ def like_set(*, user, film: Film, liked: bool, notify: bool = True) -> Rating:
         else:
             rating.save(update_fields=["liked", "updated_at"])
         _rating_activity(rating)
-    if notify:
-        _notify_taste_changed(user)
     return rating
 
 
@@ -304,7 +292,6 @@ def diary_log(
     review_text: str = "",
     contains_spoilers: bool = False,
     is_private: bool = False,
-    notify: bool = True,
 ) -> DiaryEntry:
     """Log a viewing. Stars given here also become the member's current rating (as on Letterboxd)."""
     stars = parse_stars(stars)
@@ -313,9 +300,9 @@ def diary_log(
     tags = _clean_tags(tags)
     with transaction.atomic():
         if stars is not None:
-            rating_set(user=user, film=film, stars=stars, notify=False)
+            rating_set(user=user, film=film, stars=stars)
         if liked:
-            like_set(user=user, film=film, liked=True, notify=False)
+            like_set(user=user, film=film, liked=True)
         review = None
         if review_text.strip():
             review = review_create(user=user, film=film, text=review_text, contains_spoilers=contains_spoilers)
@@ -332,8 +319,6 @@ def diary_log(
         )
         if not is_private:
             _activity(user=user, kind=Activity.Kind.LOGGED, key=f"diary:{entry.pk}", film=film, stars=stars)
-    if notify:
-        _notify_taste_changed(user)
     return entry
 
 
@@ -347,7 +332,7 @@ def diary_delete(*, entry: DiaryEntry) -> None:
 
 
 def watchlist_add(
-    *, user, film: Film, priority: int = WatchlistEntry.Priority.NORMAL, note: str = "", notify: bool = True
+    *, user, film: Film, priority: int = WatchlistEntry.Priority.NORMAL, note: str = ""
 ) -> WatchlistEntry:
     if priority not in WatchlistEntry.Priority.values:
         raise ValidationError("Unknown priority.")
@@ -358,15 +343,11 @@ def watchlist_add(
         entry.priority = priority
         entry.note = note[:500] or entry.note
         entry.save(update_fields=["priority", "note"])
-    if created and notify:
-        _notify_taste_changed(user)
     return entry
 
 
 def watchlist_remove(*, user, film: Film) -> bool:
     deleted, _ = WatchlistEntry.objects.filter(user=user, film=film).delete()
-    if deleted:
-        _notify_taste_changed(user)
     return bool(deleted)
 
 

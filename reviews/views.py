@@ -23,7 +23,7 @@ from django_htmx.http import trigger_client_event
 from catalog.models import Film
 
 from . import selectors, services
-from .forms import AspectsForm, DiaryForm, FilmListForm, LetterboxdUploadForm, ReviewForm, WatchlistEntryForm
+from .forms import DiaryForm, FilmListForm, LetterboxdUploadForm, ReviewForm, WatchlistEntryForm, aspect_selects
 from .models import FilmList, LetterboxdImport, Rating, Review, ReviewLike, WatchlistEntry
 
 REVIEWS_PER_PAGE = 10
@@ -45,18 +45,13 @@ def _errors(error: ValidationError) -> str:
 
 def _widget(request: HttpRequest, film: Film, *, status: int = 200, error: str = "") -> HttpResponse:
     state = selectors.film_member_state(film=film, user=request.user)
-    context = {"film": film, "state": state, "error": error, "aspects_form": _aspects_form(state.rating)}
+    context = {"film": film, "state": state, "error": error, "aspect_selects": aspect_selects(state.rating)}
     return render(request, "reviews/rating_widget.html#widget", context, status=status)
 
 
 def _taste_changed(response: HttpResponse) -> HttpResponse:
     """Tell the page the member's taste changed: recommendation panels listening for it refresh themselves."""
     return trigger_client_event(response, "ratingChanged")
-
-
-def _aspects_form(rating: Rating | None) -> AspectsForm:
-    initial = {name: getattr(rating, name) for name in Rating.ASPECTS} if rating else {}
-    return AspectsForm(initial={k: (f"{v:.1f}" if v is not None else "") for k, v in initial.items()})
 
 
 @require_POST

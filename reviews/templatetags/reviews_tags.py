@@ -8,8 +8,7 @@ from django import template
 from django.core.paginator import Paginator
 
 from .. import selectors
-from ..forms import AspectsForm
-from ..models import Rating
+from ..forms import aspect_selects
 
 register = template.Library()
 
@@ -20,7 +19,6 @@ def film_reviews_section(context, film) -> dict:
     request = context["request"]
     user = request.user
     state = selectors.film_member_state(film=film, user=user)
-    initial = {name: getattr(state.rating, name) for name in Rating.ASPECTS} if state.rating else {}
     sort = request.GET.get("sort", "recent")
     if sort not in selectors.REVIEW_SORTS:
         sort = "recent"
@@ -30,7 +28,7 @@ def film_reviews_section(context, film) -> dict:
     return {
         "film": film,
         "state": state,
-        "aspects_form": AspectsForm(initial={k: f"{v:.1f}" for k, v in initial.items() if v is not None}),
+        "aspect_selects": aspect_selects(state.rating),
         "page": page,
         "sort": sort,
         "sorts": list(selectors.REVIEW_SORTS),
