@@ -159,7 +159,7 @@ def _aggregate(image_scores: dict[int, float], film_of: dict[int, int], *, best_
 
 def _hnsw(ef_search: int) -> None:
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL hnsw.ef_search = %s", [int(ef_search)])
+        cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(int(ef_search))])
         # Filters (genre, decade, one checkpoint) are applied while scanning, not after: pgvector 0.8.
         cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -50,6 +51,13 @@ def film_cards() -> QuerySet[Film]:
     return Film.objects.only(*FILM_CARD_FIELDS).prefetch_related(
         Prefetch("poster", queryset=FilmImage.objects.only(*POSTER_FIELDS))
     )
+
+
+def film_cards_in_bulk(film_ids: Iterable[int]) -> dict[int, Film]:
+    """{id: film} with just what a card shows, poster joined: one narrow query for a short list of ids
+    (recommendations, similar films). Plots and other long columns stay in the database."""
+    fields = (*FILM_CARD_FIELDS, *(f"poster__{field}" for field in POSTER_FIELDS))
+    return Film.objects.select_related("poster").only(*fields).in_bulk(list(film_ids))
 
 
 def genre_choices() -> list[tuple[str, str]]:

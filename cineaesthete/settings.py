@@ -111,6 +111,10 @@ DATABASES = {
         **_db,
         "CONN_MAX_AGE": env_int("CONN_MAX_AGE", 60),
         "CONN_HEALTH_CHECKS": True,
+        # Server-side parameter binding lets psycopg prepare statements a connection repeats (after 5 uses), so
+        # PostgreSQL stops re-planning the same page queries. Turn it off behind a pooler in transaction mode
+        # that cannot keep prepared statements (PgBouncer < 1.21, or without max_prepared_statements).
+        "OPTIONS": {**_db.get("OPTIONS", {}), "server_side_binding": env_bool("DB_SERVER_SIDE_BINDING", True)},
         "TEST": {"NAME": env_str("TEST_DATABASE_NAME", "test_cineaesthete")},
     }
 }

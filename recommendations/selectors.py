@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Q
 
+from catalog.selectors import film_cards_in_bulk
 from recommendations.engine.als import single_threaded_blas
 from recommendations.engine.artifact import ArtifactError, load
 from recommendations.engine.confidence import confidence_from_stars
@@ -237,9 +238,8 @@ def member_recommendations(
 
 
 def _attach_films(result: RecommendationList) -> None:
-    from catalog.models import Film
 
-    films = Film.objects.select_related("poster").in_bulk([item.film_id for item in result.items])
+    films = film_cards_in_bulk(item.film_id for item in result.items)
     result.items = [item for item in result.items if item.film_id in films]
     for item in result.items:
         item.film = films[item.film_id]
@@ -370,7 +370,7 @@ def similar_films(*, film, k: int = 8) -> list:
             .order_by("-shared", "-rating_count")
             .values_list("pk", flat=True)[:k]
         )
-    films = Film.objects.select_related("poster").in_bulk(ids)
+    films = film_cards_in_bulk(ids)
     return [films[i] for i in ids if i in films]
 
 
@@ -419,7 +419,7 @@ def onboarding_films(*, user, skipped: set[int] = frozenset(), count: int = 24) 
         chosen.append(film_id)
         if len(chosen) >= count:
             break
-    films = Film.objects.select_related("poster").in_bulk(chosen)
+    films = film_cards_in_bulk(chosen)
     return [films[i] for i in chosen if i in films]
 
 

@@ -40,7 +40,9 @@ def django_conninfo() -> dict[str, Any]:
     for key, name in (("HOST", "host"), ("PORT", "port"), ("PASSWORD", "password")):
         if db.get(key):
             conninfo[name] = db[key]
-    conninfo.update(db.get("OPTIONS") or {})
+    # Django's own options (server_side_binding, isolation_level, pool...) are not libpq parameters.
+    django_only = {"server_side_binding", "isolation_level", "assume_role", "pool", "cursor_factory"}
+    conninfo.update({key: value for key, value in (db.get("OPTIONS") or {}).items() if key not in django_only})
     return {key: value for key, value in conninfo.items() if value is not None}
 
 
