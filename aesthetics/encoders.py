@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import json
 import os
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +28,23 @@ CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 def configure_threads(threads: int) -> None:
     if threads > 0 and torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
+
+
+_QUERY_POOL: ThreadPoolExecutor | None = None
+
+
+def encode_query_async(encode: Callable[[], np.ndarray]) -> Future:
+    """Run one query encoding (CLIP text tower, MiniLM) on a small thread pool, one torch thread each.
+
+    A search encodes its query with two models and scores palettes meanwhile; torch and numpy release the GIL,
+    so on two cores the three overlap. A handful of tokens gains nothing from more torch threads per model.
+    Query-serving processes (web) therefore run torch single-threaded; batch jobs set ML_THREADS themselves.
+    """
+    global _QUERY_POOL
+    if _QUERY_POOL is None:
+        torch.set_num_threads(1)
+        _QUERY_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="query-encoder")
+    return _QUERY_POOL.submit(encode)
 
 
 def _normalise(vectors: torch.Tensor) -> np.ndarray:

@@ -2,12 +2,13 @@
 
 Signals:
   palette  colour words and measures (palette.py) or picked colours, scored over every analysed image in
-           memory (a cached numpy index: ~2 ms for 100k images)
+           memory (PaletteIndex: exact up to 20k images, two passes above; ~35 ms at 100k)
   clip     CLIP text→image cosine through the HNSW index on ImageAesthetics.clip_vector (off when no
            checkpoint is configured: reported as off, never approximated)
   text     MiniLM query→plot/tags/reviews cosine through the HNSW index on FilmTextEmbedding
 
-Each signal keeps its top `candidates` and is min-max normalised over them (outside → 0). Image signals
+The query is encoded by CLIP and MiniLM on background threads while palettes are scored. Each signal keeps
+its top `candidates` (images for palette and CLIP, texts for MiniLM) and is min-max normalised over them. Image signals
 are aggregated per film (best image and the mean of the top few); the film score is the weighted mean of
 the active signals with the staff-tuned weights in VibeSettings.
 """
@@ -15,6 +16,7 @@ the active signals with the staff-tuned weights in VibeSettings.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,7 +28,7 @@ from pgvector.django import CosineDistance
 from catalog.models import Film
 
 from . import palette as pal
-from .encoders import clip_encoder, text_encoder
+from .encoders import clip_encoder, encode_query_async, text_encoder
 from .models import FilmTextEmbedding, ImageAesthetics, VibeSettings
 
 MAX_QUERY_LENGTH = 300
@@ -59,12 +61,23 @@ class VibeResults:
 
 # --- palette index ------------------------------------------------------------------------------------
 class PaletteIndex:
-    """Every analysed image's palette and measures as arrays, for vectorised scoring."""
+    """Every analysed image's palette and measures as arrays, for vectorised scoring.
+
+    Up to EXACT_UP_TO images every score is exact. Past that, a first pass scores all images with the anchor
+    approximation (one small matrix product per term, ``palette.approximate_coverage``) and only the best
+    PREFILTER_SHARE get the exact score; the others score 0, which only ever drops images far below the
+    candidates a search keeps (recall of the exact top 300 at 100k images: ``bench/bench_vibe.py``).
+    """
+
+    EXACT_UP_TO = 20_000
+    PREFILTER_SHARE = 0.05
+    PREFILTER_MIN = 2_000
 
     def __init__(self, image_ids, film_ids, colours, shares, measures, kinds=None) -> None:
         self.row_ids = np.asarray(image_ids, dtype=np.int64)  # ImageAesthetics ids
         self.film_ids = np.asarray(film_ids, dtype=np.int64)
         self.colours, self.shares, self.measures = colours, shares, measures
+        self._mass = None  # scipy.sparse (n, anchors), built on first need
 
     def __len__(self) -> int:
         return len(self.row_ids)
@@ -84,20 +97,83 @@ class PaletteIndex:
             row_ids.append(row_id)
             film_ids.append(film_id)
             palettes.append(pal.Palette.from_json(colours, dict(zip(pal.MEASURES, measures, strict=True))))
-        return cls.from_palettes(row_ids, film_ids, palettes)
+        index = cls.from_palettes(row_ids, film_ids, palettes)
+        if len(index) > cls.EXACT_UP_TO:
+            index.anchor_mass()  # built once with the index, not on the first query
+        return index
+
+    def anchor_mass(self):
+        if self._mass is None:
+            self._mass = pal.anchor_mass(self.colours, self.shares)
+        return self._mass
+
+    def _columns(self, terms, picked: list[str], rows, *, approximate: bool) -> np.ndarray:
+        """(len(rows), columns) matches: the picked colours first (when any), then one column per term."""
+        colours, shares, measures = self.colours[rows], self.shares[rows], self.measures[rows]
+        coverage = None
+        if approximate:
+            # Every target colour of the query in one product: the (n, anchors) mass is read once, not per term.
+            wanted = [pal.hex_labs(picked)] if picked else []
+            wanted += [pal.term_labs(term) for term in terms if term.colours]
+            if wanted:
+                every = np.concatenate(wanted)
+                columns_of = pal.approximate_coverage(self.anchor_mass()[rows], every)
+                offsets, start = {}, 0
+                for labs in wanted:
+                    offsets[labs.tobytes()] = slice(start, start + len(labs))
+                    start += len(labs)
+                coverage = lambda _colours, _shares, targets: columns_of[:, offsets[targets.tobytes()]]  # noqa: E731
+        columns = [pal.score_colours(picked, colours, shares, coverage=coverage)] if picked else []
+        columns += [pal.score_term(term, colours, shares, measures, coverage=coverage) for term in terms]
+        return np.stack(columns, axis=1)
+
+    def score(self, terms, picked: list[str] | None = None, allowed: np.ndarray | None = None):
+        """(n,) mean match over the picked colours and the terms, and (n, columns) per-column matches.
+
+        ``allowed`` (bool per image) restricts the search (genre, decade) before the exact pass is chosen.
+        """
+        picked = list(picked or [])
+        everything = slice(None)
+        if len(self) <= self.EXACT_UP_TO:
+            per = self._columns(terms, picked, everything, approximate=False)
+            if allowed is not None:
+                per[~allowed] = 0.0
+            return per.mean(1), per
+        first = self._columns(terms, picked, everything, approximate=True).mean(1)
+        if allowed is not None:
+            first[~allowed] = -1.0
+        keep = min(len(self), max(self.PREFILTER_MIN, int(self.PREFILTER_SHARE * len(self))))
+        rows = np.sort(np.argpartition(-first, keep - 1)[:keep])
+        if allowed is not None:
+            rows = rows[allowed[rows]]
+        per = np.zeros((len(self), int(bool(picked)) + len(terms)), dtype=np.float32)
+        if len(rows):
+            per[rows] = self._columns(terms, picked, rows, approximate=False)
+        return per.mean(1), per
 
     def score_terms(self, terms) -> tuple[np.ndarray, np.ndarray]:
         """(n,) mean match over the terms and (n, len(terms)) per-term matches."""
-        per_term = np.stack([pal.score_term(t, self.colours, self.shares, self.measures) for t in terms], axis=1)
-        return per_term.mean(1), per_term
+        return self.score(terms)
 
 
 _index_lock = threading.Lock()
-_index_cache: dict[str, tuple[tuple, PaletteIndex]] = {}
+_index_cache: dict[str, tuple[tuple, PaletteIndex, float]] = {}
+
+
+INDEX_RECHECK_SECONDS = 30.0
 
 
 def palette_index() -> PaletteIndex:
-    """The cached index, rebuilt when an image is analysed or removed (one cheap aggregate per call)."""
+    """The cached index of this process, rebuilt when images were analysed or removed.
+
+    Whether anything changed is asked of the database at most every INDEX_RECHECK_SECONDS (the aggregate scans
+    every analysed image: ~100 ms at 100k), so a newly analysed image reaches searches within that time.
+    """
+    now = time.monotonic()
+    with _index_lock:
+        cached = _index_cache.get("default")
+        if cached and cached[0][0] == connection.settings_dict["NAME"] and now - cached[2] < INDEX_RECHECK_SECONDS:
+            return cached[1]
     version = tuple(
         ImageAesthetics.objects.filter(status=ImageAesthetics.Status.DONE)
         .aggregate(n=Count("id"), latest=Max("updated_at"), top=Max("id"))
@@ -107,10 +183,11 @@ def palette_index() -> PaletteIndex:
     with _index_lock:
         cached = _index_cache.get("default")
         if cached and cached[0] == version:
+            _index_cache["default"] = (version, cached[1], now)
             return cached[1]
     index = PaletteIndex.from_db()
     with _index_lock:
-        _index_cache["default"] = (version, index)
+        _index_cache["default"] = (version, index, now)
     return index
 
 
@@ -209,9 +286,13 @@ def palette_neighbours(vector, *, k: int, ef_search: int, film_ids=None, exclude
     return {row_id: (film_id, 1 - distance) for row_id, film_id, distance in found}
 
 
-def text_candidates(text: str, *, k: int, ef_search: int, film_ids=None):
-    """{film id: (cosine similarity, source)}: the best of each film's texts among the k nearest."""
-    vector = text_encoder().embed([text])[0]
+def text_candidates(text: str, *, k: int, ef_search: int, film_ids=None, vector: np.ndarray | None = None):
+    """{film id: (cosine similarity, source)}: the best of each film's texts among the k nearest.
+
+    ``vector``: the text's MiniLM embedding when the caller already has it (vibe_search encodes concurrently).
+    """
+    if vector is None:
+        vector = text_encoder().embed([text])[0]
     rows = FilmTextEmbedding.objects.all()
     if film_ids is not None:
         rows = rows.filter(film_id__in=film_ids)
@@ -267,59 +348,57 @@ def vibe_search(
     palette_reason: dict[int, str] = {}
     raw: dict[str, dict[int, float]] = {}
 
+    # Both query encodings run in the background while the palettes are scored (encode_query_async).
+    encoder = clip_encoder() if "clip" in signals and query else None
+    clip_vector = encode_query_async(lambda: encoder.embed_texts([query])[0]) if encoder is not None else None
+    text_on = "text" in signals and bool(parsed.meaning) and FilmTextEmbedding.objects.exists()
+    text_vector = encode_query_async(lambda: text_encoder().embed([parsed.meaning])[0]) if text_on else None
+
     if "palette" in signals and (parsed.terms or colours):
         index = index if index is not None else palette_index()
         status["palette"] = "on" if len(index) else "off"
         if len(index):
-            if colours:
-                scores = pal.score_colours(colours, index.colours, index.shares)
-                labels, per_term = ["picked colours"], scores[:, None]
-                if parsed.terms:
-                    term_scores, term_matrix = index.score_terms(parsed.terms)
-                    scores = (scores + term_scores * len(parsed.terms)) / (1 + len(parsed.terms))
-                    labels += [t.phrase for t in parsed.terms]
-                    per_term = np.concatenate([per_term, term_matrix], axis=1)
-            else:
-                scores, per_term = index.score_terms(parsed.terms)
-                labels = [t.phrase for t in parsed.terms]
-            if film_filter is not None:
-                scores = np.where(np.isin(index.film_ids, list(film_filter)), scores, -1.0)
-            k = min(knobs.candidates * 3, len(scores))
+            allowed = None if film_filter is None else np.isin(index.film_ids, list(film_filter))
+            scores, per_term = index.score(parsed.terms, picked=colours, allowed=allowed)
+            labels = (["picked colours"] if colours else []) + [t.phrase for t in parsed.terms]
+            if allowed is not None:
+                scores = np.where(allowed, scores, -1.0)
+            k = min(knobs.candidates, len(scores))
             top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
             top = top[scores[top] > 0]
             chosen = {int(index.row_ids[i]): float(scores[i]) for i in top}
-            for i in top:
+            best_terms = per_term[top].argmax(1)
+            for i, best_term in zip(top.tolist(), best_terms.tolist(), strict=True):
                 row_id = int(index.row_ids[i])
                 film_of[row_id] = int(index.film_ids[i])
-                best_term = int(np.argmax(per_term[i]))
                 palette_reason[row_id] = f"{labels[best_term]} {per_term[i, best_term]:.2f}"
-            image_signal["palette"] = _top_normalised(chosen, knobs.candidates * 3)
+            image_signal["palette"] = _top_normalised(chosen, knobs.candidates)
             raw["palette"] = chosen
 
     if "clip" in signals and query:
-        encoder = clip_encoder()
         status["clip"] = "off" if encoder is None else "on"
         if encoder is not None:
-            vector = encoder.embed_texts([query])[0]
             found = clip_candidates(
-                vector, encoder.name, k=knobs.candidates * 3, ef_search=knobs.ef_search, film_ids=film_filter
+                clip_vector.result(), encoder.name, k=knobs.candidates, ef_search=knobs.ef_search, film_ids=film_filter
             )
             if not found:
                 status["clip"] = "off"
             for row_id, (film_id, _) in found.items():
                 film_of[row_id] = film_id
             raw["clip"] = {row_id: sim for row_id, (_, sim) in found.items()}
-            image_signal["clip"] = _top_normalised(raw["clip"], knobs.candidates * 3)
+            image_signal["clip"] = _top_normalised(raw["clip"], knobs.candidates)
 
     text_found: dict[int, tuple[float, str]] = {}
     if "text" in signals and parsed.meaning:
-        if FilmTextEmbedding.objects.exists():
-            status["text"] = "on"
+        status["text"] = "on" if text_on else "off"
+        if text_on:
             text_found = text_candidates(
-                parsed.meaning, k=knobs.candidates, ef_search=knobs.ef_search, film_ids=film_filter
+                parsed.meaning,
+                k=knobs.candidates,
+                ef_search=knobs.ef_search,
+                film_ids=film_filter,
+                vector=text_vector.result(),
             )
-        else:
-            status["text"] = "off"
 
     film_signal: dict[str, dict[int, float]] = {}
     for name, scores in image_signal.items():

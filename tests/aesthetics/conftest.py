@@ -91,3 +91,13 @@ def random_clip_checkpoint(tmp_path_factory):
     CLIPModel(config).save_pretrained(directory)
     AutoTokenizer.from_pretrained(default_text_model_dir()).save_pretrained(directory)
     return str(directory)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_palette_index():
+    """Each test sees its own images: the per-process palette index would otherwise wait for its recheck."""
+    from aesthetics import search
+
+    search._index_cache.clear()
+    yield
+    search._index_cache.clear()
