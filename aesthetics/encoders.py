@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -156,8 +157,18 @@ class OpenClipEncoder(ClipEncoder):
         return _normalise(self.model.encode_text(self._tokenize(texts).to(self.device)))
 
 
+# Models are loaded under one lock: a worker's threads may ask for the same model at once, and transformers'
+# lazy imports are not thread-safe ("cannot import name 'AutoModel'" from a half-initialised module).
+_LOAD_LOCK = threading.Lock()
+
+
 @functools.lru_cache(maxsize=2)
 def load_clip(checkpoint: str, backend: str = "transformers", device: str = "cpu") -> ClipEncoder:
+    with _LOAD_LOCK:
+        return _new_clip(checkpoint, backend, device)
+
+
+def _new_clip(checkpoint: str, backend: str, device: str) -> ClipEncoder:
     if backend == "open_clip":
         return OpenClipEncoder(checkpoint, device=device)
     if backend != "transformers":
@@ -219,7 +230,8 @@ class TextEncoder:
 
 @functools.lru_cache(maxsize=2)
 def load_text_encoder(model_dir: str, device: str = "cpu") -> TextEncoder:
-    return TextEncoder(model_dir, device=device)
+    with _LOAD_LOCK:
+        return TextEncoder(model_dir, device=device)
 
 
 def text_encoder() -> TextEncoder:
