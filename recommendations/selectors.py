@@ -245,11 +245,9 @@ def _attach_films(result: RecommendationList) -> None:
         item.film = films[item.film_id]
 
 
-def _compute(serving: Serving | None, profile, excluded: set[int], *, k: int, mode: str, diversity) -> dict:
-    liked_ids = [film_id for film_id, (stars, liked) in profile.items() if liked or (stars or 0) > 2 or stars is None]
-    if serving is None or not profile:
-        return {"items": _popular(excluded, k=k, mode=mode), "source": "popular", "liked": len(liked_ids)}
-    model = serving.recommender
+def _fold_in(model: Recommender, profile) -> tuple[np.ndarray, object, np.ndarray]:
+    """Fold a profile ({film id: (stars, liked)}) into the model: scores over every item, the fold-in (for
+    reasons), and the indices of the items that count as liked. Films the model does not know are skipped."""
     film_ids = np.array(list(profile), dtype=np.int64)
     stars = np.array([np.nan if s is None else s for s, _ in profile.values()], dtype=np.float32)
     liked = np.array([flag for _, flag in profile.values()], dtype=bool)
@@ -257,8 +255,16 @@ def _compute(serving: Serving | None, profile, excluded: set[int], *, k: int, mo
     known = index >= 0
     confidence = confidence_from_stars(stars[known], params=model.confidence, liked=liked[known])
     scores, folded = model.profile_scores(index[known], confidence)
+    return scores, folded, index[known][confidence > 0]
+
+
+def _compute(serving: Serving | None, profile, excluded: set[int], *, k: int, mode: str, diversity) -> dict:
+    liked_ids = [film_id for film_id, (stars, liked) in profile.items() if liked or (stars or 0) > 2 or stars is None]
+    if serving is None or not profile:
+        return {"items": _popular(excluded, k=k, mode=mode), "source": "popular", "liked": len(liked_ids)}
+    model = serving.recommender
+    scores, folded, liked_index = _fold_in(model, profile)
     source = "model"
-    liked_index = index[known][confidence > 0]
     if len(liked_index) < COLD_START_RATINGS and serving.content is not None and len(liked_index):
         # Few ratings: the member's factor is mostly regularisation, so lean on what the films are like.
         taste = np.asarray(serving.content[liked_index].sum(axis=0)).ravel()
@@ -462,16 +468,10 @@ def _member_item_scores(user) -> tuple[Recommender, np.ndarray] | None:
     if serving is None or not profile:
         return None
     model = serving.recommender
-    film_ids = np.array(list(profile), dtype=np.int64)
-    stars = np.array([np.nan if s is None else s for s, _ in profile.values()], dtype=np.float32)
-    liked = np.array([flag for _, flag in profile.values()], dtype=bool)
-    index = model.index_of(film_ids)
-    known = index >= 0
-    if not known.any():
-        return None
-    confidence = confidence_from_stars(stars[known], params=model.confidence, liked=liked[known])
     with single_threaded_blas():
-        scores, _folded = model.profile_scores(index[known], confidence)
+        scores, _folded, _liked = _fold_in(model, profile)
+    if not np.ptp(scores) > 0:  # none of the member's films is known to the model: no taste to rank by
+        return None
     return model, scores
 
 
