@@ -11,7 +11,7 @@ WEB_WORKERS ?= 3
 export DEBUG ?= 1
 export SECURE_SSL_REDIRECT ?= 0
 
-.PHONY: run test lint format bench venv migrate demo worker web stop clean help
+.PHONY: run test lint format bench venv migrate demo worker scheduler web stop clean help
 
 help:
 	@echo "make run    install, start the embedded database, migrate, load the demo catalogue, start a worker and the site"
@@ -35,13 +35,17 @@ demo: migrate
 
 run: demo
 	$(MANAGE) collectstatic --noinput --verbosity 0
-	@echo "Starting a Dramatiq worker (log: var/worker.log) and the site at http://$(HOST):$(PORT)/"
+	@echo "Starting a Dramatiq worker (log: var/worker.log), the scheduler (var/scheduler.log) and the site at http://$(HOST):$(PORT)/"
 	@$(MANAGE) rundramatiq --processes 1 --threads 2 > var/worker.log 2>&1 & \
-	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  worker=$$!; $(MANAGE) crontab --no-heartbeat > var/scheduler.log 2>&1 & \
+	  scheduler=$$!; trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/gunicorn cineaesthete.wsgi --config cineaesthete/gunicorn.conf.py --bind $(HOST):$(PORT) --workers $(WEB_WORKERS)
 
 worker: migrate
 	$(MANAGE) rundramatiq --processes 1 --threads 2
+
+scheduler: migrate
+	$(MANAGE) crontab --no-heartbeat
 
 test: venv
 	$(BIN)/ruff check .

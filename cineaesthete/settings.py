@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_dramatiq",
+    "dramatiq_crontab",
     "cineaesthete.core",
     "accounts",
     "catalog",
@@ -144,6 +145,9 @@ DRAMATIQ_BROKER = {
         "django_dramatiq.middleware.DbConnectionsMiddleware",
     ],
 }
+# The scheduler (`manage.py crontab`) holds a Redis lock when the broker is Redis, so a second scheduler on
+# another machine waits instead of sending every scheduled actor twice. Run exactly one otherwise.
+DRAMATIQ_CRONTAB = {"REDIS_URL": DRAMATIQ_BROKER_URL if _broker_scheme in {"redis", "rediss"} else None}
 DRAMATIQ_TASKS_DATABASE = "default"
 DRAMATIQ_AUTODISCOVER_MODULES = ["tasks"]
 # Queues: "default" for quick jobs, "ml" for training and batch embedding (run a GPU worker with

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -188,6 +189,31 @@ def recommender_train(*, progress: Progress | None = None, params: dict | None =
     recommender_activate(model=model)
     progress(100, 100, f"v{model.version} active")
     return model
+
+
+def recommender_training_reason(*, if_older_than_hours: float | None = None, force: bool = False) -> str | None:
+    """Why a new version should be trained now, or None when the active one is current.
+
+    None when the active model is younger than ``if_older_than_hours`` or was trained on the current number
+    of ratings (unless ``force``). Raises ValueError when there are no ratings to learn from.
+    """
+    from reviews.models import Rating
+
+    active = RecommenderModel.objects.filter(state=RecommenderModel.State.ACTIVE).first()
+    if active is None:
+        count = Rating.objects.count()
+        if not count:
+            raise ValueError("There are no ratings yet: load the demo data first (manage.py load_demo).")
+        return "no active model"
+    age = timezone.now() - active.activated_at if active.activated_at else None
+    if if_older_than_hours is not None and age is not None and age < timedelta(hours=if_older_than_hours):
+        return None
+    if force:
+        return "forced"
+    count = Rating.objects.count()
+    if active.metrics.get("ratings") == count:
+        return None
+    return f"ratings changed since v{active.version} ({active.metrics.get('ratings')} -> {count})"
 
 
 def recommender_activate(*, model: RecommenderModel) -> None:

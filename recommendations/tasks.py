@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from cineaesthete.core.jobs import JobProgress, job_actor
+import dramatiq
+from dramatiq_crontab import cron
+
+from cineaesthete.core.jobs import JobProgress, job_actor, job_enqueue
 
 
 @job_actor(queue_name="ml", time_limit=3 * 60 * 60 * 1000)
@@ -12,3 +15,13 @@ def train_recommender(job: JobProgress, *, params: dict | None = None) -> dict:
 
     model = recommender_train(progress=lambda done, total, message: job.progress(done, total, message), params=params)
     return {"version": model.version, "metrics": model.metrics}
+
+
+@cron("15 3 * * *")  # nightly, in TIME_ZONE; sent by the `manage.py crontab` scheduler process
+@dramatiq.actor(queue_name="default", max_retries=0)
+def nightly_recommender_training() -> None:
+    """Queue a training job when the active model is over 20 hours old and ratings changed since."""
+    from recommendations.services import recommender_training_reason
+
+    if recommender_training_reason(if_older_than_hours=20):
+        job_enqueue(train_recommender)

@@ -133,3 +133,43 @@ def test_train_actor_runs_through_the_stub_broker(taste_world, stub_broker, stub
     job.refresh_from_db()
     assert job.state == job.State.SUCCEEDED, job.error
     assert RecommenderModel.objects.filter(state=RecommenderModel.State.ACTIVE, version=job.result["version"]).exists()
+
+
+def test_training_reason_follows_age_and_ratings(trained):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from recommendations.services import recommender_training_reason
+    from reviews.services import rating_set
+
+    assert recommender_training_reason() is None  # trained on the current ratings
+    assert recommender_training_reason(force=True) == "forced"
+    rating_set(user=make_member("newcomer"), film=trained["action"][0], stars="4")
+    assert recommender_training_reason().startswith("ratings changed")
+    assert recommender_training_reason(if_older_than_hours=20) is None  # too young to retrain nightly
+    RecommenderModel.objects.filter(state=RecommenderModel.State.ACTIVE).update(
+        activated_at=timezone.now() - timedelta(hours=21)
+    )
+    assert recommender_training_reason(if_older_than_hours=20).startswith("ratings changed")
+
+
+def test_nightly_actor_is_scheduled_and_queues_training_only_when_stale(trained, stub_broker):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from dramatiq_crontab import scheduler
+
+    from cineaesthete.core.models import JobRun
+    from recommendations.tasks import nightly_recommender_training
+
+    job = next(job for job in scheduler.get_jobs() if job.name == "nightly_recommender_training")
+    assert "hour='3'" in str(job.trigger) and "minute='15'" in str(job.trigger)
+
+    nightly_recommender_training.fn()  # the active model was just trained on these ratings
+    assert not JobRun.objects.exists()
+    RecommenderModel.objects.filter(state=RecommenderModel.State.ACTIVE).update(
+        activated_at=timezone.now() - timedelta(hours=21), metrics={"ratings": -1}
+    )
+    nightly_recommender_training.fn()
+    assert list(JobRun.objects.values_list("kind", flat=True)) == ["train_recommender"]

@@ -1,18 +1,16 @@
 """Train the recommender: queue a job on the "ml" queue, or run it here with --sync.
 
-Nightly: a cron line such as ``15 3 * * * cd /srv/cineaesthete && .venv/bin/python manage.py train_recommender
---if-older-than 20`` (queues the job for the worker; no extra always-on service).
+Nightly: the ``nightly_recommender_training`` actor (recommendations/tasks.py), sent at 03:15 by the
+dramatiq-crontab scheduler (``manage.py crontab``, started by ``make run``), does the same as
+``train_recommender --if-older-than 20``.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from cineaesthete.core.jobs import job_enqueue, job_run_inline
-from recommendations.models import RecommenderModel
+from recommendations.services import recommender_training_reason
 from recommendations.tasks import train_recommender
 
 
@@ -32,19 +30,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, sync: bool, if_older_than: float | None, force: bool, **options) -> None:
-        from reviews.models import Rating
-
-        active = RecommenderModel.objects.filter(state=RecommenderModel.State.ACTIVE).first()
-        recent = active and active.activated_at and if_older_than is not None
-        if recent and timezone.now() - active.activated_at < timedelta(hours=if_older_than):
-            self.stdout.write(f"v{active.version} is recent enough; nothing to do.")
+        try:
+            reason = recommender_training_reason(if_older_than_hours=if_older_than, force=force)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+        if reason is None:
+            self.stdout.write("The active model is current (recent enough, or trained on these ratings); --force.")
             return
-        count = Rating.objects.count()
-        if active and not force and active.metrics.get("ratings") == count:
-            self.stdout.write(f"v{active.version} was trained on the current {count} ratings; nothing to do (--force).")
-            return
-        if not count:
-            raise CommandError("There are no ratings yet: load the demo data first (manage.py load_demo).")
+        self.stdout.write(f"Training: {reason}.")
         if not sync:
             job = job_enqueue(train_recommender)
             self.stdout.write(f"Queued training job {job.pk} on the ml queue (see /staff/jobs/).")
