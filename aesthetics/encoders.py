@@ -31,7 +31,10 @@ def configure_threads(threads: int) -> None:
         torch.set_num_threads(threads)
 
 
-_QUERY_POOL: ThreadPoolExecutor | None = None
+@functools.cache
+def _query_pool() -> ThreadPoolExecutor:
+    torch.set_num_threads(1)
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="query-encoder")
 
 
 def encode_query_async(encode: Callable[[], np.ndarray]) -> Future:
@@ -41,11 +44,7 @@ def encode_query_async(encode: Callable[[], np.ndarray]) -> Future:
     so on two cores the three overlap. A handful of tokens gains nothing from more torch threads per model.
     Query-serving processes (web) therefore run torch single-threaded; batch jobs set ML_THREADS themselves.
     """
-    global _QUERY_POOL
-    if _QUERY_POOL is None:
-        torch.set_num_threads(1)
-        _QUERY_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="query-encoder")
-    return _QUERY_POOL.submit(encode)
+    return _query_pool().submit(encode)
 
 
 def _normalise(vectors: torch.Tensor) -> np.ndarray:

@@ -55,7 +55,7 @@ def evaluate_palette(per_class: int = 20, seed: int = 0) -> dict[str, float]:
     index = synthetic_index(labels, list(range(len(labels))), list(range(len(labels))), seed)
     precision = {}
     for query in COLOUR_CLASSES:
-        scores, _ = index.score_terms(pal.parse_query(query).terms)
+        scores, _ = index.score(pal.parse_query(query).terms)
         top = np.argsort(-scores, kind="stable")[:10]
         precision[query] = float(np.mean([labels[i] == query for i in top]))
     return precision

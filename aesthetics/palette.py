@@ -11,7 +11,7 @@ CIELAB, k-means (k=5) in Lab → five colours with their shares, plus six global
     monochrome     1 for greyscale or single-tone images, 0 for clearly chromatic ones
 
 The lexicon maps words and phrases ("pastel pink", "teal and orange", "black and white", "dark") to
-targets on the palette colours and on these measures; `score_terms` turns a palette into a match in
+targets on the palette colours and on these measures; `score_term` turns a palette into a match in
 [0, 1] per term, vectorised over many images at once so a query can score every image in memory.
 """
 

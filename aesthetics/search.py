@@ -64,7 +64,7 @@ class PaletteIndex:
     """Every analysed image's palette and measures as arrays, for vectorised scoring.
 
     Up to EXACT_UP_TO images every score is exact. Past that, a first pass scores all images with the anchor
-    approximation (one small matrix product per term, ``palette.approximate_coverage``) and only the best
+    approximation (one sparse matrix product per query, ``palette.approximate_coverage``) and only the best
     PREFILTER_SHARE get the exact score; the others score 0, which only ever drops images far below the
     candidates a search keeps (recall of the exact top 300 at 100k images: ``bench/bench_vibe.py``).
     """
@@ -150,10 +150,6 @@ class PaletteIndex:
         if len(rows):
             per[rows] = self._columns(terms, picked, rows, approximate=False)
         return per.mean(1), per
-
-    def score_terms(self, terms) -> tuple[np.ndarray, np.ndarray]:
-        """(n,) mean match over the terms and (n, len(terms)) per-term matches."""
-        return self.score(terms)
 
 
 _index_lock = threading.Lock()
@@ -361,8 +357,6 @@ def vibe_search(
             allowed = None if film_filter is None else np.isin(index.film_ids, list(film_filter))
             scores, per_term = index.score(parsed.terms, picked=colours, allowed=allowed)
             labels = (["picked colours"] if colours else []) + [t.phrase for t in parsed.terms]
-            if allowed is not None:
-                scores = np.where(allowed, scores, -1.0)
             k = min(knobs.candidates, len(scores))
             top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
             top = top[scores[top] > 0]
