@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from .embedded_db import DATABASE_NAME as EMBEDDED_DATABASE_NAME
 from .env import env_bool, env_float, env_int, env_list, env_path, env_str, env_url, local_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -96,19 +98,20 @@ TEMPLATES = [
 ]
 
 # --- Database ---------------------------------------------------------------------------------------
+# Settings only describe the database. With DATABASE_URL unset, the embedded server is started by the first
+# connection a process opens (cineaesthete/db_backend), never by importing settings.
 EMBEDDED_PGDATA = env_path("EMBEDDED_PGDATA", VAR_DIR / "pgdata")
 if DATABASE_URL:
-    from .dburl import parse_database_url
-
-    _db = parse_database_url(DATABASE_URL)
+    _db = dj_database_url.parse(DATABASE_URL)
+    if not _db.get("NAME"):
+        raise ImproperlyConfigured(
+            f"DATABASE_URL must name a database, e.g. postgres://user@host:5432/cineaesthete; got {DATABASE_URL!r}"
+        )
 else:
-    from .embedded_db import DATABASE_NAME, ensure_running
-
-    _db = {"NAME": DATABASE_NAME, **ensure_running(EMBEDDED_PGDATA)}
+    _db = {"ENGINE": "cineaesthete.db_backend", "NAME": EMBEDDED_DATABASE_NAME, "EMBEDDED_PGDATA": EMBEDDED_PGDATA}
 
 DATABASES = {
     "default": {
-        "ENGINE": "django.db.backends.postgresql",
         **_db,
         "CONN_MAX_AGE": env_int("CONN_MAX_AGE", 60),
         "CONN_HEALTH_CHECKS": True,
