@@ -55,12 +55,19 @@ RESEND_AFTER = timedelta(minutes=10)
 
 
 class JobProgress:
-    """Handed to a job's function: report progress; writes are throttled to a few a second."""
+    """Handed to a job's function: report progress; writes are throttled to a few a second.
+
+    Callable as a ``cineaesthete.progress.Progress`` (``job("fitting", done, total)``), so a job hands itself
+    to a service as its progress callback.
+    """
 
     def __init__(self, job: JobRun, min_interval: float = 0.5) -> None:
         self.job = job
         self._min_interval = min_interval
         self._last_write = 0.0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        self.progress(done, total, stage)
 
     def progress(self, done: int, total: int | None = None, message: str = "", *, force: bool = False) -> None:
         now = time.monotonic()
