@@ -266,13 +266,13 @@ SENTIMENT_MODEL = env_str("SENTIMENT_MODEL", "")
 ML_DEVICE = env_str("ML_DEVICE", "cpu")
 ML_THREADS = env_int("ML_THREADS", 0)  # 0 = library default
 
-# --- Catalogue ingestion (CATALOG-DATA) --------------------------------------------------------------
+# --- Catalogue ingestion --------------------------------------------------------------------------
 # Images over this many pixels, or with a side over IMAGE_MAX_SIDE, are rejected by `ingest_images`
 # before they are decoded (decompression bombs, absurd dimensions).
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 50_000_000)
 IMAGE_MAX_SIDE = env_int("IMAGE_MAX_SIDE", 20_000)
 
-# --- RECS: recommender (recommendations app) ---------------------------------------------------------
+# --- Recommender (recommendations app) ---------------------------------------------------------------
 # Production defaults were tuned on the ML-1M validation split (recommendations/README.md, "Evaluation").
 RECOMMENDER_FACTORS = env_int("RECOMMENDER_FACTORS", 32)
 RECOMMENDER_REGULARIZATION = env_float("RECOMMENDER_REGULARIZATION", 5.0)
