@@ -132,15 +132,21 @@ class _Lease:
         try:
             while not self._stop.wait(HEARTBEAT_SECONDS):
                 try:
-                    JobRun.objects.filter(pk=self.job_id, state=JobRun.State.RUNNING).update(
-                        heartbeat_at=timezone.now()
-                    )
+                    self._beat()
                 except DatabaseError:
                     # The next beat retries on a fresh connection; the lease is long enough to miss a few.
                     log.warning("could not renew the lease of job %s", self.job_id, exc_info=True)
                     connections.close_all()
         finally:
             connections.close_all()  # this thread's own connection
+
+    def _beat(self) -> None:
+        # SKIP LOCKED: while the job's own transaction holds the row (a job run inside a caller's transaction,
+        # or writing progress inside its own), that transaction is the sign of life; waiting for it could
+        # deadlock with the job waiting for this thread at its end.
+        with transaction.atomic():
+            held = JobRun.objects.filter(pk=self.job_id, state=JobRun.State.RUNNING).select_for_update(skip_locked=True)
+            JobRun.objects.filter(pk__in=held.values("pk")).update(heartbeat_at=timezone.now())
 
 
 def job_succeed(job: JobRun, result: Any) -> None:

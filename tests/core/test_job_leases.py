@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import dramatiq
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from django_dramatiq.middleware import DbConnectionsMiddleware
 from dramatiq import Worker
@@ -244,3 +244,17 @@ def test_a_job_whose_worker_process_is_killed_is_finished_by_another_worker(pg_b
     job.refresh_from_db()
     assert finished == ["x"]
     assert (job.state, job.result, job.attempts) == (JobRun.State.SUCCEEDED, "x", 2)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_run_inside_the_callers_transaction_does_not_wait_for_its_lease(monkeypatch):
+    # The caller's transaction holds the job's (committed) row for the whole run: the lease thread must skip
+    # its beats rather than wait for that transaction, which waits for the job, which waits for the thread.
+    monkeypatch.setattr(jobs, "HEARTBEAT_SECONDS", 0.01)
+    job = JobRun.objects.create(kind="wait_for_a_heartbeat", arguments={"limit_seconds": 0.3})
+    job_claim(job.pk)
+    _age(job, seconds=jobs.LEASE_SECONDS + 1)  # committed as running, its worker gone: this run takes it over
+    with transaction.atomic():
+        wait_for_a_heartbeat.fn(job_id=job.pk, limit_seconds=0.3)
+    job.refresh_from_db()
+    assert job.state == JobRun.State.SUCCEEDED
