@@ -36,16 +36,17 @@ demo: migrate
 run: demo
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	@echo "Starting a Dramatiq worker (log: var/worker.log), the scheduler (var/scheduler.log) and the site at http://$(HOST):$(PORT)/"
-	@$(MANAGE) rundramatiq --processes 1 --threads 2 > var/worker.log 2>&1 & \
-	  worker=$$!; $(MANAGE) crontab --no-heartbeat > var/scheduler.log 2>&1 & \
+	@# bin/supervise starts the worker (or the scheduler) again if it dies, e.g. a worker child killed by the OS.
+	@bin/supervise worker $(MANAGE) rundramatiq --processes 1 --threads 2 > var/worker.log 2>&1 & \
+	  worker=$$!; bin/supervise scheduler $(MANAGE) crontab --no-heartbeat > var/scheduler.log 2>&1 & \
 	  scheduler=$$!; trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/gunicorn cineaesthete.wsgi --config cineaesthete/gunicorn.conf.py --bind $(HOST):$(PORT) --workers $(WEB_WORKERS)
 
 worker: migrate
-	$(MANAGE) rundramatiq --processes 1 --threads 2
+	bin/supervise worker $(MANAGE) rundramatiq --processes 1 --threads 2
 
 scheduler: migrate
-	$(MANAGE) crontab --no-heartbeat
+	bin/supervise scheduler $(MANAGE) crontab --no-heartbeat
 
 test: venv
 	$(BIN)/ruff check .

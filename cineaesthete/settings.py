@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from .embedded_db import DATABASE_NAME as EMBEDDED_DATABASE_NAME
 from .env import env_bool, env_float, env_int, env_list, env_path, env_str, env_url, local_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -96,19 +98,20 @@ TEMPLATES = [
 ]
 
 # --- Database ---------------------------------------------------------------------------------------
+# Settings only describe the database. With DATABASE_URL unset, the embedded server is started by the first
+# connection a process opens (cineaesthete/db_backend), never by importing settings.
 EMBEDDED_PGDATA = env_path("EMBEDDED_PGDATA", VAR_DIR / "pgdata")
 if DATABASE_URL:
-    from .dburl import parse_database_url
-
-    _db = parse_database_url(DATABASE_URL)
+    _db = dj_database_url.parse(DATABASE_URL)
+    if not _db.get("NAME"):
+        raise ImproperlyConfigured(
+            f"DATABASE_URL must name a database, e.g. postgres://user@host:5432/cineaesthete; got {DATABASE_URL!r}"
+        )
 else:
-    from .embedded_db import DATABASE_NAME, ensure_running
-
-    _db = {"NAME": DATABASE_NAME, **ensure_running(EMBEDDED_PGDATA)}
+    _db = {"ENGINE": "cineaesthete.db_backend", "NAME": EMBEDDED_DATABASE_NAME, "EMBEDDED_PGDATA": EMBEDDED_PGDATA}
 
 DATABASES = {
     "default": {
-        "ENGINE": "django.db.backends.postgresql",
         **_db,
         "CONN_MAX_AGE": env_int("CONN_MAX_AGE", 60),
         "CONN_HEALTH_CHECKS": True,
@@ -263,13 +266,13 @@ SENTIMENT_MODEL = env_str("SENTIMENT_MODEL", "")
 ML_DEVICE = env_str("ML_DEVICE", "cpu")
 ML_THREADS = env_int("ML_THREADS", 0)  # 0 = library default
 
-# --- Catalogue ingestion (CATALOG-DATA) --------------------------------------------------------------
+# --- Catalogue ingestion --------------------------------------------------------------------------
 # Images over this many pixels, or with a side over IMAGE_MAX_SIDE, are rejected by `ingest_images`
 # before they are decoded (decompression bombs, absurd dimensions).
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 50_000_000)
 IMAGE_MAX_SIDE = env_int("IMAGE_MAX_SIDE", 20_000)
 
-# --- RECS: recommender (recommendations app) ---------------------------------------------------------
+# --- Recommender (recommendations app) ---------------------------------------------------------------
 # Production defaults were tuned on the ML-1M validation split (recommendations/README.md, "Evaluation").
 RECOMMENDER_FACTORS = env_int("RECOMMENDER_FACTORS", 32)
 RECOMMENDER_REGULARIZATION = env_float("RECOMMENDER_REGULARIZATION", 5.0)

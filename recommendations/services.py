@@ -11,9 +11,11 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
+from cineaesthete.core import jobs
+from cineaesthete.core.models import JobRun
 from recommendations.engine import artifact as artifacts
 from recommendations.engine.als import ALSParams
 from recommendations.engine.confidence import ConfidenceParams
@@ -189,6 +191,35 @@ def recommender_train(*, progress: Progress | None = None, params: dict | None =
     recommender_activate(model=model)
     progress(100, 100, f"v{model.version} active")
     return model
+
+
+# The job that trains (recommendations.tasks.train_recommender): each of its runs makes one training row.
+TRAINING_JOB_KIND = "train_recommender"
+
+
+def recommender_abandoned_fail(*, lease: timedelta | None = None) -> int:
+    """Mark failed the versions left in "training" by a run whose worker died mid-way; returns how many.
+
+    A run claims its job before it creates its row, so a row is alive while a run that started before it
+    still holds its lease. When none does (the worker was killed, or the job was taken over by a new run that
+    makes a row of its own), the row is abandoned. Rows younger than one lease are left alone.
+    """
+    lease = lease or timedelta(seconds=jobs.LEASE_SECONDS)
+    now = timezone.now()
+    live_runs = JobRun.objects.filter(
+        kind=TRAINING_JOB_KIND,
+        state=JobRun.State.RUNNING,
+        heartbeat_at__gte=now - lease,
+        started_at__lte=OuterRef("created_at"),
+    )
+    return (
+        RecommenderModel.objects.filter(state=RecommenderModel.State.TRAINING, created_at__lt=now - lease)
+        .exclude(Exists(live_runs))
+        .update(
+            state=RecommenderModel.State.FAILED,
+            error="Abandoned: the worker training it stopped (killed or lost) before it finished.",
+        )
+    )
 
 
 def recommender_training_reason(*, if_older_than_hours: float | None = None, force: bool = False) -> str | None:

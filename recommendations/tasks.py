@@ -6,6 +6,7 @@ import dramatiq
 from dramatiq_crontab import cron
 
 from cineaesthete.core.jobs import JobProgress, job_actor, job_enqueue
+from recommendations.services import recommender_abandoned_fail
 
 
 @job_actor(queue_name="ml", time_limit=3 * 60 * 60 * 1000)
@@ -25,3 +26,10 @@ def nightly_recommender_training() -> None:
 
     if recommender_training_reason(if_older_than_hours=20):
         job_enqueue(train_recommender)
+
+
+@cron("*/5 * * * *")
+@dramatiq.actor(queue_name="default", max_retries=0)
+def sweep_abandoned_trainings() -> None:
+    """Versions left in "training" by a killed worker become "failed", with the reason."""
+    recommender_abandoned_fail()

@@ -27,6 +27,8 @@ from dramatiq.errors import BrokerConnectionError as DramatiqConnectionError
 from dramatiq.errors import QueueJoinTimeout, QueueNotFound
 from dramatiq.message import Message
 
+from cineaesthete.db_backend.base import embedded_connection_settings
+
 TABLE = "core_queuedmessage"
 CHANNEL = "cineaesthete_jobs"
 
@@ -35,7 +37,8 @@ def django_conninfo() -> dict[str, Any]:
     """Connection parameters of Django's default database, for a separate psycopg connection."""
     from django.conf import settings
 
-    db = settings.DATABASES["default"]
+    # The embedded server may not be started yet in this process: the broker can connect before Django does.
+    db = embedded_connection_settings(settings.DATABASES["default"])
     conninfo: dict[str, Any] = {"dbname": db["NAME"], "user": db.get("USER") or None}
     for key, name in (("HOST", "host"), ("PORT", "port"), ("PASSWORD", "password")):
         if db.get(key):

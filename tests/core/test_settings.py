@@ -7,42 +7,67 @@ import importlib
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from cineaesthete.dburl import parse_database_url
 from cineaesthete.env import env_bool, env_int, env_str
 
 
-def test_database_url_is_parsed_into_django_settings():
-    db = parse_database_url("postgres://film%40buff:s3cr%2Ft@db.example.com:6543/cinema?sslmode=require")
-    assert db == {
-        "NAME": "cinema",
-        "USER": "film@buff",
-        "PASSWORD": "s3cr/t",
-        "HOST": "db.example.com",
-        "PORT": "6543",
-        "OPTIONS": {"sslmode": "require"},
-    }
-
-
-def test_database_url_without_a_database_name_is_refused():
-    with pytest.raises(ImproperlyConfigured, match="DATABASE_URL"):
-        parse_database_url("postgres://user@host:5432/")
-
-
-def test_with_database_url_set_the_embedded_server_is_not_started(monkeypatch):
-    import cineaesthete.embedded_db as embedded_db
+def _settings_with(monkeypatch, **environ: str):
     import cineaesthete.settings as settings_module
 
-    def forbidden(*args, **kwargs):
-        raise AssertionError("the embedded server must not start when DATABASE_URL is set")
-
-    monkeypatch.setattr(embedded_db, "ensure_running", forbidden)
-    monkeypatch.setenv("DATABASE_URL", "postgresql://app:pw@db.internal:5432/cineaesthete")
     monkeypatch.setenv("SECRET_KEY", "x" * 60)
-    reloaded = importlib.reload(settings_module)
-    assert reloaded.DATABASES["default"]["HOST"] == "db.internal"
-    monkeypatch.delenv("DATABASE_URL")
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    return importlib.reload(settings_module)
+
+
+@pytest.fixture
+def _restore_settings(monkeypatch):
+    import cineaesthete.settings as settings_module
+
+    yield
     monkeypatch.undo()
     importlib.reload(settings_module)
+
+
+@pytest.mark.usefixtures("_restore_settings")
+def test_database_url_is_parsed_into_django_settings(monkeypatch):
+    url = "postgres://film%40buff:s3cr%2Ft@db.example.com:6543/cinema?sslmode=require"
+    db = _settings_with(monkeypatch, DATABASE_URL=url).DATABASES["default"]
+    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert (db["NAME"], db["USER"], db["PASSWORD"], db["HOST"]) == ("cinema", "film@buff", "s3cr/t", "db.example.com")
+    assert str(db["PORT"]) == "6543"
+    assert db["OPTIONS"]["sslmode"] == "require"
+    # Our own settings win over the parser's defaults.
+    assert db["CONN_HEALTH_CHECKS"] is True
+    assert db["OPTIONS"]["server_side_binding"] is True
+
+
+@pytest.mark.usefixtures("_restore_settings")
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql://app@%2Fvar%2Frun%2Fpostgresql/cinema", {"HOST": "/var/run/postgresql", "NAME": "cinema"}),
+        ("postgres://app:p%3Aw%40rd@db:5432/cinema", {"PASSWORD": "p:w@rd", "USER": "app"}),
+        ("postgres://app@db/cinema?sslmode=verify-full&connect_timeout=5", {"NAME": "cinema", "HOST": "db"}),
+    ],
+)
+def test_database_url_variants_round_trip(monkeypatch, url, expected):
+    db = _settings_with(monkeypatch, DATABASE_URL=url).DATABASES["default"]
+    assert {key: db[key] for key in expected} == expected
+
+
+@pytest.mark.usefixtures("_restore_settings")
+@pytest.mark.parametrize("url", ["postgres://user@host:5432/", "postgres://user@host:5432", "postgresql:///"])
+def test_database_url_without_a_database_name_is_refused(monkeypatch, url):
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_URL"):
+        _settings_with(monkeypatch, DATABASE_URL=url)
+
+
+def test_with_database_url_set_the_embedded_server_is_not_used(monkeypatch, _restore_settings):
+    reloaded = _settings_with(monkeypatch, DATABASE_URL="postgresql://app:pw@db.internal:5432/cineaesthete")
+    db = reloaded.DATABASES["default"]
+    assert db["HOST"] == "db.internal"
+    assert "EMBEDDED_PGDATA" not in db
+    assert db["ENGINE"] == "django.db.backends.postgresql"
 
 
 def test_a_real_server_without_secret_key_is_refused(monkeypatch):
