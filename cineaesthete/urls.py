@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
@@ -10,6 +11,9 @@ from cineaesthete.core.views import healthz
 
 admin.site.site_header = "CineAesthete staff"
 admin.site.site_title = "CineAesthete staff"
+# Staff log in through allauth's login page, so its failed-login limits (in the shared cache) and e-mail
+# verification guard the admin too; the admin's own form had no limit at all.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("admin/", admin.site.urls),
