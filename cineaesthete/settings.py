@@ -215,13 +215,12 @@ SPECTACULAR_SETTINGS = {
 STATIC_URL = "/static/"
 STATIC_ROOT = env_path("STATIC_ROOT", VAR_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# One storage whatever DEBUG says, so `collectstatic` always writes the manifest production needs (`make run`
+# collects with DEBUG=1, and the same tree must then serve with DEBUG=0). Under DEBUG it links unhashed names
+# and whitenoise serves them from the source tree.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
-    },
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = DEBUG
 # Rate limits (allauth's login limits, the API throttles) count in the default cache, so it must be shared by
