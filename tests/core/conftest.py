@@ -47,7 +47,6 @@ def site_pages(alice, bob, staff):
         "/accounts/signup/",
         "/accounts/password/reset/",
         "/api/docs/",
-        "/api/redoc/",
     ]
     member = [
         "/feed/",
