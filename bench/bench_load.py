@@ -260,6 +260,8 @@ def main() -> int:
     warm_errors = [(kind, error, path) for kind, _, error, path in warm if error]
     for (kind, error, path), count in Counter(warm_errors).most_common(5):
         print(f"  WARM-UP ERROR {count}x {kind} {path}: {error}")
+    slowest = sorted((ms, path) for _, ms, error, path in results if error is None)[-3:]
+    print("slowest: " + ", ".join(f"{path} {ms:.0f} ms" for ms, path in reversed(slowest)))
     for (kind, error, path), count in Counter(errors).most_common(10):
         print(f"  ERROR {count}x {kind} {path}: {error}")
     return 1 if errors or warm_errors else 0

@@ -145,3 +145,13 @@ def test_the_vibe_api_refuses_bad_parameters_with_400():
         assert response.status_code == 400, query
         assert response.json()["detail"]
     assert client.post("/api/vibe/", {"q": "red"}).status_code == 405
+
+
+def test_a_superuser_without_a_verified_address_is_mailed_a_link_before_reaching_the_admin(client, db):
+    from django.core import mail
+
+    make_member("root", email_verified=False, is_staff=True, is_superuser=True)
+    client.post("/accounts/login/", {"login": "root", "password": PASSWORD})
+    assert "_auth_user_id" not in client.session
+    assert client.get("/admin/").status_code == 302
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["root@example.com"]
