@@ -8,6 +8,7 @@ forget the check.
 
 from __future__ import annotations
 
+from drf_spectacular.authentication import SessionScheme
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
@@ -37,3 +38,9 @@ class VerifiedSessionAuthentication(authentication.SessionAuthentication):
 class VerifiedTokenAuthentication(authentication.TokenAuthentication):
     def authenticate(self, request: Request):
         return _refuse_unverified_writes(request, super().authenticate(request))
+
+
+class VerifiedSessionScheme(SessionScheme):
+    """Documents the session authentication as the cookie scheme it is (token subclasses are matched already)."""
+
+    target_class = VerifiedSessionAuthentication

@@ -158,3 +158,10 @@ def test_no_api_route_accepts_a_write_from_an_unverified_account(api, film, auth
             response = getattr(api, method)(path, {"film_id": film.pk, "film": film.pk, "stars": 4}, format="json")
             assert response.status_code == 403, (method, path, response.status_code)
     assert written_rows() == before
+
+
+def test_the_schema_documents_the_token_refusals_the_vibe_search_and_both_auth_schemes(api):
+    schema = api.get("/api/schema/", {"format": "json"}).json()
+    assert set(schema["paths"]["/api/token/"]["post"]["responses"]) == {"200", "400", "403", "429"}
+    assert {"200", "400", "429"} <= set(schema["paths"]["/api/vibe/"]["get"]["responses"])
+    assert {"cookieAuth", "tokenAuth"} <= set(schema["components"]["securitySchemes"])
