@@ -1,7 +1,7 @@
 """Mixed load against gunicorn in production mode (`python bench/bench_load.py [--seconds 30]`).
 
 Migrates and collects static files, starts gunicorn with DEBUG=0 and the settings of
-`cineaesthete/gunicorn.conf.py` on a free loopback port, warms it up (10 s of the same load), then runs 16
+`cineaesthete/gunicorn.conf.py` on a free loopback port, warms it up (20 s of the same load), then runs 16
 concurrent clients for at most 60 seconds over a mix of home, browse, film, vibe and recommendations pages (signed-in
 members for recommendations). Prints requests/s, p50/p95/p99 latency overall and per page kind, and every
 error; exits 1 when a request failed. Needs the demo data (`python manage.py load_demo`).
@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 MAX_SECONDS = 60
-WARMUP_SECONDS = 10
+WARMUP_SECONDS = 20
 SERVER_ENV = {"DEBUG": "0", "SECURE_SSL_REDIRECT": "0", "ALLOWED_HOSTS": "127.0.0.1"}
 os.environ.update(SERVER_ENV)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cineaesthete.settings")
