@@ -6,10 +6,11 @@ PY := $(BIN)/python
 MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
-WEB_WORKERS ?= 3
 # Development defaults for `make run`; production sets its own environment (README, "Configuration").
+# `DEBUG=0 make run` serves this tree in production mode (hashed static files collected below).
 export DEBUG ?= 1
 export SECURE_SSL_REDIRECT ?= 0
+export ALLOWED_HOSTS ?= 127.0.0.1,localhost
 
 .PHONY: run test lint format bench venv migrate demo worker scheduler web stop clean help
 
@@ -34,13 +35,14 @@ demo: migrate
 	$(MANAGE) load_demo
 
 run: demo
+	@# Always: production mode (DEBUG=0) serves hashed files from the manifest this writes.
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	@echo "Starting a Dramatiq worker (log: var/worker.log), the scheduler (var/scheduler.log) and the site at http://$(HOST):$(PORT)/"
 	@# bin/supervise starts the worker (or the scheduler) again if it dies, e.g. a worker child killed by the OS.
 	@bin/supervise worker $(MANAGE) rundramatiq --processes 1 --threads 2 > var/worker.log 2>&1 & \
 	  worker=$$!; bin/supervise scheduler $(MANAGE) crontab --no-heartbeat > var/scheduler.log 2>&1 & \
 	  scheduler=$$!; trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
-	  $(BIN)/gunicorn cineaesthete.wsgi --config cineaesthete/gunicorn.conf.py --bind $(HOST):$(PORT) --workers $(WEB_WORKERS)
+	  $(BIN)/gunicorn cineaesthete.wsgi --config cineaesthete/gunicorn.conf.py --bind $(HOST):$(PORT)
 
 worker: migrate
 	bin/supervise worker $(MANAGE) rundramatiq --processes 1 --threads 2

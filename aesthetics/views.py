@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from .forms import VibeSearchForm
-from .search import VibeQueryError, more_like_image, results_as_json, vibe_search
+from .search import VibeQueryError, more_like_image, vibe_search
 from .selectors import image_aesthetics_or_none
 
 EXAMPLES = [
@@ -67,16 +66,3 @@ def more_like_this(request: HttpRequest, image_id: int) -> HttpResponse:
         raise Http404("That image has not been analysed.")
     results = more_like_image(row=row)
     return render(request, "aesthetics/more_like_image.html", {"source": row, "results": results})
-
-
-@require_GET
-def vibe_api(request: HttpRequest) -> JsonResponse:
-    """GET /api/vibe/?q=…&colour=%23ff0000&genre=drama&decade=1990&k=20 → films with scores and reasons."""
-    try:
-        k = max(1, min(int(request.GET.get("k", 20)), 100))
-    except ValueError:
-        return JsonResponse({"error": "k must be a number"}, status=400)
-    form, results, error = _search_from_request(request, limit=k)
-    if results is None:
-        return JsonResponse({"error": error or "Give q (a description) or colour (#rrggbb)."}, status=400)
-    return JsonResponse(results_as_json(results, media_url=settings.MEDIA_URL))

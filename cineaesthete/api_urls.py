@@ -1,7 +1,6 @@
 """The REST API under /api/ (schema and docs are wired in cineaesthete/urls.py)."""
 
 from django.urls import include, path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import views as member_views
@@ -18,7 +17,7 @@ router.register("me/diary", DiaryViewSet, basename="diary")
 router.register("me/watchlist", WatchlistViewSet, basename="watchlist")
 
 urlpatterns = [
-    path("token/", obtain_auth_token, name="api-token"),
+    path("token/", member_views.ObtainToken.as_view(), name="api-token"),
     path("me/", member_views.me, name="api-me"),
     path("members/<str:username>/", member_views.member, name="api-member"),
     path("members/<str:username>/follow/", member_views.follow, name="api-follow"),

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from allauth.account.models import EmailAddress
+
 from accounts.models import User
 from catalog.models import Film, Genre, Person
 
 
-def make_member(username: str, *, password: str = "correct-horse-battery", **fields) -> User:
+def make_member(
+    username: str, *, password: str = "correct-horse-battery", email_verified: bool = True, **fields
+) -> User:
+    """A member who can log in; by default their e-mail address is verified, as a signed-up member's is."""
     fields.setdefault("email", f"{username}@example.com")
-    return User.objects.create_user(username=username, password=password, **fields)
+    member = User.objects.create_user(username=username, password=password, **fields)
+    if email_verified:
+        EmailAddress.objects.create(user=member, email=member.email, primary=True, verified=True)
+    return member
 
 
 def make_genre(name: str) -> Genre:

@@ -62,9 +62,6 @@ def test_signup_form_shows_field_errors(client, db):
 
 
 def test_login_page_renders_and_a_verified_member_can_log_in(client, alice):
-    from allauth.account.models import EmailAddress
-
-    EmailAddress.objects.create(user=alice, email=alice.email, primary=True, verified=True)
     assert client.get(reverse("account_login")).status_code == 200
     response = client.post(reverse("account_login"), {"login": "alice", "password": "correct-horse-battery"})
     assert response.status_code == 302

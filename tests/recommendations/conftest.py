@@ -22,7 +22,7 @@ TRAIN_PARAMS = {
 
 
 @pytest.fixture(autouse=True)
-def _isolated_recommender(settings, tmp_path):
+def _isolated_recommender(settings, tmp_path, db):
     """Each test gets its own MODEL_DIR, no plot embeddings (no torch in tests), and a cold serving cache."""
     from recommendations import selectors
 
