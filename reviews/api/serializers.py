@@ -23,7 +23,7 @@ class RatingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Rating
-        fields = ["film", "stars", "liked", *Rating.ASPECTS, "updated_at"]
+        fields = ["film", "stars", "liked", *Rating.ASPECTS, "is_private", "updated_at"]
 
 
 class RatingWriteSerializer(serializers.Serializer):
@@ -53,10 +53,11 @@ class ReviewSerializer(serializers.ModelSerializer):
             "stars",
             "like_count",
             "source_rating",
+            "is_private",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["stars", "like_count", "source_rating", "created_at", "updated_at"]
+        read_only_fields = ["stars", "like_count", "source_rating", "is_private", "created_at", "updated_at"]
 
 
 class ReviewUpdateSerializer(serializers.Serializer):
@@ -97,7 +98,7 @@ class WatchlistEntrySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = WatchlistEntry
-        fields = ["film", "film_id", "priority", "note", "added_at"]
+        fields = ["film", "film_id", "priority", "note", "note_public", "added_at"]
         read_only_fields = ["added_at"]
 
 
