@@ -6,16 +6,18 @@ from django.db.models import Prefetch, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
+from rest_framework.exceptions import ValidationError
 
 from catalog.models import Credit, Film, Person
 from cineaesthete.validation import clean_query, parse_int
 
 from .serializers import FilmDetailSerializer, FilmSerializer, PersonSerializer
 
+YEAR = {"type": "integer", "minimum": -9999, "maximum": 9999}
 FILM_FILTERS = [
     OpenApiParameter("genre", OpenApiTypes.STR, description="Genre slug, e.g. film-noir"),
-    OpenApiParameter("year", OpenApiTypes.INT),
-    OpenApiParameter("decade", OpenApiTypes.INT, description="e.g. 1990"),
+    OpenApiParameter("year", YEAR),
+    OpenApiParameter("decade", YEAR, description="e.g. 1990"),
     OpenApiParameter("q", OpenApiTypes.STR, description="Words of the title"),
     OpenApiParameter("ordering", OpenApiTypes.STR, enum=["popularity", "rating", "year", "-year", "title"]),
 ]
@@ -32,7 +34,7 @@ def _int_param(params, name: str) -> int | None:
     value = params.get(name)
     if value in (None, ""):
         return None
-    return parse_int(value, name=name, minimum=-9999, maximum=9999)
+    return parse_int(value, name=name, minimum=YEAR["minimum"], maximum=YEAR["maximum"])
 
 
 @extend_schema_view(list=extend_schema(parameters=FILM_FILTERS))
@@ -54,8 +56,10 @@ class FilmViewSet(viewsets.ReadOnlyModelViewSet):
         if q := clean_query(params.get("q")):
             for word in q.split()[:8]:
                 films = films.filter(title__icontains=word)
-        ordering = params.get("ordering", "popularity")
-        return films.order_by(*ORDERINGS.get(ordering, ORDERINGS["popularity"]))
+        ordering = params.get("ordering") or "popularity"
+        if ordering not in ORDERINGS:
+            raise ValidationError({"ordering": f"One of {', '.join(ORDERINGS)}."})
+        return films.order_by(*ORDERINGS[ordering])
 
 
 @extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("q", OpenApiTypes.STR)]))

@@ -13,7 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from catalog.models import Film
-from cineaesthete.validation import clean_query, parse_optional_id
+from cineaesthete.validation import MAX_ID, clean_query, parse_optional_id
 from reviews import selectors, services
 from reviews.models import DiaryEntry, FilmList, FilmListEntry, Rating, Review, WatchlistEntry
 
@@ -47,7 +47,7 @@ class RatingViewSet(viewsets.GenericViewSet, mixins.ListModelMixin):
     def get_queryset(self) -> QuerySet[Rating]:
         return Rating.objects.filter(user=self.request.user).select_related("film").order_by("-updated_at", "-id")
 
-    @extend_schema(request=RatingWriteSerializer, responses=RatingSerializer)
+    @extend_schema(request=RatingWriteSerializer, responses={200: RatingSerializer, 204: None})
     def create(self, request):
         data = RatingWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -103,7 +103,14 @@ class DiaryViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.Retrie
         services.diary_delete(entry=entry)
 
 
-@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("film", int), OpenApiParameter("author", str)]))
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("film", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, description="A film's id"),
+            OpenApiParameter("author", str, description="A member's username"),
+        ]
+    )
+)
 class ReviewViewSet(viewsets.ModelViewSet):
     """Reviews: anyone reads; members write; only the author edits or deletes."""
 
@@ -202,6 +209,7 @@ class WatchlistViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.Re
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("owner", str, description="A member's username")]))
 class FilmListViewSet(viewsets.ModelViewSet):
     """Lists: public ones for everyone, private ones for their owner only (404 for others)."""
 
