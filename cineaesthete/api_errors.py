@@ -24,6 +24,6 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
 
 
 @csrf_exempt  # nothing to protect, and a 403 from the CSRF check would hide the 404
-def api_not_found(request: HttpRequest, path: str = "") -> JsonResponse:
+def api_not_found(request: HttpRequest) -> JsonResponse:
     """A path under /api/ that names no endpoint: a JSON 404 like the API's own, not the site's HTML page."""
     return JsonResponse({"detail": "Not found."}, status=404)

@@ -1,12 +1,11 @@
 """The REST API under /api/ (schema and docs are wired in cineaesthete/urls.py)."""
 
-from django.urls import include, path, re_path
+from django.urls import include, path
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import views as member_views
 from catalog.api.views import FilmViewSet, PersonViewSet
-from cineaesthete.api_errors import api_not_found
 from reviews.api.views import DiaryViewSet, FilmListViewSet, RatingViewSet, ReviewViewSet, WatchlistViewSet
 
 router = DefaultRouter()
@@ -24,5 +23,4 @@ urlpatterns = [
     path("members/<str:username>/", member_views.member, name="api-member"),
     path("members/<str:username>/follow/", member_views.follow, name="api-follow"),
     path("", include(router.urls)),
-    re_path(r"^(?P<path>.*)$", api_not_found),
 ]

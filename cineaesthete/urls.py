@@ -8,6 +8,7 @@ from django.views.decorators.http import require_safe
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from cineaesthete.api_errors import api_not_found
 from cineaesthete.core.views import healthz
 
 admin.site.site_header = "CineAesthete staff"
@@ -27,6 +28,8 @@ urlpatterns = [
     path("", include("recommendations.urls")),
     path("", include("aesthetics.urls")),
     path("", include("catalog.urls")),
+    # Last, after every app's /api/ routes: an unknown API path answers JSON, as the API does.
+    re_path(r"^api/", api_not_found),
 ]
 
 
