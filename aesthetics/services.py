@@ -152,7 +152,11 @@ def _review_texts(films) -> dict[tuple[int, str], str]:
     if text_field is None or Review._meta.db_table not in connection.introspection.table_names():
         return {}
     texts: dict[tuple[int, str], str] = {}
-    rows = Review.objects.filter(film__in=films).order_by("film_id", "id").values_list("film_id", text_field)
+    rows = (
+        Review.objects.filter(film__in=films, is_private=False)
+        .order_by("film_id", "id")
+        .values_list("film_id", text_field)
+    )
     for film_id, body in rows:
         key = (film_id, FilmTextEmbedding.Source.REVIEWS)
         if len(texts.get(key, "")) < 1500:

@@ -66,7 +66,7 @@ def prepare() -> tuple[object, Film]:
                     film = films[(n + k) % len(films)]
                     services.rating_set(user=other, film=film, stars=(n + k) % 10 / 2 + 0.5)
                 services.review_create(user=other, film=films[n % len(films)], text=f"Bench review {n}.\n\nSecond.")
-            services.follow(follower=member, followed=other)
+            services.follow_create(follower=member, followed=other)
     return member, films[0]
 
 

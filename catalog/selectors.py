@@ -139,7 +139,10 @@ def film_rating_summary(*, film: Film) -> RatingSummary:
     from reviews.models import Rating
 
     counts = dict(
-        Rating.objects.filter(film=film, stars__isnull=False).order_by().values_list("stars").annotate(count=Count("*"))
+        Rating.objects.filter(film=film, stars__isnull=False, is_private=False)
+        .order_by()
+        .values_list("stars")
+        .annotate(count=Count("*"))
     )
     total = sum(counts.values())
     tallest = max(counts.values(), default=0) or 1

@@ -65,7 +65,7 @@ def film_stats_refresh(*, film_ids: Iterable[int] | None = None) -> int:
           LEFT JOIN (
                 SELECT film_id, count(*) AS n, avg(stars)::float8 AS mean
                   FROM {rating_table}
-                 WHERE stars IS NOT NULL {inner_only}
+                 WHERE stars IS NOT NULL AND NOT is_private {inner_only}
                  GROUP BY film_id
           ) s ON s.film_id = f2.id
          WHERE f.id = f2.id {only}

@@ -54,6 +54,7 @@ class WatchlistEntryForm(forms.Form):
         choices=WatchlistEntry.Priority.choices, coerce=int, initial=WatchlistEntry.Priority.NORMAL
     )
     note = forms.CharField(required=False, max_length=500)
+    note_public = forms.BooleanField(required=False)
 
 
 class FilmListForm(forms.Form):

@@ -35,6 +35,10 @@ class Rating(models.Model):
     acting = _stars_field()
     visuals = _stars_field()
     music = _stars_field()
+    # Set by a private diary entry: the member's own pages and recommendations use the rating; public film
+    # statistics, activity and other members' views of the member do not.
+    # A database default too: bulk loads (the MovieLens COPY) insert rows without naming the column.
+    is_private = models.BooleanField(default=False, db_default=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -80,6 +84,9 @@ class Review(models.Model):
     external_id = models.CharField(max_length=64, blank=True, default="")
     source_rating = models.PositiveSmallIntegerField(null=True, blank=True, help_text="1–10, from IMDb.")
     letterboxd_uri = models.CharField(max_length=200, blank=True, help_text="Kept from a Letterboxd import.")
+    # Written with a private diary entry: only its author sees it.
+    # A database default too: bulk loads (the MovieLens COPY) insert rows without naming the column.
+    is_private = models.BooleanField(default=False, db_default=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -153,6 +160,8 @@ class WatchlistEntry(models.Model):
     film = models.ForeignKey("catalog.Film", on_delete=models.CASCADE, related_name="watchlist_entries")
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
     note = models.CharField(max_length=500, blank=True)
+    # Notes are the member's own unless they choose to show this one on their public watchlist.
+    note_public = models.BooleanField(default=False, db_default=False)
     added_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

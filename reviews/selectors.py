@@ -53,6 +53,23 @@ def _member(user) -> bool:
     return bool(user and user.is_authenticated)
 
 
+def _is_self(viewer, member) -> bool:
+    return _member(viewer) and viewer.pk == member.pk
+
+
+def visible_reviews(*, viewer) -> QuerySet[Review]:
+    """Reviews ``viewer`` may read: every public one, and their own private ones."""
+    if _member(viewer):
+        return Review.objects.filter(Q(is_private=False) | Q(user=viewer))
+    return Review.objects.filter(is_private=False)
+
+
+def visible_ratings(*, member, viewer) -> QuerySet[Rating]:
+    """A member's ratings as ``viewer`` sees them: all of them for the member, the public ones for others."""
+    ratings = Rating.objects.filter(user=member)
+    return ratings if _is_self(viewer, member) else ratings.filter(is_private=False)
+
+
 # --- access helpers -----------------------------------------------------------------------------------
 
 
@@ -66,6 +83,13 @@ def review_for_author(*, user, review_id: int) -> Review:
     if review.user_id != user.pk:
         raise PermissionDenied("Only the author can change a review.")
     return review
+
+
+def review_for_viewer(*, viewer, review_id: int) -> Review:
+    """A review as ``viewer`` may see it: a private one exists only for its author (404 for everyone else)."""
+    return get_object_or_404(
+        visible_reviews(viewer=viewer).select_related("user", "film", "film__poster"), pk=review_id
+    )
 
 
 def list_for_owner(*, user, list_id: int) -> FilmList:
@@ -100,7 +124,7 @@ def diary_entry_for_owner(*, user, entry_id: int) -> DiaryEntry:
 
 def film_reviews(*, film: Film, sort: str = "recent", viewer=None) -> QuerySet[Review]:
     order = REVIEW_SORTS.get(sort, REVIEW_SORTS["recent"])
-    reviews = Review.objects.filter(film=film).select_related("user").order_by(*order)
+    reviews = visible_reviews(viewer=viewer).filter(film=film).select_related("user").order_by(*order)
     if sort in ("highest", "lowest"):
         reviews = reviews.filter(stars__isnull=False)
     if _member(viewer):
@@ -187,24 +211,30 @@ def watchlist_sorts() -> list[str]:
     return list(WATCHLIST_SORTS)
 
 
-def member_watchlist(*, member, sort: str = "added") -> list[WatchlistEntry]:
+def member_watchlist(*, member, viewer=None, sort: str = "added") -> list[WatchlistEntry]:
     """A member's watchlist; ``sort="predicted"`` puts the films the recommender thinks fit them best first.
 
     Each entry then carries ``predicted`` (catalogue percentile, 0 to 1) and ``match_top_percent`` ("top 3%
     for you"); films the model does not know yet, or every film when there is no model, keep added order.
+    Viewers other than the member get the entries without the notes the member has not shared.
     """
     entries = WatchlistEntry.objects.filter(user=member).select_related("film", "film__poster")
     if sort == "predicted":
         from recommendations.selectors import predicted_ratings
 
-        entries = list(entries.order_by("-added_at"))
-        predictions = predicted_ratings(user=member, film_ids=[e.film_id for e in entries])
-        for entry in entries:
+        rows = list(entries.order_by("-added_at"))
+        predictions = predicted_ratings(user=member, film_ids=[e.film_id for e in rows])
+        for entry in rows:
             entry.predicted = predictions.get(entry.film_id)
             entry.match_top_percent = None if entry.predicted is None else max(1, round((1 - entry.predicted) * 100))
-        return sorted(entries, key=lambda e: (e.predicted is None, -(e.predicted or 0)))
-    order = WATCHLIST_SORTS.get(sort) or WATCHLIST_SORTS["added"]
-    return list(entries.order_by(*order))
+        rows.sort(key=lambda e: (e.predicted is None, -(e.predicted or 0)))
+    else:
+        rows = list(entries.order_by(*(WATCHLIST_SORTS.get(sort) or WATCHLIST_SORTS["added"])))
+    if not _is_self(viewer, member):
+        for entry in rows:
+            if not entry.note_public:
+                entry.note = ""
+    return rows
 
 
 # --- lists --------------------------------------------------------------------------------------------
@@ -276,18 +306,22 @@ def profile_counts(*, member, viewer) -> ProfileCounts:
         diary = diary.filter(is_private=False)
     diary_this_year = diary.filter(watched_on__year=this_year).values("user").annotate(n=Count("film", distinct=True))
     # Films logged but never rated (a diary entry without stars); rated films are counted from ratings.
-    diary_only = (
-        diary.filter(~Exists(Rating.objects.filter(user=OuterRef("user"), film=OuterRef("film"))))
-        .values("user")
-        .annotate(n=Count("film", distinct=True))
-    )
+    ratings = Rating.objects.filter(user=OuterRef("pk"))
+    reviews = Review.objects.filter(user=OuterRef("pk"))
+    if not own:
+        ratings = ratings.filter(is_private=False)
+        reviews = reviews.filter(is_private=False)
+    rated = Rating.objects.filter(user=OuterRef("user"), film=OuterRef("film"))
+    if not own:
+        rated = rated.filter(is_private=False)
+    diary_only = diary.filter(~Exists(rated)).values("user").annotate(n=Count("film", distinct=True))
     values = (
         User.objects.filter(pk=member.pk)
         .annotate(
-            n_rated=count_of(Rating.objects.filter(user=OuterRef("pk"))),
+            n_rated=count_of(ratings),
             n_diary_only=Subquery(diary_only.order_by().values("n")[:1]),
             n_year=Subquery(diary_this_year.order_by().values("n")[:1]),
-            n_reviews=count_of(Review.objects.filter(user=OuterRef("pk"))),
+            n_reviews=count_of(reviews),
             n_lists=count_of(lists),
             n_watchlist=count_of(WatchlistEntry.objects.filter(user=OuterRef("pk"))),
             n_followers=Subquery(
@@ -349,15 +383,12 @@ def member_stats(*, member, viewer) -> MemberStats:
     diary = DiaryEntry.objects.filter(user=member)
     if not own:
         diary = diary.filter(is_private=False)
-    seen_ids = set(Rating.objects.filter(user=member).values_list("film_id", flat=True)) | set(
-        diary.values_list("film_id", flat=True)
-    )
+    ratings = visible_ratings(member=member, viewer=viewer)
+    seen_ids = set(ratings.values_list("film_id", flat=True)) | set(diary.values_list("film_id", flat=True))
     stats = MemberStats(total_films=len(seen_ids))
     per_year = diary.annotate(y=ExtractYear("watched_on")).values_list("y").annotate(n=Count("id")).order_by("y")
     stats.films_per_year = [Bar(str(year), n) for year, n in per_year]
-    stars = Counter(
-        str(s) for s in Rating.objects.filter(user=member, stars__isnull=False).values_list("stars", flat=True)
-    )
+    stars = Counter(str(s) for s in ratings.filter(stars__isnull=False).values_list("stars", flat=True))
     scale = [f"{n / 2:.1f}" for n in range(1, 11)]
     stats.rating_distribution = [Bar(label, stars.get(label, 0)) for label in scale]
     total = sum(stars.values())

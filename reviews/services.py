@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from catalog.models import Film
+from cineaesthete.validation import clean_line, clean_text
 
 from .models import (
     Activity,
@@ -35,6 +36,7 @@ from .models import (
 )
 
 MAX_TAGS = 20
+REVIEW_MAX_LENGTH = 20000
 
 
 # --- helpers ------------------------------------------------------------------------------------------
@@ -72,7 +74,7 @@ def film_rating_stats_refresh(*, film_ids: Iterable[int]) -> None:
     film_ids = list(film_ids)
     if not film_ids:
         return
-    rated = Rating.objects.filter(film=OuterRef("pk"), stars__isnull=False).values("film")
+    rated = Rating.objects.filter(film=OuterRef("pk"), stars__isnull=False, is_private=False).values("film")
     Film.objects.filter(pk__in=film_ids).update(
         rating_count=Coalesce(Subquery(rated.annotate(n=Count("*")).values("n")), 0),
         rating_mean=Subquery(rated.annotate(mean=Cast(Avg("stars"), FloatField())).values("mean")),
@@ -81,7 +83,11 @@ def film_rating_stats_refresh(*, film_ids: Iterable[int]) -> None:
 
 def _film_stats_apply(*, film_id: int, old: Decimal | None, new: Decimal | None) -> None:
     """Fold one rating change into Film.rating_count/rating_mean in one UPDATE, without re-reading every
-    rating of the film (a popular film has thousands). film_rating_stats_refresh recomputes exactly."""
+    rating of the film (a popular film has thousands). film_rating_stats_refresh recomputes exactly.
+
+    ``old`` and ``new`` are the public stars before and after (None for none, or for a private rating)."""
+    if old == new:
+        return
     delta = (new is not None) - (old is not None)
     total = Coalesce(F("rating_mean"), Value(0.0)) * F("rating_count") - float(old or 0) + float(new or 0)
     Film.objects.filter(pk=film_id).update(
@@ -123,7 +129,9 @@ def _activity_forget(*, user, key: str) -> None:
 
 def _rating_activity(rating: Rating) -> None:
     key = f"rating:{rating.film_id}"
-    if rating.stars is not None:
+    if rating.is_private or rating.pk is None:
+        _activity_forget(user=rating.user, key=key)
+    elif rating.stars is not None:
         _activity(user=rating.user, kind=Activity.Kind.RATED, key=key, film=rating.film, stars=rating.stars)
     elif rating.liked:
         _activity(user=rating.user, kind=Activity.Kind.LIKED, key=key, film=rating.film)
@@ -143,9 +151,24 @@ def _locked_rating(*, user, film) -> tuple[Rating, bool]:
 # --- ratings ------------------------------------------------------------------------------------------
 
 
-def rating_set(*, user, film: Film, stars: object, aspects: Mapping[str, object] | None = None) -> Rating:
+def _public_stars(rating: Rating) -> Decimal | None:
+    """The stars this rating adds to the film's public statistics."""
+    return None if rating.is_private or rating.pk is None else rating.stars
+
+
+def rating_set(
+    *,
+    user,
+    film: Film,
+    stars: object,
+    aspects: Mapping[str, object] | None = None,
+    is_private: bool | None = None,
+) -> Rating:
     """Set (or change) the member's stars for a film; ``stars=None`` clears them. Aspect ratings
-    (story, acting, visuals, music) are set when given in ``aspects``; None clears one."""
+    (story, acting, visuals, music) are set when given in ``aspects``; None clears one.
+
+    ``is_private`` (from a diary entry) makes the rating private or public; None keeps what it was, so a
+    star click never publishes a rating the member logged privately."""
     stars = parse_stars(stars)
     parsed_aspects: dict[str, Decimal | None] = {}
     for name, value in (aspects or {}).items():
@@ -154,19 +177,28 @@ def rating_set(*, user, film: Film, stars: object, aspects: Mapping[str, object]
         parsed_aspects[name] = parse_stars(value)
     with transaction.atomic():
         rating, created = _locked_rating(user=user, film=film)
-        old_stars = rating.stars
+        old_public = _public_stars(rating)
         rating.stars = stars
+        if is_private is not None:
+            rating.is_private = is_private
         for name, value in parsed_aspects.items():
             setattr(rating, name, value)
         rating.updated_at = timezone.now()
         if rating.is_empty:
             rating.delete()
         else:
-            rating.save(update_fields=["stars", "updated_at", *parsed_aspects])
-        if old_stars != stars:
-            _film_stats_apply(film_id=film.pk, old=old_stars, new=stars)
+            rating.save(update_fields=["stars", "is_private", "updated_at", *parsed_aspects])
+        _film_stats_apply(film_id=film.pk, old=old_public, new=_public_stars(rating))
         _rating_activity(rating)
     return rating
+
+
+def rating_aspects_set(*, user, film: Film, aspects: Mapping[str, object]) -> Rating:
+    """Set aspect ratings (story, acting, visuals, music) and keep the member's stars as they are."""
+    with transaction.atomic():
+        # Locked, so a star click racing this request is not undone by the stars read here.
+        stars = Rating.objects.select_for_update().filter(user=user, film=film).values_list("stars", flat=True).first()
+        return rating_set(user=user, film=film, stars=stars, aspects=aspects)
 
 
 def rating_clear(*, user, film: Film) -> None:
@@ -174,15 +206,20 @@ def rating_clear(*, user, film: Film) -> None:
     rating_set(user=user, film=film, stars=None, aspects=dict.fromkeys(Rating.ASPECTS))
 
 
-def like_set(*, user, film: Film, liked: bool) -> Rating:
+def like_set(*, user, film: Film, liked: bool, is_private: bool | None = None) -> Rating:
+    """Like or unlike a film; ``is_private`` as for ``rating_set`` (the like lives on the rating row)."""
     with transaction.atomic():
         rating, _ = _locked_rating(user=user, film=film)
+        old_public = _public_stars(rating)
         rating.liked = liked
+        if is_private is not None:
+            rating.is_private = is_private
         rating.updated_at = timezone.now()
         if rating.is_empty:
             rating.delete()
         else:
-            rating.save(update_fields=["liked", "updated_at"])
+            rating.save(update_fields=["liked", "is_private", "updated_at"])
+        _film_stats_apply(film_id=film.pk, old=old_public, new=_public_stars(rating))
         _rating_activity(rating)
     return rating
 
@@ -197,20 +234,27 @@ def like_toggle(*, user, film: Film) -> bool:
 # --- reviews ------------------------------------------------------------------------------------------
 
 
-def _clean_review_text(text: str) -> str:
-    text = (text or "").replace("\r\n", "\n").strip()
-    if not text:
-        raise ValidationError("A review needs some text.")
-    if len(text) > 20000:
-        raise ValidationError("Reviews are limited to 20,000 characters.")
-    return text
+def review_text_clean(text: object) -> str:
+    """Every review's text, however it arrives (form, API, imports): no NUL, at most 20,000 characters."""
+    return clean_text(text, max_length=REVIEW_MAX_LENGTH, name="A review", required=True)
 
 
 def review_create(
-    *, user, film: Film, text: str, contains_spoilers: bool = False, created_at: datetime.datetime | None = None
+    *,
+    user,
+    film: Film,
+    text: str,
+    contains_spoilers: bool = False,
+    created_at: datetime.datetime | None = None,
+    is_private: bool = False,
 ) -> Review:
-    text = _clean_review_text(text)
-    stars = Rating.objects.filter(user=user, film=film).values_list("stars", flat=True).first()
+    """Publish a review; a private one (from a private diary entry) is seen by its author only."""
+    text = review_text_clean(text)
+    # A public review shows the author's stars only when the rating is public too.
+    ratings = Rating.objects.filter(user=user, film=film)
+    if not is_private:
+        ratings = ratings.filter(is_private=False)
+    stars = ratings.values_list("stars", flat=True).first()
     now = created_at or timezone.now()
     with transaction.atomic():
         review = Review.objects.create(
@@ -219,18 +263,20 @@ def review_create(
             text=text,
             contains_spoilers=contains_spoilers,
             stars=stars,
+            is_private=is_private,
             created_at=now,
             updated_at=now,
         )
-        _activity(
-            user=user, kind=Activity.Kind.REVIEWED, key=f"review:{review.pk}", film=film, review=review, stars=stars
-        )
+        if not is_private:
+            _activity(
+                user=user, kind=Activity.Kind.REVIEWED, key=f"review:{review.pk}", film=film, review=review, stars=stars
+            )
         review_sentiment_enqueue(review_id=review.pk)
     return review
 
 
 def review_update(*, review: Review, text: str, contains_spoilers: bool) -> Review:
-    review.text = _clean_review_text(text)
+    review.text = review_text_clean(text)
     review.contains_spoilers = contains_spoilers
     review.updated_at = timezone.now()
     review.save(update_fields=["text", "contains_spoilers", "updated_at"])
@@ -268,7 +314,7 @@ def review_like_toggle(*, user, review: Review) -> bool:
 def _clean_tags(tags: Iterable[str]) -> list[str]:
     cleaned: list[str] = []
     for tag in tags:
-        tag = " ".join(str(tag).split()).lower()[:50]
+        tag = clean_line(str(tag), max_length=1000, name="A tag").lower()[:50]
         if tag and tag not in cleaned:
             cleaned.append(tag)
     if len(cleaned) > MAX_TAGS:
@@ -293,19 +339,24 @@ def diary_log(
     contains_spoilers: bool = False,
     is_private: bool = False,
 ) -> DiaryEntry:
-    """Log a viewing. Stars given here also become the member's current rating (as on Letterboxd)."""
+    """Log a viewing. Stars given here also become the member's current rating (as on Letterboxd).
+
+    A private entry keeps its stars, like and review to the member: the rating and review it writes are
+    private, and no activity is recorded."""
     stars = parse_stars(stars)
     if watched_on > timezone.localdate() + datetime.timedelta(days=1):
         raise ValidationError("The viewing date is in the future.")
     tags = _clean_tags(tags)
     with transaction.atomic():
         if stars is not None:
-            rating_set(user=user, film=film, stars=stars)
+            rating_set(user=user, film=film, stars=stars, is_private=is_private)
         if liked:
-            like_set(user=user, film=film, liked=True)
+            like_set(user=user, film=film, liked=True, is_private=is_private)
         review = None
         if review_text.strip():
-            review = review_create(user=user, film=film, text=review_text, contains_spoilers=contains_spoilers)
+            review = review_create(
+                user=user, film=film, text=review_text, contains_spoilers=contains_spoilers, is_private=is_private
+            )
         entry = DiaryEntry.objects.create(
             user=user,
             film=film,
@@ -331,18 +382,33 @@ def diary_delete(*, entry: DiaryEntry) -> None:
 # --- watchlist ----------------------------------------------------------------------------------------
 
 
+def _clean_watchlist_note(note: object) -> str:
+    return clean_text(note, max_length=500, name="A note")
+
+
 def watchlist_add(
-    *, user, film: Film, priority: int = WatchlistEntry.Priority.NORMAL, note: str = ""
+    *,
+    user,
+    film: Film,
+    priority: int = WatchlistEntry.Priority.NORMAL,
+    note: str = "",
+    note_public: bool | None = None,
 ) -> WatchlistEntry:
+    """Put a film on the watchlist (or update its priority and note). Notes are private unless
+    ``note_public``; None keeps the entry's current choice."""
     if priority not in WatchlistEntry.Priority.values:
         raise ValidationError("Unknown priority.")
+    note = _clean_watchlist_note(note)
     entry, created = WatchlistEntry.objects.get_or_create(
-        user=user, film=film, defaults={"priority": priority, "note": note[:500]}
+        user=user, film=film, defaults={"priority": priority, "note": note, "note_public": bool(note_public)}
     )
-    if not created and (entry.priority != priority or (note and entry.note != note)):
+    changed = entry.priority != priority or (note and entry.note != note)
+    if not created and (changed or (note_public is not None and note_public != entry.note_public)):
         entry.priority = priority
-        entry.note = note[:500] or entry.note
-        entry.save(update_fields=["priority", "note"])
+        entry.note = note or entry.note
+        if note_public is not None:
+            entry.note_public = note_public
+        entry.save(update_fields=["priority", "note", "note_public"])
     return entry
 
 
@@ -359,12 +425,16 @@ def watchlist_toggle(*, user, film: Film) -> bool:
     return True
 
 
-def watchlist_update(*, entry: WatchlistEntry, priority: int, note: str) -> WatchlistEntry:
+def watchlist_update(
+    *, entry: WatchlistEntry, priority: int, note: str, note_public: bool | None = None
+) -> WatchlistEntry:
     if priority not in WatchlistEntry.Priority.values:
         raise ValidationError("Unknown priority.")
+    entry.note = _clean_watchlist_note(note)
     entry.priority = priority
-    entry.note = note[:500]
-    entry.save(update_fields=["priority", "note"])
+    if note_public is not None:
+        entry.note_public = note_public
+    entry.save(update_fields=["priority", "note", "note_public"])
     return entry
 
 
@@ -382,11 +452,16 @@ def _unique_list_slug(*, user, title: str, exclude_pk: int | None = None) -> str
     return slug
 
 
-def _clean_title(title: str) -> str:
-    title = " ".join((title or "").split())
-    if not title:
-        raise ValidationError("A list needs a title.")
-    return title[:200]
+def _clean_title(title: object) -> str:
+    return clean_line(title, max_length=200, name="A list's title", required=True)
+
+
+def _clean_description(description: object) -> str:
+    return clean_text(description, max_length=5000, name="A list's description")
+
+
+def _clean_list_note(note: object) -> str:
+    return clean_text(note, max_length=1000, name="A note")
 
 
 def _list_touched(film_list: FilmList) -> None:
@@ -405,7 +480,7 @@ def list_create(*, user, title: str, description: str = "", is_public: bool = Tr
             user=user,
             title=title,
             slug=_unique_list_slug(user=user, title=title),
-            description=description.strip(),
+            description=_clean_description(description),
             is_public=is_public,
         )
         _list_touched(film_list)
@@ -414,11 +489,12 @@ def list_create(*, user, title: str, description: str = "", is_public: bool = Tr
 
 def list_update(*, film_list: FilmList, title: str, description: str, is_public: bool) -> FilmList:
     title = _clean_title(title)
+    description = _clean_description(description)
     with transaction.atomic():
         if title != film_list.title:
             film_list.slug = _unique_list_slug(user=film_list.user, title=title, exclude_pk=film_list.pk)
         film_list.title = title
-        film_list.description = description.strip()
+        film_list.description = description
         film_list.is_public = is_public
         film_list.save(update_fields=["title", "slug", "description", "is_public"])
         _list_touched(film_list)
@@ -431,18 +507,19 @@ def list_delete(*, film_list: FilmList) -> None:
 
 def list_add(*, film_list: FilmList, film: Film, note: str = "", position: int | None = None) -> FilmListEntry:
     """Add a film at the end (or at ``position``); a film already in the list keeps its place."""
+    note = _clean_list_note(note)
     with transaction.atomic():
         FilmList.objects.select_for_update().filter(pk=film_list.pk).first()
         existing = FilmListEntry.objects.filter(film_list=film_list, film=film).first()
         if existing:
             if note and note != existing.note:
-                existing.note = note[:1000]
+                existing.note = note
                 existing.save(update_fields=["note"])
             return existing
         last = FilmListEntry.objects.filter(film_list=film_list).order_by("-position").first()
         end = last.position + 1 if last else 1
         entry = FilmListEntry.objects.create(
-            film_list=film_list, film=film, note=note[:1000], position=end if position is None else position
+            film_list=film_list, film=film, note=note, position=end if position is None else position
         )
         if position is not None:
             _list_renumber(film_list, moved=entry)
@@ -460,7 +537,7 @@ def list_remove(*, film_list: FilmList, film: Film) -> bool:
 
 
 def list_entry_update(*, entry: FilmListEntry, note: str) -> FilmListEntry:
-    entry.note = note[:1000]
+    entry.note = _clean_list_note(note)
     entry.save(update_fields=["note"])
     return entry
 
@@ -508,14 +585,14 @@ def list_move(*, film_list: FilmList, film: Film, position: int) -> None:
 # --- social -------------------------------------------------------------------------------------------
 
 
-def follow(*, follower, followed) -> Follow:
+def follow_create(*, follower, followed) -> Follow:
     if follower.pk == followed.pk:
         raise ValidationError("You cannot follow yourself.")
     relation, _ = Follow.objects.get_or_create(follower=follower, followed=followed)
     return relation
 
 
-def unfollow(*, follower, followed) -> bool:
+def follow_delete(*, follower, followed) -> bool:
     deleted, _ = Follow.objects.filter(follower=follower, followed=followed).delete()
     return bool(deleted)
 

@@ -13,7 +13,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -21,10 +22,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import trigger_client_event
 
 from catalog.models import Film
+from cineaesthete.validation import clean_text, parse_id, parse_optional_id
 
 from . import selectors, services
 from .forms import DiaryForm, FilmListForm, LetterboxdUploadForm, ReviewForm, WatchlistEntryForm, aspect_selects
-from .models import FilmList, LetterboxdImport, Rating, Review, ReviewLike, WatchlistEntry
+from .models import FilmList, LetterboxdImport, Rating, ReviewLike, WatchlistEntry
 
 REVIEWS_PER_PAGE = 10
 
@@ -38,6 +40,11 @@ def _back(request: HttpRequest, default: str) -> HttpResponse:
 
 def _errors(error: ValidationError) -> str:
     return " ".join(error.messages)
+
+
+def _posted_film(request: HttpRequest) -> Film:
+    """The film named by the POST's ``film`` field: ValidationError when it is not an id, 404 when missing."""
+    return get_object_or_404(Film, pk=parse_id(request.POST.get("film"), name="film"))
 
 
 # --- rating widget ------------------------------------------------------------------------------------
@@ -65,8 +72,7 @@ def rate(request: HttpRequest, film_id: int) -> HttpResponse:
         if "stars" in request.POST:
             services.rating_set(user=request.user, film=film, stars=request.POST["stars"], aspects=aspects)
         elif aspects is not None:
-            current = Rating.objects.filter(user=request.user, film=film).values_list("stars", flat=True).first()
-            services.rating_set(user=request.user, film=film, stars=current, aspects=aspects)
+            services.rating_aspects_set(user=request.user, film=film, aspects=aspects)
         else:
             return HttpResponseBadRequest("Nothing to rate.")
     except ValidationError as error:
@@ -106,7 +112,7 @@ def watchlist_edit(request: HttpRequest, film_id: int) -> HttpResponse:
     form = WatchlistEntryForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest("Bad priority or note.")
-    services.watchlist_update(entry=entry, priority=form.cleaned_data["priority"], note=form.cleaned_data["note"])
+    services.watchlist_update(entry=entry, **form.cleaned_data)
     return _back(request, reverse("reviews:watchlist", args=[request.user.username]))
 
 
@@ -148,7 +154,7 @@ def review_new(request: HttpRequest, film_id: int) -> HttpResponse:
 
 @require_GET
 def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
-    review = get_object_or_404(Review.objects.select_related("user", "film", "film__poster"), pk=review_id)
+    review = selectors.review_for_viewer(viewer=request.user, review_id=review_id)
     viewer_liked = (
         request.user.is_authenticated and ReviewLike.objects.filter(user=request.user, review=review).exists()
     )
@@ -186,7 +192,7 @@ def review_delete(request: HttpRequest, review_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def review_like(request: HttpRequest, review_id: int) -> HttpResponse:
-    review = get_object_or_404(Review.objects.select_related("user"), pk=review_id)
+    review = selectors.review_for_viewer(viewer=request.user, review_id=review_id)
     try:
         liked = services.review_like_toggle(user=request.user, review=review)
     except ValidationError as error:
@@ -239,6 +245,8 @@ def diary_delete(request: HttpRequest, entry_id: int) -> HttpResponse:
 @require_GET
 def diary(request: HttpRequest, username: str, year: int | None = None, month: int | None = None) -> HttpResponse:
     member = selectors.member_by_username(username)
+    if year is not None and not 1 <= year <= 9999:
+        raise Http404("No such year.")
     if month is not None and not 1 <= month <= 12:
         return HttpResponseBadRequest("No such month.")
     entries = selectors.member_diary(member=member, viewer=request.user, year=year, month=month)
@@ -266,7 +274,7 @@ def watchlist(request: HttpRequest, username: str) -> HttpResponse:
         sort = "added"
     context = {
         "member": member,
-        "entries": selectors.member_watchlist(member=member, sort=sort),
+        "entries": selectors.member_watchlist(member=member, viewer=request.user, sort=sort),
         "sort": sort,
         "sorts": sorts,
         "priorities": WatchlistEntry.Priority.choices,
@@ -307,9 +315,16 @@ def list_detail(request: HttpRequest, username: str, slug: str) -> HttpResponse:
 def list_new(request: HttpRequest) -> HttpResponse:
     form = FilmListForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        film_list = services.list_create(user=request.user, **form.cleaned_data)
-        if film_id := request.POST.get("film"):
-            services.list_add(film_list=film_list, film=get_object_or_404(Film, pk=film_id))
+        # The film to start the list with is checked before the list is created.
+        try:
+            film_id = parse_optional_id(request.POST.get("film"), name="film")
+        except ValidationError as error:
+            return HttpResponseBadRequest(_errors(error))
+        film = get_object_or_404(Film, pk=film_id) if film_id else None
+        with transaction.atomic():
+            film_list = services.list_create(user=request.user, **form.cleaned_data)
+            if film is not None:
+                services.list_add(film_list=film_list, film=film)
         return redirect(film_list)
     return render(request, "reviews/list_form.html", {"form": form})
 
@@ -323,8 +338,12 @@ def list_edit(request: HttpRequest, list_id: int) -> HttpResponse:
         initial={"title": film_list.title, "description": film_list.description, "is_public": film_list.is_public},
     )
     if request.method == "POST" and form.is_valid():
-        services.list_update(film_list=film_list, **form.cleaned_data)
-        _save_entry_edits(request, film_list)
+        try:
+            with transaction.atomic():
+                services.list_update(film_list=film_list, **form.cleaned_data)
+                _save_entry_edits(request, film_list)
+        except ValidationError as error:
+            return HttpResponseBadRequest(_errors(error))
         messages.success(request, "List saved.")
         return redirect(film_list)
     entries, _ = selectors.list_entries(film_list=film_list, viewer=None)
@@ -337,7 +356,7 @@ def _save_entry_edits(request: HttpRequest, film_list: FilmList) -> None:
     positions: list[tuple[float, int]] = []
     for film_id, entry in entries.items():
         note = request.POST.get(f"note-{film_id}")
-        if note is not None and note != entry.note:
+        if note is not None and clean_text(note, max_length=1000, name="A note") != entry.note:
             services.list_entry_update(entry=entry, note=note)
         try:
             positions.append((float(request.POST.get(f"position-{film_id}", entry.position)), film_id))
@@ -363,12 +382,16 @@ def list_delete(request: HttpRequest, list_id: int) -> HttpResponse:
 @login_required
 def list_add(request: HttpRequest) -> HttpResponse:
     """Add a film (``film``) to one of the member's lists (``list``), from the film page."""
-    list_id = request.POST.get("list", "")
-    if not list_id.isdigit():
+    try:
+        list_id = parse_id(request.POST.get("list"), name="list")
+    except ValidationError:
         return HttpResponseBadRequest("Pick one of your lists.")
-    film_list = selectors.list_for_owner(user=request.user, list_id=int(list_id))
-    film = get_object_or_404(Film, pk=request.POST.get("film") or 0)
-    services.list_add(film_list=film_list, film=film, note=request.POST.get("note", ""))
+    film_list = selectors.list_for_owner(user=request.user, list_id=list_id)
+    try:
+        film = _posted_film(request)
+        services.list_add(film_list=film_list, film=film, note=request.POST.get("note", ""))
+    except ValidationError as error:
+        return HttpResponseBadRequest(_errors(error))
     messages.success(request, f"Added {film.title} to {film_list.title}.")
     return _back(request, film_list.get_absolute_url())
 
@@ -377,7 +400,10 @@ def list_add(request: HttpRequest) -> HttpResponse:
 @login_required
 def list_remove(request: HttpRequest, list_id: int) -> HttpResponse:
     film_list = selectors.list_for_owner(user=request.user, list_id=list_id)
-    film = get_object_or_404(Film, pk=request.POST.get("film") or 0)
+    try:
+        film = _posted_film(request)
+    except ValidationError as error:
+        return HttpResponseBadRequest(_errors(error))
     services.list_remove(film_list=film_list, film=film)
     return _back(request, film_list.get_absolute_url())
 
@@ -389,9 +415,9 @@ def list_reorder(request: HttpRequest, list_id: int) -> HttpResponse:
     film_list = selectors.list_for_owner(user=request.user, list_id=list_id)
     try:
         if request.content_type == "application/json":
-            film_ids = [int(film_id) for film_id in json.loads(request.body)["films"]]
+            film_ids = [parse_id(film_id, name="film") for film_id in json.loads(request.body)["films"]]
         else:
-            film_ids = [int(film_id) for film_id in request.POST.getlist("films")]
+            film_ids = [parse_id(film_id, name="film") for film_id in request.POST.getlist("films")]
         services.list_reorder(film_list=film_list, film_ids=film_ids)
     except (ValueError, KeyError, TypeError, ValidationError):
         return HttpResponseBadRequest("Expected the list's film ids in their new order.")
@@ -404,10 +430,11 @@ def list_reorder(request: HttpRequest, list_id: int) -> HttpResponse:
 @login_required
 def list_move(request: HttpRequest, list_id: int) -> HttpResponse:
     film_list = selectors.list_for_owner(user=request.user, list_id=list_id)
-    film = get_object_or_404(Film, pk=request.POST.get("film") or 0)
     try:
-        services.list_move(film_list=film_list, film=film, position=int(request.POST.get("position", "")))
-    except (ValueError, ValidationError):
+        film = _posted_film(request)
+        position = parse_id(request.POST.get("position"), name="position")
+        services.list_move(film_list=film_list, film=film, position=position)
+    except ValidationError:
         return HttpResponseBadRequest("Expected a film of this list and a position.")
     return redirect(film_list)
 
@@ -434,11 +461,11 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
 def follow(request: HttpRequest, username: str) -> HttpResponse:
     member = selectors.member_by_username(username)
     if request.POST.get("action") == "unfollow":
-        services.unfollow(follower=request.user, followed=member)
+        services.follow_delete(follower=request.user, followed=member)
         following = False
     else:
         try:
-            services.follow(follower=request.user, followed=member)
+            services.follow_create(follower=request.user, followed=member)
         except ValidationError as error:
             return HttpResponseBadRequest(_errors(error))
         following = True
@@ -474,10 +501,13 @@ def favourites_edit(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         by_id = {film.pk: film for film in choices}
         picked = []
-        for n in range(1, 5):
-            value = request.POST.get(f"film{n}", "")
-            if value.isdigit() and int(value) in by_id:
-                picked.append(by_id[int(value)])
+        try:
+            for n in range(1, 5):
+                film_id = parse_optional_id(request.POST.get(f"film{n}"), name=f"film{n}")
+                if film_id in by_id:
+                    picked.append(by_id[film_id])
+        except ValidationError as error:
+            return HttpResponseBadRequest(_errors(error))
         services.favourites_set(user=request.user, films=picked)
         messages.success(request, "Favourites saved.")
         return redirect("reviews:profile", username=request.user.username)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.decorators import api_view, permission_classes
@@ -57,12 +56,9 @@ def follow(request: Request, username: str) -> Response:
     """POST follows the member, DELETE unfollows."""
     followed = selectors.member_by_username(username)
     if request.method == "DELETE":
-        services.unfollow(follower=request.user, followed=followed)
+        services.follow_delete(follower=request.user, followed=followed)
         return Response({"following": False}, status=status.HTTP_200_OK)
-    try:
-        services.follow(follower=request.user, followed=followed)
-    except DjangoValidationError as error:
-        raise ValidationError(error.messages) from None
+    services.follow_create(follower=request.user, followed=followed)  # following oneself is a 400
     return Response({"following": True}, status=status.HTTP_200_OK)
 
 

@@ -1,17 +1,19 @@
-"""REST API for a member's ratings, diary, reviews, watchlist and lists. Every write calls reviews.services."""
+"""REST API for a member's ratings, diary, reviews, watchlist and lists. Every write calls reviews.services.
+
+A service's ValidationError becomes a 400 through the API's exception handler (cineaesthete.api_errors).
+"""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from catalog.models import Film
+from cineaesthete.validation import MAX_ID, clean_query, parse_optional_id
 from reviews import selectors, services
 from reviews.models import DiaryEntry, FilmList, FilmListEntry, Rating, Review, WatchlistEntry
 
@@ -26,14 +28,6 @@ from .serializers import (
     ReviewUpdateSerializer,
     WatchlistEntrySerializer,
 )
-
-
-def _call(service, **arguments):
-    """Run a service; its ValidationError becomes a 400."""
-    try:
-        return service(**arguments)
-    except DjangoValidationError as error:
-        raise ValidationError(error.messages) from None
 
 
 class IsAuthor(permissions.BasePermission):
@@ -53,20 +47,19 @@ class RatingViewSet(viewsets.GenericViewSet, mixins.ListModelMixin):
     def get_queryset(self) -> QuerySet[Rating]:
         return Rating.objects.filter(user=self.request.user).select_related("film").order_by("-updated_at", "-id")
 
-    @extend_schema(request=RatingWriteSerializer, responses=RatingSerializer)
+    @extend_schema(request=RatingWriteSerializer, responses={200: RatingSerializer, 204: None})
     def create(self, request):
         data = RatingWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         film = values["film"]
         aspects = {name: values[name] for name in Rating.ASPECTS if name in values}
-        if "stars" in values or aspects:
-            stars = values.get("stars")
-            if "stars" not in values:
-                stars = Rating.objects.filter(user=request.user, film=film).values_list("stars", flat=True).first()
-            _call(services.rating_set, user=request.user, film=film, stars=stars, aspects=aspects or None)
+        if "stars" in values:
+            services.rating_set(user=request.user, film=film, stars=values["stars"], aspects=aspects or None)
+        elif aspects:
+            services.rating_aspects_set(user=request.user, film=film, aspects=aspects)
         if "liked" in values:
-            _call(services.like_set, user=request.user, film=film, liked=values["liked"])
+            services.like_set(user=request.user, film=film, liked=values["liked"])
         rating = Rating.objects.filter(user=request.user, film=film).select_related("film").first()
         if rating is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
@@ -92,8 +85,7 @@ class DiaryViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.Retrie
         data = DiaryEntrySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        entry = _call(
-            services.diary_log,
+        entry = services.diary_log(
             user=request.user,
             film=values["film"],
             watched_on=values["watched_on"],
@@ -111,27 +103,37 @@ class DiaryViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.Retrie
         services.diary_delete(entry=entry)
 
 
-@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("film", int), OpenApiParameter("author", str)]))
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("film", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, description="A film's id"),
+            OpenApiParameter("author", str, description="A member's username"),
+        ]
+    )
+)
 class ReviewViewSet(viewsets.ModelViewSet):
     """Reviews: anyone reads; members write; only the author edits or deletes."""
 
     serializer_class = ReviewSerializer
     permission_classes = [permissions.IsAuthenticatedOrReadOnly, IsAuthor]
+    lookup_value_regex = "[0-9]+"
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Review]:
-        reviews = Review.objects.select_related("film", "user").order_by("-created_at", "-id")
+        reviews = selectors.visible_reviews(viewer=self.request.user)
+        reviews = reviews.select_related("film", "user").order_by("-created_at", "-id")
+        if self.action != "list":
+            return reviews
         params = self.request.query_params
-        if (film := params.get("film", "")).isdigit():
-            reviews = reviews.filter(film_id=int(film))
-        if author := params.get("author"):
+        if (film_id := parse_optional_id(params.get("film"), name="film")) is not None:
+            reviews = reviews.filter(film_id=film_id)
+        if author := clean_query(params.get("author")):
             reviews = reviews.filter(user__username=author)
         return reviews
 
     def perform_create(self, serializer) -> None:
         values = serializer.validated_data
-        serializer.instance = _call(
-            services.review_create,
+        serializer.instance = services.review_create(
             user=self.request.user,
             film=values["film"],
             text=values["text"],
@@ -141,14 +143,15 @@ class ReviewViewSet(viewsets.ModelViewSet):
     @extend_schema(request=ReviewUpdateSerializer)
     def update(self, request, *args, **kwargs):
         review = self.get_object()
-        data = ReviewUpdateSerializer(
-            data={
-                "text": request.data.get("text", review.text),
-                "contains_spoilers": request.data.get("contains_spoilers", review.contains_spoilers),
-            }
-        )
+        # Fields left out keep their value (PUT and PATCH alike); a body that is not an object is a 400.
+        data = ReviewUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        _call(services.review_update, review=review, **data.validated_data)
+        values = data.validated_data
+        services.review_update(
+            review=review,
+            text=values.get("text", review.text),
+            contains_spoilers=values.get("contains_spoilers", review.contains_spoilers),
+        )
         return Response(ReviewSerializer(review).data)
 
     def perform_destroy(self, review: Review) -> None:
@@ -157,8 +160,8 @@ class ReviewViewSet(viewsets.ModelViewSet):
     @extend_schema(request=None, responses={200: dict})
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def like(self, request, pk=None):
-        review = get_object_or_404(Review, pk=pk)
-        liked = _call(services.review_like_toggle, user=request.user, review=review)
+        review = selectors.review_for_viewer(viewer=request.user, review_id=pk)
+        liked = services.review_like_toggle(user=request.user, review=review)
         return Response({"liked": liked, "like_count": review.like_count})
 
 
@@ -178,12 +181,12 @@ class WatchlistViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.Re
         data = WatchlistEntrySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        entry = _call(
-            services.watchlist_add,
+        entry = services.watchlist_add(
             user=request.user,
             film=values["film"],
             priority=values.get("priority", WatchlistEntry.Priority.NORMAL),
             note=values.get("note", ""),
+            note_public=values.get("note_public"),
         )
         return Response(WatchlistEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
@@ -192,11 +195,11 @@ class WatchlistViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.Re
         data = WatchlistEntrySerializer(entry, data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        _call(
-            services.watchlist_update,
+        services.watchlist_update(
             entry=entry,
             priority=values.get("priority", entry.priority),
             note=values.get("note", entry.note),
+            note_public=values.get("note_public"),
         )
         return Response(WatchlistEntrySerializer(entry).data)
 
@@ -206,11 +209,13 @@ class WatchlistViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.Re
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("owner", str, description="A member's username")]))
 class FilmListViewSet(viewsets.ModelViewSet):
     """Lists: public ones for everyone, private ones for their owner only (404 for others)."""
 
     serializer_class = FilmListSerializer
     permission_classes = [permissions.IsAuthenticatedOrReadOnly, IsAuthor]
+    lookup_value_regex = "[0-9]+"
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 
     def get_queryset(self) -> QuerySet[FilmList]:
@@ -218,7 +223,7 @@ class FilmListViewSet(viewsets.ModelViewSet):
         if self.request.user.is_authenticated:
             visible |= Q(user=self.request.user)
         lists = FilmList.objects.filter(visible).select_related("user").order_by("-updated_at", "-id")
-        if owner := self.request.query_params.get("owner"):
+        if owner := clean_query(self.request.query_params.get("owner")):
             lists = lists.filter(user__username=owner)
         return lists.prefetch_related(
             Prefetch("entries", FilmListEntry.objects.select_related("film").order_by("position", "id"))
@@ -226,8 +231,7 @@ class FilmListViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer) -> None:
         values = serializer.validated_data
-        serializer.instance = _call(
-            services.list_create,
+        serializer.instance = services.list_create(
             user=self.request.user,
             title=values["title"],
             description=values.get("description", ""),
@@ -237,8 +241,7 @@ class FilmListViewSet(viewsets.ModelViewSet):
     def perform_update(self, serializer) -> None:
         film_list = serializer.instance
         values = serializer.validated_data
-        _call(
-            services.list_update,
+        services.list_update(
             film_list=film_list,
             title=values.get("title", film_list.title),
             description=values.get("description", film_list.description),
@@ -259,8 +262,7 @@ class FilmListViewSet(viewsets.ModelViewSet):
         data = ListEntryWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         if request.method == "POST":
-            _call(
-                services.list_add,
+            services.list_add(
                 film_list=film_list,
                 film=data.validated_data["film"],
                 note=data.validated_data["note"],
@@ -275,5 +277,5 @@ class FilmListViewSet(viewsets.ModelViewSet):
         film_list = self._own_list(pk)
         data = ReorderSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        _call(services.list_reorder, film_list=film_list, film_ids=data.validated_data["films"])
+        services.list_reorder(film_list=film_list, film_ids=data.validated_data["films"])
         return Response(FilmListSerializer(self.get_queryset().get(pk=film_list.pk)).data)

@@ -208,7 +208,7 @@ def film_sentiment_refresh(
 ) -> FilmSentimentSummary | None:
     """Recompute a film's summary from its analysed reviews; deletes it when the film has none."""
     sentiments = list(
-        ReviewSentiment.objects.filter(review__film_id=film_id, analysable=True).values_list(
+        ReviewSentiment.objects.filter(review__film_id=film_id, review__is_private=False, analysable=True).values_list(
             "review_id", "label", "score", "emotions", "review__created_at", "analyser"
         )
     )
@@ -222,7 +222,7 @@ def film_sentiment_refresh(
     profile = emotion_lib.normalise(emotion_counts)
 
     sentence_rows = list(
-        ReviewSentenceAspect.objects.filter(review__film_id=film_id).values_list(
+        ReviewSentenceAspect.objects.filter(review__film_id=film_id, review__is_private=False).values_list(
             "review_id", "position", "sentence", "aspect", "score"
         )
     )
@@ -333,7 +333,7 @@ def film_rating_integrity_check(*, film_id: int, prior_mean: float | None = None
     Ratings by accounts flagged in a burst that staff have not dismissed are left out of the robust average.
     """
     rows = list(
-        Rating.objects.filter(film_id=film_id, stars__isnull=False).values_list(
+        Rating.objects.filter(film_id=film_id, stars__isnull=False, is_private=False).values_list(
             "user_id", "stars", "created_at", "user__date_joined", "user__imported_from"
         )
     )

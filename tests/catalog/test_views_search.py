@@ -94,7 +94,7 @@ def test_search_page_without_a_query_renders(client, db):
     assert client.get(SEARCH_URL).status_code == 200
 
 
-def test_search_uses_three_queries(client, db, django_assert_num_queries):
+def test_search_uses_four_queries(client, db, django_assert_num_queries):
     make_catalogue()
     with django_assert_num_queries(4):  # threshold for this transaction, films, posters of the best, people
         client.get(SEARCH_URL, {"q": "alien"}, headers=HTMX)

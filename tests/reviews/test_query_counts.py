@@ -36,7 +36,7 @@ def grow(*, owner, viewer, film, start: int, stop: int) -> None:
         services.rating_set(user=reviewer, film=film, stars=3)
         review = services.review_create(user=reviewer, film=film, text=f"Review {n}", contains_spoilers=n % 2 == 0)
         services.review_like_toggle(user=viewer, review=review)
-        services.follow(follower=viewer, followed=reviewer)
+        services.follow_create(follower=viewer, followed=reviewer)
     services.favourites_set(user=owner, films=[rating.film for rating in owner.ratings.select_related("film")[:4]])
 
 
@@ -82,7 +82,7 @@ def test_member_pages_have_fixed_query_count(client, alice, bob, film, page):
 def test_feed_and_list_pages_have_fixed_query_count(client, alice, bob, film):
     client.force_login(bob)
     grow(owner=alice, viewer=bob, film=film, start=0, stop=2)
-    services.follow(follower=bob, followed=alice)
+    services.follow_create(follower=bob, followed=alice)
     list_url = alice.film_lists.get().get_absolute_url()
     feed_small = count_queries(lambda: client.get(reverse("reviews:feed")))
     list_small = count_queries(lambda: client.get(list_url))

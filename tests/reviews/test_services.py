@@ -165,18 +165,18 @@ def test_private_list_makes_no_activity(alice, film):
 
 
 def test_follow_unfollow_and_no_self_follow(alice, bob):
-    services.follow(follower=alice, followed=bob)
-    services.follow(follower=alice, followed=bob)
+    services.follow_create(follower=alice, followed=bob)
+    services.follow_create(follower=alice, followed=bob)
     assert selectors.is_following(follower=alice, followed=bob)
     with pytest.raises(ValidationError):
-        services.follow(follower=alice, followed=alice)
-    assert services.unfollow(follower=alice, followed=bob) is True
+        services.follow_create(follower=alice, followed=alice)
+    assert services.follow_delete(follower=alice, followed=bob) is True
     assert not selectors.is_following(follower=alice, followed=bob)
 
 
 def test_feed_shows_followed_members_only(alice, bob, film):
     carol = make_member("carol")
-    services.follow(follower=alice, followed=bob)
+    services.follow_create(follower=alice, followed=bob)
     services.rating_set(user=bob, film=film, stars=5)
     services.rating_set(user=carol, film=film, stars=1)
     feed = selectors.member_feed(user=alice)
@@ -196,7 +196,7 @@ def test_profile_counts_and_stats(alice, bob):
     b = make_film("B", year=2001, genres=("Drama", "Comedy"))
     services.rating_set(user=alice, film=a, stars=4)
     services.diary_log(user=alice, film=b, watched_on=datetime.date.today())
-    services.follow(follower=bob, followed=alice)
+    services.follow_create(follower=bob, followed=alice)
     counts = selectors.profile_counts(member=alice, viewer=bob)
     assert (counts.films, counts.this_year, counts.followers, counts.following) == (2, 1, 1, 0)
     stats = selectors.member_stats(member=alice, viewer=alice)

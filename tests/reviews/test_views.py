@@ -311,7 +311,7 @@ def test_favourites_edit(client, alice, bob, film):
 
 
 def test_watchlist_page(client, alice, bob, film):
-    services.watchlist_add(user=alice, film=film, note="Halloween")
+    services.watchlist_add(user=alice, film=film, note="Halloween", note_public=True)
     html = client.get(reverse("reviews:watchlist", args=["alice"]) + "?sort=priority").content.decode()
     assert "Alien" in html and "Halloween" in html
     assert client.post(reverse("reviews:watchlist", args=["alice"])).status_code == 405
