@@ -14,7 +14,7 @@ from django.db.models import Case, Count, F, Prefetch, QuerySet, Value, When, pr
 from django.shortcuts import get_object_or_404
 
 from .matching import match_score
-from .models import Credit, Film, FilmImage, Genre, Person, StaffPick, StaffPickList
+from .models import AlternativeTitle, Credit, Film, FilmImage, Genre, Person, StaffPick, StaffPickList
 
 # Columns a film card needs: everything else stays in the database.
 FILM_CARD_FIELDS = ("id", "title", "year", "poster_id")
@@ -86,11 +86,11 @@ def film_browse(
             "-well_rated", F("rating_mean").desc(nulls_last=True), "-rating_count", "id"
         )
     if sort == "newest":
-        return films.order_by(F("year").desc(nulls_last=True), "title", "id")
+        return films.order_by(F("year").desc(nulls_last=True), "sort_title", "id")
     if sort == "oldest":
-        return films.order_by(F("year").asc(nulls_last=True), "title", "id")
+        return films.order_by(F("year").asc(nulls_last=True), "sort_title", "id")
     if sort == "title":
-        return films.order_by("title", "id")
+        return films.order_by("sort_title", "id")
     return films.order_by("-rating_count", "id")
 
 
@@ -228,13 +228,16 @@ class SearchResults:
 
 
 def catalog_search(*, query: str, film_limit: int = 8, person_limit: int = 5) -> SearchResults:
-    """Films and people whose title or name resembles `query`, typos included.
+    """Films and people whose title (or one of a film's alternative titles) or name resembles `query`,
+    typos included.
 
     pg_trgm's word similarity (the `%>` operator, served by the GIN trigram indexes) finds candidates: a
     prefix typed so far or a misspelt word matches inside a longer title. The best few dozen by trigram
-    score are then re-ranked by edit distance (catalog.matching), trigram score and popularity.
+    score are then re-ranked by edit distance (catalog.matching), trigram score and popularity; a film
+    found by an alternative title ("The Magnificent Seven" for Seven Samurai) ranks by its best title.
     """
-    query = " ".join(query.split())[:100]
+    # Control characters (a NUL byte above all: PostgreSQL refuses it in text) are no part of any title.
+    query = " ".join("".join(char if char.isprintable() else " " for char in query).split())[:100]
     if len(query) < 2:
         return SearchResults(query=query, films=[], people=[])
     # No savepoint: inside a caller's transaction the setting simply lasts until that one ends.
@@ -245,18 +248,7 @@ def catalog_search(*, query: str, film_limit: int = 8, person_limit: int = 5) ->
                 "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
                 [str(SEARCH_WORD_SIMILARITY_THRESHOLD)],
             )
-        film_candidates = list(
-            Film.objects.filter(title__trigram_word_similar=query)
-            .annotate(trigram=TrigramSimilarity("title", query) + TrigramStrictWordSimilarity(query, "title"))
-            .only(*FILM_CARD_FIELDS, "rating_count")
-            .order_by("-trigram", "-rating_count", "id")[:SEARCH_CANDIDATES]
-        )
-        most_rated = max((film.rating_count for film in film_candidates), default=0)
-        films = sorted(
-            film_candidates,
-            key=lambda film: -_search_rank(query, film.title, film.trigram, film.rating_count, most_rated),
-        )[:film_limit]
-        prefetch_related_objects(films, Prefetch("poster", queryset=FilmImage.objects.only(*POSTER_FIELDS)))
+        films = _film_search(query, limit=film_limit)
         person_candidates = list(
             Person.objects.filter(name__trigram_word_similar=query)
             .annotate(trigram=TrigramSimilarity("name", query) + TrigramStrictWordSimilarity(query, "name"))
@@ -267,6 +259,41 @@ def catalog_search(*, query: str, film_limit: int = 8, person_limit: int = 5) ->
             :person_limit
         ]
     return SearchResults(query=query, films=films, people=people)
+
+
+def _film_search(query: str, *, limit: int) -> list[Film]:
+    """Films by display title and by alternative title (two candidate queries), re-ranked together."""
+    by_title = {
+        film.pk: film
+        for film in Film.objects.filter(title__trigram_word_similar=query)
+        .annotate(trigram=TrigramSimilarity("title", query) + TrigramStrictWordSimilarity(query, "title"))
+        .only(*FILM_CARD_FIELDS, "rating_count")
+        .order_by("-trigram", "-rating_count", "id")[:SEARCH_CANDIDATES]
+    }
+    # The display title is itself a form of the title: (text, trigram score) per film, best first.
+    forms: dict[int, list[tuple[str, float]]] = {pk: [(film.title, film.trigram)] for pk, film in by_title.items()}
+    alternatives = (
+        AlternativeTitle.objects.filter(title__trigram_word_similar=query)
+        .annotate(trigram=TrigramSimilarity("title", query) + TrigramStrictWordSimilarity(query, "title"))
+        .order_by("-trigram", "film_id", "id")
+        .values_list("film_id", "title", "trigram")[:SEARCH_CANDIDATES]
+    )
+    for film_id, title, trigram in alternatives:
+        forms.setdefault(film_id, []).append((title, trigram))
+    missing = forms.keys() - by_title.keys()
+    if missing:
+        by_title.update(Film.objects.only(*FILM_CARD_FIELDS, "rating_count").in_bulk(missing))
+    candidates = list(by_title.values())
+    most_rated = max((film.rating_count for film in candidates), default=0)
+
+    def rank(film: Film) -> float:
+        return max(
+            _search_rank(query, text, trigram, film.rating_count, most_rated) for text, trigram in forms[film.pk]
+        )
+
+    films = sorted(candidates, key=lambda film: -rank(film))[:limit]
+    prefetch_related_objects(films, Prefetch("poster", queryset=FilmImage.objects.only(*POSTER_FIELDS)))
+    return films
 
 
 def _search_rank(query: str, text: str, trigram: float, popularity: int, most_popular: int) -> float:

@@ -84,8 +84,8 @@ def front_article(text: str) -> str:
     match = _TRAILING_ARTICLE.match(text)
     if not match:
         return text
-    article, rest = match["article"], match["rest"]
-    return f"{article}{rest}" if article.endswith(("'", "’")) else f"{article} {rest}"
+    article, rest = match["article"], match["rest"].strip()
+    return f"{article}{rest}" if article.endswith(("'", "’")) else f"{article} {rest}".strip()
 
 
 def _split_year(text: str) -> tuple[str, int | None]:
@@ -156,9 +156,20 @@ def fold(text: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char)).translate(_FOLD)
 
 
+def title_words(text: str) -> list[str]:
+    """The words of a title as search compares them: "Schindler’s List & Co." → ["schindlers", "list", "and",
+    "co"]."""
+    return _words(fold(text))
+
+
+# English contractions and possessives join their word ("schindler's" = "schindlers"); any other apostrophe
+# separates, as an elision does ("d'amelie" = "d amelie").
+_JOINED_APOSTROPHE = re.compile(r"(?<=[^\W_])'(?=(?:s|t|d|m|ll|re|ve)\b)")
+
+
 def _words(folded: str) -> list[str]:
-    # "&" reads "and"; apostrophes join ("schindler's" = "schindlers"); any other punctuation separates.
-    folded = folded.replace("&", " and ").replace("'", "")
+    # "&" reads "and"; other punctuation separates words.
+    folded = _JOINED_APOSTROPHE.sub("", folded.replace("&", " and "))
     return re.findall(r"[^\W_]+", folded)
 
 
