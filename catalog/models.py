@@ -5,6 +5,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.text import slugify
 
+from .ingest.images import validate_image_format
 from .titles import sort_key
 
 
@@ -158,7 +159,13 @@ class FilmImage(models.Model):
 
     film = models.ForeignKey(Film, on_delete=models.CASCADE, related_name="images")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.POSTER)
-    file = models.ImageField(upload_to=film_image_path, width_field="width", height_field="height", max_length=200)
+    file = models.ImageField(
+        upload_to=film_image_path,
+        width_field="width",
+        height_field="height",
+        max_length=200,
+        validators=[validate_image_format],
+    )
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     content_hash = models.CharField(max_length=64, help_text="SHA-256 of the file's bytes.")
