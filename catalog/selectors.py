@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.contrib.postgres.search import TrigramSimilarity, TrigramStrictWordSimilarity
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Case, Count, F, Prefetch, QuerySet, Value, When, prefetch_related_objects
+from django.db.models import Case, F, Prefetch, QuerySet, Value, When, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 
 from .matching import match_score
@@ -67,15 +66,42 @@ def genre_choices() -> list[tuple[str, str]]:
     )
 
 
-def film_browse(
-    *, genre_slug: str = "", decade: int | None = None, sort: str = DEFAULT_SORT, mood: str = ""
-) -> QuerySet[Film]:
-    """Browse: filter by genre, decade and audience mood (from review sentiment), then sort."""
-    films = film_cards()
-    if mood:
-        from reviews.sentiment.selectors import film_ids_with_mood
+@dataclass(frozen=True)
+class BrowseFilter:
+    """A filter of the browse page that an app above the catalogue contributes (the audience mood from
+    review sentiment): the catalogue cannot import those apps, so they register here when they start."""
 
-        films = films.filter(pk__in=film_ids_with_mood(mood=mood))
+    name: str  # the query-string parameter
+    label: str
+    any_label: str  # the choice that filters nothing
+    choices: Callable[[], list[tuple[str, str]]]  # (value, label)
+    film_ids: Callable[[str], QuerySet | Iterable[int]]  # the films a value keeps, as a subquery or ids
+
+
+_BROWSE_FILTERS: dict[str, BrowseFilter] = {}
+
+
+def browse_filter_register(browse_filter: BrowseFilter) -> None:
+    """Add a filter to the browse page (from an AppConfig.ready); registering a name again replaces it."""
+    _BROWSE_FILTERS[browse_filter.name] = browse_filter
+
+
+def browse_filters() -> list[BrowseFilter]:
+    return list(_BROWSE_FILTERS.values())
+
+
+def film_browse(
+    *,
+    genre_slug: str = "",
+    decade: int | None = None,
+    sort: str = DEFAULT_SORT,
+    filters: Mapping[str, str] | None = None,
+) -> QuerySet[Film]:
+    """Browse: filter by genre, decade and the registered filters ({name: chosen value}), then sort."""
+    films = film_cards()
+    for name, value in (filters or {}).items():
+        if value:
+            films = films.filter(pk__in=_BROWSE_FILTERS[name].film_ids(value))
     if genre_slug:
         films = films.filter(genres__slug=genre_slug)
     if decade is not None:
@@ -114,44 +140,6 @@ def featured_staff_lists(*, films_per_list: int = 12) -> list[StaffPickList]:
         .prefetch_related(
             Prefetch("picks", queryset=picks.order_by("position", "id")[:films_per_list], to_attr="shown_picks")
         )
-    )
-
-
-@dataclass(frozen=True)
-class HistogramBin:
-    stars: Decimal
-    count: int
-    percent: float  # of the tallest bin, for drawing bars
-
-
-@dataclass(frozen=True)
-class RatingSummary:
-    count: int
-    mean: float | None
-    bins: list[HistogramBin]
-
-
-HALF_STARS = tuple(Decimal(n) / 2 for n in range(1, 11))
-
-
-def film_rating_summary(*, film: Film) -> RatingSummary:
-    """Count, mean and the ten half-star bins from one GROUP BY over the index on rating(film, stars)."""
-    from reviews.models import Rating
-
-    counts = dict(
-        Rating.objects.filter(film=film, stars__isnull=False).order_by().values_list("stars").annotate(count=Count("*"))
-    )
-    total = sum(counts.values())
-    tallest = max(counts.values(), default=0) or 1
-    return RatingSummary(
-        count=total,
-        mean=float(sum(stars * count for stars, count in counts.items()) / total) if total else None,
-        bins=[
-            HistogramBin(
-                stars=stars, count=counts.get(stars, 0), percent=round(100 * counts.get(stars, 0) / tallest, 1)
-            )
-            for stars in HALF_STARS
-        ],
     )
 
 
