@@ -143,6 +143,19 @@ def featured_staff_lists(*, films_per_list: int = 12) -> list[StaffPickList]:
     )
 
 
+def film_title_forms(*, film_ids: Iterable[int] | None = None) -> dict[int, list[str]]:
+    """{film id: every title the film is known by}, display title first, then the original title and the
+    alternative titles, each once; without ``film_ids``, every film. Two queries.
+
+    For matching titles from elsewhere (an import), compare them through catalog.titles.normalise_title."""
+    films = Film.objects.all() if film_ids is None else Film.objects.filter(pk__in=list(film_ids))
+    forms = {pk: [title, original] for pk, title, original in films.values_list("id", "title", "original_title")}
+    alternatives = AlternativeTitle.objects.filter(film_id__in=films.values("id")).order_by("film_id", "id")
+    for film_id, title in alternatives.values_list("film_id", "title"):
+        forms[film_id].append(title)
+    return {pk: list(dict.fromkeys(title for title in titles if title)) for pk, titles in forms.items()}
+
+
 @dataclass(frozen=True)
 class FilmCredits:
     directors: list[Credit]

@@ -33,7 +33,9 @@ def _browse_filters(request: HttpRequest) -> dict:
     if genre_slug not in {slug for slug, _ in genres}:
         genre_slug = ""
     decade_text = request.GET.get("decade", "").removesuffix("s")
-    decade = int(decade_text) if decade_text.isdigit() and int(decade_text) in selectors.BROWSE_DECADES else None
+    # Compared as text: "²".isdigit() is true but int("²") fails.
+    decades = {str(decade): decade for decade in selectors.BROWSE_DECADES}
+    decade = decades.get(decade_text)
     sort = request.GET.get("sort", "")
     if sort not in selectors.BROWSE_SORTS:
         sort = selectors.DEFAULT_SORT

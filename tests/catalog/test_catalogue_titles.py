@@ -143,3 +143,26 @@ def test_the_data_migration_converts_rows_imported_before_it():
     assert alternatives(3) == {("movielens", "Bridge on the River Kwai, The")}
     assert alternatives(4) == {("parenthesised", "Killbots")}
     assert alternatives(5) == set()
+
+
+def test_film_title_forms_give_every_title_once_display_first(django_assert_num_queries):
+    from catalog.selectors import film_title_forms
+    from catalog.titles import normalise_title
+
+    samurai = make_film("Seven Samurai", original_title="Shichinin no samurai")
+    samurai.alternative_titles.create(title="The Magnificent Seven", source="parenthesised")
+    samurai.alternative_titles.create(title="Shichinin no samurai", source="parenthesised")
+    matrix = make_film("The Matrix")
+    matrix.alternative_titles.create(title="Matrix, The", source="movielens")
+    plain = make_film("Toy Story")
+
+    with django_assert_num_queries(2):
+        forms = film_title_forms(film_ids=[samurai.pk, matrix.pk, plain.pk])
+
+    assert forms == {
+        samurai.pk: ["Seven Samurai", "Shichinin no samurai", "The Magnificent Seven"],
+        matrix.pk: ["The Matrix", "Matrix, The"],
+        plain.pk: ["Toy Story"],
+    }
+    assert {normalise_title(title) for title in forms[matrix.pk]} == {"matrix"}
+    assert film_title_forms() == forms
