@@ -23,6 +23,10 @@ def forwards(apps, schema_editor):
             if original != title:
                 forms.add((original, "movielens"))
             original = ""
+        elif "/" in original:
+            # Earlier imports kept "a.k.a. Alice, Sweet Alice/Holy Terror" whole: several other titles.
+            forms.update((part.strip(), "aka") for part in original.split("/") if part.strip())
+            original = ""
         elif original:
             forms.add((original, "parenthesised"))
         forms.discard((title, "movielens"))

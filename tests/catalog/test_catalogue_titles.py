@@ -121,6 +121,7 @@ def test_the_data_migration_converts_rows_imported_before_it():
             Film(movielens_id=3, title="Bridge on the River Kwai, The", year=1957),
             Film(movielens_id=4, title="Chopping Mall", original_title="Killbots", year=1986),
             Film(movielens_id=5, title="Toy Story", year=1995),
+            Film(movielens_id=6, title="Communion", original_title="Alice, Sweet Alice/Holy Terror", year=1977),
         ]
     )
 
@@ -137,12 +138,14 @@ def test_the_data_migration_converts_rows_imported_before_it():
         3: ("The Bridge on the River Kwai", "", "bridge on the river kwai"),
         4: ("Chopping Mall", "Killbots", "chopping mall"),
         5: ("Toy Story", "", "toy story"),
+        6: ("Communion", "", "communion"),
     }
     assert alternatives(1) == {("movielens", "Matrix, The")}
     assert alternatives(2) == {("parenthesised", "The Magnificent Seven"), ("parenthesised", "Shichinin no samurai")}
     assert alternatives(3) == {("movielens", "Bridge on the River Kwai, The")}
     assert alternatives(4) == {("parenthesised", "Killbots")}
     assert alternatives(5) == set()
+    assert alternatives(6) == {("aka", "Alice, Sweet Alice"), ("aka", "Holy Terror")}
 
 
 def test_film_title_forms_give_every_title_once_display_first(django_assert_num_queries):

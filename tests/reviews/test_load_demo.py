@@ -112,3 +112,20 @@ def test_a_step_whose_command_is_missing_is_a_failure_not_a_skip(tmp_path, monke
 
     with pytest.raises(CommandError, match="step no_such_step failed: no such command"):
         call_command("load_demo", "--mirror", str(mirror), stdout=StringIO())
+
+
+def test_a_loaded_demo_refreshes_film_titles_without_reimporting_ratings(tmp_path, monkeypatch):
+    from reviews.management.commands import load_demo
+
+    mirror = tmp_path / "datasets"
+    ml_1m(mirror / "ml-1m")
+    call_command("load_demo", "--mirror", str(mirror), "--catalogue-only", stdout=StringIO())
+    Film.objects.filter(movielens_id=2).update(title="Matrix, The", sort_title="")  # as an older import wrote it
+    monkeypatch.setattr(load_demo, "ML_1M_FILMS", 3)
+    monkeypatch.setattr(load_demo, "ML_1M_RATINGS", 5)
+    out = StringIO()
+
+    call_command("load_demo", "--mirror", str(mirror), "--catalogue-only", stdout=out)
+
+    assert "already loaded" in out.getvalue() and "0 ratings" in out.getvalue()
+    assert Film.objects.values_list("title", "sort_title").get(movielens_id=2) == ("The Matrix", "matrix")

@@ -68,17 +68,18 @@ class Command(BaseCommand):
     def _movielens(self, mirror: Path) -> None:
         films = Film.objects.filter(movielens_id__isnull=False).count()
         ratings = Rating.objects.filter(user__imported_from="movielens").count()
-        if films >= ML_1M_FILMS and ratings >= ML_1M_RATINGS:
-            self.stdout.write(f"- MovieLens 1M: already loaded ({films:,} films, {ratings:,} ratings)")
-            return
         source = mirror / "ml-1m"
         links = mirror / "links" / "links.csv"
+        arguments = [str(source) if source.is_dir() else "ml-1m", *(["--links", str(links)] if links.is_file() else [])]
+        if films >= ML_1M_FILMS and ratings >= ML_1M_RATINGS:
+            self.stdout.write(f"- MovieLens 1M: already loaded ({films:,} films, {ratings:,} ratings)")
+            if source.is_dir():
+                # Films alone take seconds and write only what changed: titles stay as the importer reads them.
+                self.stdout.write("- MovieLens 1M films: refreshing titles and links")
+                self._step("ingest_movielens", *arguments, "--no-ratings")
+            return
         self.stdout.write(f"- MovieLens 1M from {source if source.is_dir() else 'GroupLens'}")
-        self._step(
-            "ingest_movielens",
-            str(source) if source.is_dir() else "ml-1m",
-            *(["--links", str(links)] if links.is_file() else []),
-        )
+        self._step("ingest_movielens", *arguments)
 
     def _metadata(self, mirror: Path) -> None:
         path = mirror / "ml-1m-extra" / "movies_extrainfos.dat"
