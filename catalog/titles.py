@@ -78,6 +78,10 @@ def _clean(text: str) -> str:
     return " ".join(printable.split())
 
 
+def _bounded(text: str) -> str:
+    return text[:MAX_LENGTH].rstrip()
+
+
 def front_article(text: str) -> str:
     """ "Matrix, The" → "The Matrix"; "Avventura, L'" → "L'Avventura"; anything else unchanged."""
     text = _clean(text)
@@ -126,13 +130,11 @@ def parse_movielens_title(raw: str) -> Title:
     seen = {display.casefold()}
     unique = []
     for alternative in alternatives:
-        shortened = AlternativeForm(alternative.title[:MAX_LENGTH], alternative.source)
+        shortened = AlternativeForm(_bounded(alternative.title), alternative.source)
         if shortened.title.casefold() not in seen:
             seen.add(shortened.title.casefold())
             unique.append(shortened)
-    return Title(
-        title=display[:MAX_LENGTH], original_title=original[:MAX_LENGTH], year=year, alternatives=tuple(unique)
-    )
+    return Title(title=_bounded(display), original_title=_bounded(original), year=year, alternatives=tuple(unique))
 
 
 def display_title(raw: str) -> str:
@@ -202,7 +204,7 @@ def sort_key(title: str) -> str:
     folded = re.sub(r"^[\W_]+", "", fold(display_title(title)))
     elided = tuple(article for article in SORT_ARTICLES if article.endswith("'"))
     folded = _without_leading_article(folded, SORT_ARTICLES - set(elided), elided)
-    return " ".join(_words(folded))[:MAX_LENGTH]
+    return " ".join(_words(folded))[:MAX_LENGTH].rstrip()
 
 
 def name_key(name: str) -> str:

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from catalog.models import AlternativeTitle, Film
-from tests.catalog.ingest_fixtures import ml_1m
+from tests.catalog.ingest_fixtures import ml_1m, write_lines
 from tests.factories import make_film
 
 pytestmark = pytest.mark.django_db
@@ -169,3 +169,23 @@ def test_film_title_forms_give_every_title_once_display_first(django_assert_num_
     }
     assert {normalise_title(title) for title in forms[matrix.pk]} == {"matrix"}
     assert film_title_forms() == forms
+
+
+def test_hostile_titles_in_a_data_set_are_stored_clean_and_bounded(tmp_path):
+    movies = [
+        "1::Nul\x00Film, The (1999)::Drama",
+        "2::" + "Long " * 400 + "(2001)::Drama",
+        "3::(((((a.k.a. ))))) (1995)::Drama",
+        "4::, The (1990)::Drama",
+        "5::\u202eReversed\u202c (a.k.a. Tab\there/) (1980)::Drama",
+    ]
+    source = ml_1m(tmp_path / "ml-1m", ratings=[])
+    write_lines(source / "movies.dat", movies)  # UTF-8, which the reader accepts too
+    ingest(source)
+
+    for film in Film.objects.all():
+        for text in [film.title, film.original_title, *film.alternative_titles.values_list("title", flat=True)]:
+            assert len(text) <= 300 and text == text.strip()
+            assert all(char.isprintable() for char in text), repr(text)
+    assert Film.objects.get(movielens_id=1).title == "The Nul Film"
+    assert Film.objects.count() == 5
