@@ -19,6 +19,8 @@ import numpy as np
 import torch
 from PIL import Image
 
+from catalog.ingest.images import IMAGE_FORMATS
+
 from .palette import MAX_PIXELS, ImageRejected
 
 # CLIP's own normalisation constants, used when a checkpoint ships no preprocessor_config.json.
@@ -82,7 +84,7 @@ class ClipEncoder:
         """Decode, resize the short side and centre-crop to the model's input: (S, S, 3) uint8."""
         size = self.image_size
         try:
-            with Image.open(source) as image:
+            with Image.open(source, formats=IMAGE_FORMATS) as image:
                 if image.size[0] * image.size[1] > MAX_PIXELS:
                     raise ImageRejected(f"image is {image.size[0]}x{image.size[1]}, over the limit")
                 image.draft("RGB", (size, size))

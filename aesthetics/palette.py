@@ -25,6 +25,8 @@ import numpy as np
 import scipy.sparse as sp
 from PIL import Image
 
+from catalog.ingest.images import IMAGE_FORMATS
+
 K_COLOURS = 5
 THUMB_SIZE = 64
 MEASURES = ("brightness", "contrast", "saturation", "colourfulness", "warmth", "monochrome")
@@ -115,7 +117,7 @@ class Palette:
 def load_pixels(source: str | IO[bytes], *, size: int = THUMB_SIZE) -> np.ndarray:
     """Decode an image file (path or file object) to a (size, size, 3) uint8 sRGB array."""
     try:
-        with Image.open(source) as image:
+        with Image.open(source, formats=IMAGE_FORMATS) as image:
             width, height = image.size
             if width * height > MAX_PIXELS:
                 raise ImageRejected(f"image is {width}x{height} ({width * height / 1e6:.0f} MP), over the limit")

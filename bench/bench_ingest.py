@@ -73,7 +73,9 @@ def main() -> int:
 
 
 def run(mirror: Path) -> None:
-    from catalog.services import film_images_ingest, film_metadata_ingest, movielens_ingest
+    from catalog.services.images import film_images_ingest
+    from catalog.services.metadata import film_metadata_ingest
+    from reviews.movielens import movielens_ingest
 
     links = mirror / "links" / "links.csv"
     timer = StageTimer()

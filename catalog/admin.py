@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from .models import Credit, Film, FilmImage, Genre, Person, StaffPick, StaffPickList
+from .models import AlternativeTitle, Credit, Film, FilmImage, Genre, Person, StaffPick, StaffPickList
 
 
 class DecadeFilter(admin.SimpleListFilter):
@@ -20,6 +20,12 @@ class DecadeFilter(admin.SimpleListFilter):
             decade = int(self.value())
             return queryset.filter(year__gte=decade, year__lt=decade + 10)
         return queryset
+
+
+class AlternativeTitleInline(admin.TabularInline):
+    model = AlternativeTitle
+    extra = 0
+    fields = ["title", "source", "country"]
 
 
 class CreditInline(admin.TabularInline):
@@ -46,12 +52,13 @@ class FilmImageInline(admin.TabularInline):
 @admin.register(Film)
 class FilmAdmin(admin.ModelAdmin):
     list_display = ["title", "year", "certificate", "rating_count", "rating_mean_display", "has_poster"]
+    ordering = ["sort_title", "id"]
     list_filter = ["genres", DecadeFilter, "certificate"]
-    search_fields = ["title", "original_title", "imdb_id", "=movielens_id", "=tmdb_id"]
+    search_fields = ["title", "original_title", "alternative_titles__title", "imdb_id", "=movielens_id", "=tmdb_id"]
     readonly_fields = ["rating_count", "rating_mean", "created_at", "updated_at"]
     raw_id_fields = ["poster"]
     filter_horizontal = ["genres"]
-    inlines = [CreditInline, FilmImageInline]
+    inlines = [AlternativeTitleInline, CreditInline, FilmImageInline]
     fieldsets = [
         (None, {"fields": ["title", "original_title", "year", "release_date", "runtime_minutes", "certificate"]}),
         ("Description", {"fields": ["plot", "language", "genres", "poster"]}),

@@ -7,18 +7,15 @@ re-ranked here by edit distance over word windows, which sees a transposition as
 
 from __future__ import annotations
 
-import re
-import unicodedata
+from .titles import title_words
 
 # A query matching the start of a word ("godf" in "Godfather") scores a little below a whole-word match.
 PREFIX_WEIGHT = 0.95
 
 
 def words(text: str) -> list[str]:
-    """Lower-cased, accent-free words: "Amélie!" → ["amelie"]."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
-    return re.findall(r"\w+", plain)
+    """Lower-cased, accent-free words, "&" read as "and": "Amélie & Nino!" → ["amelie", "and", "nino"]."""
+    return title_words(text)
 
 
 def edit_distance(a: str, b: str) -> int:

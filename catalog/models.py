@@ -5,6 +5,9 @@ from django.db import models
 from django.urls import reverse
 from django.utils.text import slugify
 
+from .ingest.images import validate_image_format
+from .titles import sort_key
+
 
 class Genre(models.Model):
     name = models.CharField(max_length=50, unique=True)
@@ -23,8 +26,12 @@ class Genre(models.Model):
 
 
 class Film(models.Model):
+    # The display form ("The Bridge on the River Kwai"); the other forms are AlternativeTitles.
     title = models.CharField(max_length=300)
+    # The original-language title when the source gives one ("Shichinin no samurai"), else empty.
     original_title = models.CharField(max_length=300, blank=True)
+    # Where the title sorts, leading article and case ignored (catalog.titles.sort_key); kept by save().
+    sort_title = models.CharField(max_length=300, blank=True, db_index=True, editable=False)
     year = models.SmallIntegerField(null=True, blank=True, db_index=True)
     release_date = models.DateField(null=True, blank=True)
     runtime_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -37,14 +44,14 @@ class Film(models.Model):
     genres = models.ManyToManyField(Genre, related_name="films", blank=True)
     # The image shown on cards; chosen among the film's images (the first poster, unless staff pick another).
     poster = models.ForeignKey("FilmImage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    # Denormalised from ratings (refreshed by catalog.services.film_stats_refresh) so lists sort cheaply.
+    # Denormalised from ratings (refreshed by catalog.services.stats.film_stats_refresh) so lists sort cheaply.
     rating_count = models.PositiveIntegerField(default=0, db_index=True)
     rating_mean = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["title"]
+        ordering = ["sort_title", "id"]
         indexes = [
             GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], name="film_title_trgm"),
             models.Index(fields=["-rating_count", "id"], name="film_popularity"),
@@ -53,6 +60,15 @@ class Film(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.year})" if self.year else self.title
+
+    def save(self, *args, **kwargs) -> None:
+        # A derived column, like a slug: whoever sets the title (admin, a test, a service) gets it sorted
+        # right. Bulk writes (the MovieLens import) set it themselves.
+        self.sort_title = sort_key(self.title)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "title" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "sort_title"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("catalog:film_detail", args=[self.pk])
@@ -64,6 +80,28 @@ class Film(models.Model):
     @property
     def imdb_url(self) -> str:
         return f"https://www.imdb.com/title/{self.imdb_id}/" if self.imdb_id else ""
+
+
+class AlternativeTitle(models.Model):
+    """Another title a film is known by: its catalogue form in a data set ("Godfather, The"), a title given
+    in parentheses, an "a.k.a." or a localised title. Search and import matching look at these too."""
+
+    film = models.ForeignKey(Film, on_delete=models.CASCADE, related_name="alternative_titles")
+    title = models.CharField(max_length=300)
+    source = models.CharField(
+        max_length=20, help_text='Where it comes from: "movielens", "parenthesised", "aka", "tmdb".'
+    )
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 code where the title is regional.")
+
+    class Meta:
+        ordering = ["film", "source", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["film", "source", "title"], name="unique_alternative_title"),
+        ]
+        indexes = [GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], name="alternative_title_trgm")]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.source})"
 
 
 class Person(models.Model):
@@ -121,7 +159,13 @@ class FilmImage(models.Model):
 
     film = models.ForeignKey(Film, on_delete=models.CASCADE, related_name="images")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.POSTER)
-    file = models.ImageField(upload_to=film_image_path, width_field="width", height_field="height", max_length=200)
+    file = models.ImageField(
+        upload_to=film_image_path,
+        width_field="width",
+        height_field="height",
+        max_length=200,
+        validators=[validate_image_format],
+    )
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     content_hash = models.CharField(max_length=64, help_text="SHA-256 of the file's bytes.")

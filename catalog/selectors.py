@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.contrib.postgres.search import TrigramSimilarity, TrigramStrictWordSimilarity
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Case, Count, F, Prefetch, QuerySet, Value, When, prefetch_related_objects
+from django.db.models import Case, F, Prefetch, QuerySet, Value, When, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 
 from .matching import match_score
-from .models import Credit, Film, FilmImage, Genre, Person, StaffPick, StaffPickList
+from .models import AlternativeTitle, Credit, Film, FilmImage, Genre, Person, StaffPick, StaffPickList
 
 # Columns a film card needs: everything else stays in the database.
 FILM_CARD_FIELDS = ("id", "title", "year", "poster_id")
@@ -67,15 +66,42 @@ def genre_choices() -> list[tuple[str, str]]:
     )
 
 
-def film_browse(
-    *, genre_slug: str = "", decade: int | None = None, sort: str = DEFAULT_SORT, mood: str = ""
-) -> QuerySet[Film]:
-    """Browse: filter by genre, decade and audience mood (from review sentiment), then sort."""
-    films = film_cards()
-    if mood:
-        from reviews.sentiment.selectors import film_ids_with_mood
+@dataclass(frozen=True)
+class BrowseFilter:
+    """A filter of the browse page that an app above the catalogue contributes (the audience mood from
+    review sentiment): the catalogue cannot import those apps, so they register here when they start."""
 
-        films = films.filter(pk__in=film_ids_with_mood(mood=mood))
+    name: str  # the query-string parameter
+    label: str
+    any_label: str  # the choice that filters nothing
+    choices: Callable[[], list[tuple[str, str]]]  # (value, label)
+    film_ids: Callable[[str], QuerySet | Iterable[int]]  # the films a value keeps, as a subquery or ids
+
+
+_BROWSE_FILTERS: dict[str, BrowseFilter] = {}
+
+
+def browse_filter_register(browse_filter: BrowseFilter) -> None:
+    """Add a filter to the browse page (from an AppConfig.ready); registering a name again replaces it."""
+    _BROWSE_FILTERS[browse_filter.name] = browse_filter
+
+
+def browse_filters() -> list[BrowseFilter]:
+    return list(_BROWSE_FILTERS.values())
+
+
+def film_browse(
+    *,
+    genre_slug: str = "",
+    decade: int | None = None,
+    sort: str = DEFAULT_SORT,
+    filters: Mapping[str, str] | None = None,
+) -> QuerySet[Film]:
+    """Browse: filter by genre, decade and the registered filters ({name: chosen value}), then sort."""
+    films = film_cards()
+    for name, value in (filters or {}).items():
+        if value:
+            films = films.filter(pk__in=_BROWSE_FILTERS[name].film_ids(value))
     if genre_slug:
         films = films.filter(genres__slug=genre_slug)
     if decade is not None:
@@ -86,11 +112,11 @@ def film_browse(
             "-well_rated", F("rating_mean").desc(nulls_last=True), "-rating_count", "id"
         )
     if sort == "newest":
-        return films.order_by(F("year").desc(nulls_last=True), "title", "id")
+        return films.order_by(F("year").desc(nulls_last=True), "sort_title", "id")
     if sort == "oldest":
-        return films.order_by(F("year").asc(nulls_last=True), "title", "id")
+        return films.order_by(F("year").asc(nulls_last=True), "sort_title", "id")
     if sort == "title":
-        return films.order_by("title", "id")
+        return films.order_by("sort_title", "id")
     return films.order_by("-rating_count", "id")
 
 
@@ -117,45 +143,17 @@ def featured_staff_lists(*, films_per_list: int = 12) -> list[StaffPickList]:
     )
 
 
-@dataclass(frozen=True)
-class HistogramBin:
-    stars: Decimal
-    count: int
-    percent: float  # of the tallest bin, for drawing bars
+def film_title_forms(*, film_ids: Iterable[int] | None = None) -> dict[int, list[str]]:
+    """{film id: every title the film is known by}, display title first, then the original title and the
+    alternative titles, each once; without ``film_ids``, every film. Two queries.
 
-
-@dataclass(frozen=True)
-class RatingSummary:
-    count: int
-    mean: float | None
-    bins: list[HistogramBin]
-
-
-HALF_STARS = tuple(Decimal(n) / 2 for n in range(1, 11))
-
-
-def film_rating_summary(*, film: Film) -> RatingSummary:
-    """Count, mean and the ten half-star bins from one GROUP BY over the index on rating(film, stars)."""
-    from reviews.models import Rating
-
-    counts = dict(
-        Rating.objects.filter(film=film, stars__isnull=False, is_private=False)
-        .order_by()
-        .values_list("stars")
-        .annotate(count=Count("*"))
-    )
-    total = sum(counts.values())
-    tallest = max(counts.values(), default=0) or 1
-    return RatingSummary(
-        count=total,
-        mean=float(sum(stars * count for stars, count in counts.items()) / total) if total else None,
-        bins=[
-            HistogramBin(
-                stars=stars, count=counts.get(stars, 0), percent=round(100 * counts.get(stars, 0) / tallest, 1)
-            )
-            for stars in HALF_STARS
-        ],
-    )
+    For matching titles from elsewhere (an import), compare them through catalog.titles.normalise_title."""
+    films = Film.objects.all() if film_ids is None else Film.objects.filter(pk__in=list(film_ids))
+    forms = {pk: [title, original] for pk, title, original in films.values_list("id", "title", "original_title")}
+    alternatives = AlternativeTitle.objects.filter(film_id__in=films.values("id")).order_by("film_id", "id")
+    for film_id, title in alternatives.values_list("film_id", "title"):
+        forms[film_id].append(title)
+    return {pk: list(dict.fromkeys(title for title in titles if title)) for pk, titles in forms.items()}
 
 
 @dataclass(frozen=True)
@@ -231,13 +229,16 @@ class SearchResults:
 
 
 def catalog_search(*, query: str, film_limit: int = 8, person_limit: int = 5) -> SearchResults:
-    """Films and people whose title or name resembles `query`, typos included.
+    """Films and people whose title (or one of a film's alternative titles) or name resembles `query`,
+    typos included.
 
     pg_trgm's word similarity (the `%>` operator, served by the GIN trigram indexes) finds candidates: a
     prefix typed so far or a misspelt word matches inside a longer title. The best few dozen by trigram
-    score are then re-ranked by edit distance (catalog.matching), trigram score and popularity.
+    score are then re-ranked by edit distance (catalog.matching), trigram score and popularity; a film
+    found by an alternative title ("The Magnificent Seven" for Seven Samurai) ranks by its best title.
     """
-    query = " ".join(query.split())[:100]
+    # Control characters (a NUL byte above all: PostgreSQL refuses it in text) are no part of any title.
+    query = " ".join("".join(char if char.isprintable() else " " for char in query).split())[:100]
     if len(query) < 2:
         return SearchResults(query=query, films=[], people=[])
     # No savepoint: inside a caller's transaction the setting simply lasts until that one ends.
@@ -248,18 +249,7 @@ def catalog_search(*, query: str, film_limit: int = 8, person_limit: int = 5) ->
                 "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
                 [str(SEARCH_WORD_SIMILARITY_THRESHOLD)],
             )
-        film_candidates = list(
-            Film.objects.filter(title__trigram_word_similar=query)
-            .annotate(trigram=TrigramSimilarity("title", query) + TrigramStrictWordSimilarity(query, "title"))
-            .only(*FILM_CARD_FIELDS, "rating_count")
-            .order_by("-trigram", "-rating_count", "id")[:SEARCH_CANDIDATES]
-        )
-        most_rated = max((film.rating_count for film in film_candidates), default=0)
-        films = sorted(
-            film_candidates,
-            key=lambda film: -_search_rank(query, film.title, film.trigram, film.rating_count, most_rated),
-        )[:film_limit]
-        prefetch_related_objects(films, Prefetch("poster", queryset=FilmImage.objects.only(*POSTER_FIELDS)))
+        films = _film_search(query, limit=film_limit)
         person_candidates = list(
             Person.objects.filter(name__trigram_word_similar=query)
             .annotate(trigram=TrigramSimilarity("name", query) + TrigramStrictWordSimilarity(query, "name"))
@@ -270,6 +260,41 @@ def catalog_search(*, query: str, film_limit: int = 8, person_limit: int = 5) ->
             :person_limit
         ]
     return SearchResults(query=query, films=films, people=people)
+
+
+def _film_search(query: str, *, limit: int) -> list[Film]:
+    """Films by display title and by alternative title (two candidate queries), re-ranked together."""
+    by_title = {
+        film.pk: film
+        for film in Film.objects.filter(title__trigram_word_similar=query)
+        .annotate(trigram=TrigramSimilarity("title", query) + TrigramStrictWordSimilarity(query, "title"))
+        .only(*FILM_CARD_FIELDS, "rating_count")
+        .order_by("-trigram", "-rating_count", "id")[:SEARCH_CANDIDATES]
+    }
+    # The display title is itself a form of the title: (text, trigram score) per film, best first.
+    forms: dict[int, list[tuple[str, float]]] = {pk: [(film.title, film.trigram)] for pk, film in by_title.items()}
+    alternatives = (
+        AlternativeTitle.objects.filter(title__trigram_word_similar=query)
+        .annotate(trigram=TrigramSimilarity("title", query) + TrigramStrictWordSimilarity(query, "title"))
+        .order_by("-trigram", "film_id", "id")
+        .values_list("film_id", "title", "trigram")[:SEARCH_CANDIDATES]
+    )
+    for film_id, title, trigram in alternatives:
+        forms.setdefault(film_id, []).append((title, trigram))
+    missing = forms.keys() - by_title.keys()
+    if missing:
+        by_title.update(Film.objects.only(*FILM_CARD_FIELDS, "rating_count").in_bulk(missing))
+    candidates = list(by_title.values())
+    most_rated = max((film.rating_count for film in candidates), default=0)
+
+    def rank(film: Film) -> float:
+        return max(
+            _search_rank(query, text, trigram, film.rating_count, most_rated) for text, trigram in forms[film.pk]
+        )
+
+    films = sorted(candidates, key=lambda film: -rank(film))[:limit]
+    prefetch_related_objects(films, Prefetch("poster", queryset=FilmImage.objects.only(*POSTER_FIELDS)))
+    return films
 
 
 def _search_rank(query: str, text: str, trigram: float, popularity: int, most_popular: int) -> float:

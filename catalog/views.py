@@ -6,8 +6,6 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
-from reviews.sentiment.selectors import mood_choices
-
 from . import selectors
 from .models import Person
 
@@ -35,22 +33,31 @@ def _browse_filters(request: HttpRequest) -> dict:
     if genre_slug not in {slug for slug, _ in genres}:
         genre_slug = ""
     decade_text = request.GET.get("decade", "").removesuffix("s")
-    decade = int(decade_text) if decade_text.isdigit() and int(decade_text) in selectors.BROWSE_DECADES else None
+    # Compared as text: "²".isdigit() is true but int("²") fails.
+    decades = {str(decade): decade for decade in selectors.BROWSE_DECADES}
+    decade = decades.get(decade_text)
     sort = request.GET.get("sort", "")
     if sort not in selectors.BROWSE_SORTS:
         sort = selectors.DEFAULT_SORT
-    mood = request.GET.get("mood", "")
-    moods = mood_choices()
-    if mood not in moods:
-        mood = ""
-    return {"genre": genre_slug, "decade": decade, "sort": sort, "genres": genres, "mood": mood, "moods": moods}
+    filters = {"genre": genre_slug, "decade": decade, "sort": sort, "genres": genres, "extra": []}
+    for browse_filter in selectors.browse_filters():
+        choices = browse_filter.choices()
+        value = request.GET.get(browse_filter.name, "")
+        if value not in {choice for choice, _ in choices}:
+            value = ""
+        filters[browse_filter.name] = value
+        filters["extra"].append({"filter": browse_filter, "choices": choices, "value": value})
+    return filters
 
 
 @require_GET
 def browse(request: HttpRequest) -> HttpResponse:
     filters = _browse_filters(request)
     films = selectors.film_browse(
-        genre_slug=filters["genre"], decade=filters["decade"], sort=filters["sort"], mood=filters["mood"]
+        genre_slug=filters["genre"],
+        decade=filters["decade"],
+        sort=filters["sort"],
+        filters={extra["filter"].name: extra["value"] for extra in filters["extra"]},
     )
     page = Paginator(films, BROWSE_PAGE_SIZE).get_page(request.GET.get("page"))
     # The query string without the page number, for the pagination links.
@@ -77,7 +84,6 @@ def film_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "film": film,
         "genres": selectors.film_genres(film=film),
         "credits": selectors.film_credits(film=film),
-        "rating_summary": selectors.film_rating_summary(film=film),
     }
     return render(request, "catalog/film_detail.html", context)
 

@@ -10,6 +10,7 @@ import calendar
 import datetime
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
@@ -414,3 +415,45 @@ def member_stats(*, member, viewer) -> MemberStats:
     )
     stats.decades = [Bar(f"{decade}s", decades[decade]) for decade in sorted(decades)]
     return stats
+
+
+# --- The film page's rating summary ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistogramBin:
+    stars: Decimal
+    count: int
+    percent: float  # of the tallest bin, for drawing bars
+
+
+@dataclass(frozen=True)
+class RatingSummary:
+    count: int
+    mean: float | None
+    bins: list[HistogramBin]
+
+
+HALF_STARS = tuple(Decimal(n) / 2 for n in range(1, 11))
+
+
+def film_rating_summary(*, film: Film) -> RatingSummary:
+    """Count, mean and the ten half-star bins from one GROUP BY over the index on rating(film, stars)."""
+    counts = dict(
+        Rating.objects.filter(film=film, stars__isnull=False, is_private=False)
+        .order_by()
+        .values_list("stars")
+        .annotate(count=Count("*"))
+    )
+    total = sum(counts.values())
+    tallest = max(counts.values(), default=0) or 1
+    return RatingSummary(
+        count=total,
+        mean=float(sum(stars * count for stars, count in counts.items()) / total) if total else None,
+        bins=[
+            HistogramBin(
+                stars=stars, count=counts.get(stars, 0), percent=round(100 * counts.get(stars, 0) / tallest, 1)
+            )
+            for stars in HALF_STARS
+        ],
+    )

@@ -14,12 +14,13 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, Case, Count, F, FloatField, OuterRef, Subquery, Value, When
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import Case, F, FloatField, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import slugify
 
 from catalog.models import Film
+from catalog.services.stats import film_stats_refresh
 from cineaesthete.validation import clean_line, clean_text
 
 from .models import (
@@ -69,16 +70,10 @@ def film_sentiment_enqueue(*, film_id: int) -> None:
     enqueue(film_id=film_id)
 
 
-def film_rating_stats_refresh(*, film_ids: Iterable[int]) -> None:
-    """Recount Film.rating_count/rating_mean for these films from their star ratings (one UPDATE)."""
-    film_ids = list(film_ids)
-    if not film_ids:
-        return
-    rated = Rating.objects.filter(film=OuterRef("pk"), stars__isnull=False, is_private=False).values("film")
-    Film.objects.filter(pk__in=film_ids).update(
-        rating_count=Coalesce(Subquery(rated.annotate(n=Count("*")).values("n")), 0),
-        rating_mean=Subquery(rated.annotate(mean=Cast(Avg("stars"), FloatField())).values("mean")),
-    )
+def film_rating_stats_refresh(*, film_ids: Iterable[int] | None = None) -> int:
+    """Recount Film.rating_count/rating_mean for these films (all films without ``film_ids``) from the
+    ratings that count for others: private diary ratings stay out of public averages. Return how many changed."""
+    return film_stats_refresh(ratings=Rating.objects.filter(is_private=False), film_ids=film_ids)
 
 
 def _film_stats_apply(*, film_id: int, old: Decimal | None, new: Decimal | None) -> None:

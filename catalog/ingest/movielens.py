@@ -14,13 +14,14 @@ Note: ML-100K numbers its films differently from every later release; do not mix
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+from ..titles import Title, parse_movielens_title
 from .errors import IngestError
 from .source import DataSource
-from .titles import Title, parse_movielens_title
 
 GENRE_NAMES = {"Children's": "Children", "Childrens": "Children"}
 NO_GENRE = {"", "unknown", "(no genres listed)"}
@@ -182,7 +183,7 @@ def _read_100k_movies(source: DataSource, layout: Layout, file: str) -> Iterator
                 ) from None
         title = parse_movielens_title(fields[1])
         if title.year is None and release_date:
-            title = Title(title.title, title.original_title, release_date.year)
+            title = dataclasses.replace(title, year=release_date.year)
         genres = _genres(name for name, flag in zip(genre_names, flags, strict=True) if flag == "1")
         yield Movie(movie_id, title, genres, release_date)
 

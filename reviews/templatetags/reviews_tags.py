@@ -1,4 +1,5 @@
-"""Template tags of the reviews app: the film page section, star display, and server-rendered SVG charts."""
+"""Template tags of the reviews app: the film page section and rating summary, star display, and server-rendered
+SVG charts."""
 
 from __future__ import annotations
 
@@ -36,6 +37,12 @@ def film_reviews_section(context, film) -> dict:
         "user": user,
         "my_lists": my_lists,
     }
+
+
+@register.inclusion_tag("reviews/_rating_summary.html")
+def film_rating_summary(film) -> dict:
+    """The film page's count, mean and half-star histogram of members' ratings (one query)."""
+    return {"rating_summary": selectors.film_rating_summary(film=film)}
 
 
 @register.filter

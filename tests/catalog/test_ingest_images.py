@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from PIL import Image
 
 from catalog.models import Film, FilmImage
-from catalog.services import film_images_ingest
+from catalog.services.images import film_images_ingest
 from tests.factories import make_film
 
 pytestmark = pytest.mark.django_db

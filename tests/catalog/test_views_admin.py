@@ -27,12 +27,14 @@ def test_staff_can_open_each_changelist(client, staff, catalogue, url_name):
 
 def test_film_changelist_filters_and_searches(client, staff, catalogue):
     make_film("Heat", year=1995, certificate="R")
+    catalogue.alternative_titles.create(title="Alien: Le huitième passager", source="tmdb", country="FR")
     client.force_login(staff)
     url = reverse("admin:catalog_film_changelist")
     for query, expected in [
         ({"q": "alien"}, ["Alien"]),
         ({"q": "tt0078748"}, ["Alien"]),
         ({"q": "1214"}, ["Alien"]),
+        ({"q": "huitième"}, ["Alien"]),
         ({"decade": "1990"}, ["Heat"]),
         ({"certificate": "R", "genres__id__exact": str(catalogue.genres.get().pk)}, ["Alien"]),
     ]:
@@ -41,14 +43,18 @@ def test_film_changelist_filters_and_searches(client, staff, catalogue):
         assert [film.title for film in response.context["cl"].result_list] == expected, query
 
 
-def test_film_change_page_has_credit_and_image_inlines(client, staff, catalogue):
+def test_film_change_page_has_title_credit_and_image_inlines(client, staff, catalogue):
     client.force_login(staff)
     response = client.get(reverse("admin:catalog_film_change", args=[catalogue.pk]))
     assert response.status_code == 200
     html = response.content.decode()
     assert "Ridley Scott" in html
     assert catalogue.poster.file.url in html
-    assert [formset.formset.prefix for formset in response.context["inline_admin_formsets"]] == ["credits", "images"]
+    assert [formset.formset.prefix for formset in response.context["inline_admin_formsets"]] == [
+        "alternative_titles",
+        "credits",
+        "images",
+    ]
 
 
 def test_staff_pick_list_change_page_uses_film_autocomplete(client, staff, catalogue):

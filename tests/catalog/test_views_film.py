@@ -96,18 +96,25 @@ def test_query_count_is_fixed_whatever_the_credits_genres_and_ratings(client, db
     assert page_queries(client, film_url(small)) == page_queries(client, film_url(big))
 
 
-def test_catalog_part_of_the_film_page_takes_four_queries(rf, db, django_assert_num_queries):
+def test_catalog_part_of_the_film_page_takes_three_queries(rf, db, django_assert_num_queries):
     from catalog import selectors
 
     film = make_film("Big", genres=("Drama", "War"))
     make_poster(film)
     add_credits(film, directors=2, writers=2, cast=10)
-    with django_assert_num_queries(4):  # film + poster, genres, credits + people, rating aggregate
+    with django_assert_num_queries(3):  # film + poster, genres, credits + people
         film = selectors.film_for_page(film_id=film.pk)
         assert [genre.name for genre in selectors.film_genres(film=film)] == ["Drama", "War"]
         credits = selectors.film_credits(film=film)
         assert [len(credits.directors), len(credits.writers), len(credits.cast)] == [2, 2, 10]
-        selectors.film_rating_summary(film=film)
+
+
+def test_the_rating_summary_takes_one_query(db, film, django_assert_num_queries):
+    from reviews import selectors
+
+    make_rating(make_member("rater"), film, 4)
+    with django_assert_num_queries(1):  # one GROUP BY over rating(film, stars)
+        assert selectors.film_rating_summary(film=film).count == 1
 
 
 def test_person_page_groups_filmography_by_role_sorted_by_year(client, db, django_assert_num_queries):

@@ -94,9 +94,10 @@ def test_search_page_without_a_query_renders(client, db):
     assert client.get(SEARCH_URL).status_code == 200
 
 
-def test_search_uses_four_queries(client, db, django_assert_num_queries):
+def test_search_uses_five_queries(client, db, django_assert_num_queries):
     make_catalogue()
-    with django_assert_num_queries(4):  # threshold for this transaction, films, posters of the best, people
+    # threshold for this transaction, films by title, alternative titles, posters of the best, people
+    with django_assert_num_queries(5):
         client.get(SEARCH_URL, {"q": "alien"}, headers=HTMX)
 
 
@@ -121,3 +122,50 @@ def test_match_score_prefers_the_closest_word_run_and_ignores_case_and_accents()
     assert match_score("star wars", "Star Wars: Episode IV - A New Hope") == 1.0
     assert match_score("godf", "The Godfather") > match_score("godf", "Dear God")
     assert match_score("heat", "Heat") > match_score("heat", "Heathers")
+
+
+def test_match_score_reads_ampersands_and_apostrophes_as_titles_write_them():
+    from catalog.matching import match_score
+
+    assert match_score("oscar and lucinda", "Oscar & Lucinda") == 1.0
+    assert match_score("schindlers list", "Schindler’s List") == 1.0
+
+
+def make_alternatives() -> None:
+    from catalog.models import AlternativeTitle
+
+    samurai = make_film("Seven Samurai", year=1954, rating_count=1500)
+    professional = make_film("The Professional", year=1994, rating_count=1200)
+    kwai = make_film("The Bridge on the River Kwai", year=1957, rating_count=700)
+    make_film("The Magnificent Ambersons", year=1942, rating_count=40)
+    make_film("Seven", year=1995, rating_count=2000)
+    AlternativeTitle.objects.bulk_create(
+        [
+            AlternativeTitle(film=samurai, title="The Magnificent Seven", source="parenthesised"),
+            AlternativeTitle(film=samurai, title="Shichinin no samurai", source="parenthesised"),
+            AlternativeTitle(film=professional, title="Leon: The Professional", source="aka"),
+            AlternativeTitle(film=kwai, title="Bridge on the River Kwai, The", source="movielens"),
+        ]
+    )
+
+
+def test_films_are_found_by_their_alternative_titles_typos_included(client, db):
+    make_alternatives()
+
+    assert film_titles(client.get(SEARCH_URL, {"q": "magnificent seven"}))[0] == "Seven Samurai"
+    assert film_titles(client.get(SEARCH_URL, {"q": "magnificant sevne"}))[0] == "Seven Samurai"
+    assert film_titles(client.get(SEARCH_URL, {"q": "shichinin"})) == ["Seven Samurai"]
+    assert film_titles(client.get(SEARCH_URL, {"q": "leon"}))[0] == "The Professional"
+    assert film_titles(client.get(SEARCH_URL, {"q": "Bridge on the River Kwai, The"})) == [
+        "The Bridge on the River Kwai"
+    ]
+    # A film matching by its title and by an alternative appears once.
+    assert film_titles(client.get(SEARCH_URL, {"q": "samurai"})) == ["Seven Samurai"]
+
+
+def test_hostile_queries_get_a_page_not_an_error(client, db):
+    make_alternatives()
+    for query in ["\x00", "seven\x00samurai", "%", "\\", "'; DROP TABLE film; --", "x" * 10_000, "²", "\u202e"]:
+        for headers in ({}, HTMX):
+            assert client.get(SEARCH_URL, {"q": query}, headers=headers).status_code == 200, query
+    assert film_titles(client.get(SEARCH_URL, {"q": "seven\x00samurai"}))[0] == "Seven Samurai"

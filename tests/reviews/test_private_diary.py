@@ -14,8 +14,6 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from catalog.selectors import film_rating_summary
-from catalog.services import film_stats_refresh
 from reviews import selectors, services
 from reviews.models import Activity, Rating, Review
 from tests.factories import make_film, make_member
@@ -97,9 +95,9 @@ def member_stats_page(client, viewer, entry):
 
 # Public film statistics leave private ratings out, for the member too.
 def film_statistics(client, viewer, entry):
-    film_stats_refresh(film_ids=[entry.film_id])
+    services.film_rating_stats_refresh(film_ids=[entry.film_id])
     api = client.get(f"/api/films/{entry.film_id}/").json()
-    summary = film_rating_summary(film=entry.film)
+    summary = selectors.film_rating_summary(film=entry.film)
     return api["rating_count"] > 0 or api["rating_mean"] is not None or summary.count > 0
 
 
@@ -177,7 +175,7 @@ def test_film_statistics_count_public_ratings_only_through_every_privacy_change(
         public = [float(r.stars) for r in Rating.objects.filter(film=film, is_private=False, stars__isnull=False)]
         assert film.rating_count == len(public)
         assert film.rating_mean == pytest.approx(sum(public) / len(public) if public else None)
-        summary = film_rating_summary(film=film)
+        summary = selectors.film_rating_summary(film=film)
         assert summary.count == len(public)
 
 

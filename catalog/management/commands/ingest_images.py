@@ -5,10 +5,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from catalog.ingest.errors import IngestError
+from catalog.management.progress import ProgressBar
 from catalog.models import FilmImage
-from catalog.services import IMAGE_KEYS, film_images_ingest
-
-from ._progress import ProgressBar
+from catalog.services.images import IMAGE_KEYS, film_images_ingest
 
 
 class Command(BaseCommand):

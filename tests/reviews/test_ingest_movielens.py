@@ -11,9 +11,10 @@ from django.core.management.base import CommandError
 
 from accounts.models import User
 from catalog.ingest.source import download, resolve_location
-from catalog.models import Film, FilmTag
-from catalog.services import film_stats_refresh, movielens_ingest
+from catalog.models import AlternativeTitle, Film, FilmTag
+from catalog.services.stats import film_stats_refresh
 from reviews.models import Rating
+from reviews.movielens import movielens_ingest
 from tests.catalog.ingest_fixtures import ml_1m, ml_100k, ml_latest, write_lines, zip_directory
 from tests.factories import make_film, make_member, make_rating
 
@@ -26,19 +27,32 @@ def ingest(*args: str) -> str:
     return out.getvalue()
 
 
+def alternatives(film: Film) -> set[tuple[str, str]]:
+    return set(film.alternative_titles.values_list("source", "title"))
+
+
 def snapshot() -> tuple:
     films = sorted(
         Film.objects.values_list(
-            "movielens_id", "title", "original_title", "year", "imdb_id", "tmdb_id", "rating_count", "rating_mean"
+            "movielens_id",
+            "title",
+            "original_title",
+            "sort_title",
+            "year",
+            "imdb_id",
+            "tmdb_id",
+            "rating_count",
+            "rating_mean",
         ),
         key=repr,
     )
+    titles = sorted(AlternativeTitle.objects.values_list("film__movielens_id", "source", "title", "id"))
     genres = sorted(Film.genres.through.objects.values_list("film__movielens_id", "genre__name"))
     ratings = sorted(
         Rating.objects.values_list("user__username", "film__movielens_id", "stars", "created_at", "updated_at")
     )
     members = sorted(User.objects.values_list("username", "imported_from", "external_id", "is_active"))
-    return films, genres, ratings, members
+    return films, titles, genres, ratings, members
 
 
 def test_it_imports_ml_1m_films_genres_members_and_ratings(tmp_path):
@@ -46,10 +60,15 @@ def test_it_imports_ml_1m_films_genres_members_and_ratings(tmp_path):
 
     assert Film.objects.count() == 3
     matrix = Film.objects.get(movielens_id=2)
-    assert (matrix.title, matrix.original_title, matrix.year) == ("The Matrix", "Matrix, The", 1999)
+    assert (matrix.title, matrix.original_title, matrix.sort_title, matrix.year) == ("The Matrix", "", "matrix", 1999)
     city = Film.objects.get(movielens_id=3)
     assert city.title == "The City of Lost Children"
     assert city.original_title == "La Cité des enfants perdus"  # Latin-1 decoded
+    assert alternatives(matrix) == {("movielens", "Matrix, The")}
+    assert alternatives(city) == {
+        ("movielens", "City of Lost Children, The"),
+        ("parenthesised", "La Cité des enfants perdus"),
+    }
     toy_story = Film.objects.get(movielens_id=1)
     assert sorted(toy_story.genres.values_list("name", flat=True)) == ["Animation", "Children", "Comedy"]
 
@@ -215,13 +234,13 @@ def test_film_stats_refresh_counts_only_ratings_with_stars(alice, bob, film):
     other = make_film("Aliens", year=1986)
     Film.objects.filter(pk=other.pk).update(rating_count=7, rating_mean=2.0)
 
-    assert film_stats_refresh() == 2
+    assert film_stats_refresh(ratings=Rating.objects.all()) == 2
 
     film.refresh_from_db()
     other.refresh_from_db()
     assert (film.rating_count, film.rating_mean) == (1, 4.0)
     assert (other.rating_count, other.rating_mean) == (0, None)
-    assert film_stats_refresh(film_ids=[film.pk]) == 0  # nothing left to change
+    assert film_stats_refresh(ratings=Rating.objects.all(), film_ids=[film.pk]) == 0  # nothing left to change
 
 
 def test_a_short_name_resolves_to_an_earlier_download_without_the_network(tmp_path):
@@ -249,9 +268,9 @@ def _rating_table_schema() -> tuple[list, list]:
 def test_the_bulk_path_for_large_imports_restores_keys_and_indexes_exactly(tmp_path, monkeypatch):
     from django.db import IntegrityError, connection, transaction
 
-    from catalog import services
+    from reviews import movielens
 
-    monkeypatch.setattr(services, "BULK_LOAD_MIN_ROWS", 1)
+    monkeypatch.setattr(movielens, "BULK_LOAD_MIN_ROWS", 1)
     before = _rating_table_schema()
 
     ingest(str(ml_1m(tmp_path / "ml-1m")))

@@ -7,9 +7,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from catalog.ingest.errors import IngestError
 from catalog.ingest.source import resolve_location
-from catalog.services import movielens_ingest
-
-from ._progress import ProgressBar
+from catalog.management.progress import ProgressBar
+from reviews.movielens import movielens_ingest
 
 
 class Command(BaseCommand):
@@ -40,7 +39,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"MovieLens ({summary.layout}) from {location}: {summary.films:,} films "
-                f"({summary.films_created:,} new, {summary.films_updated:,} updated), {summary.genres} genres, "
+                f"({summary.films_created:,} new, {summary.films_updated:,} updated), "
+                f"{summary.alternative_titles:,} alternative titles, {summary.genres} genres, "
                 f"{summary.links:,} with links, {summary.tags:,} film tags, {summary.members:,} members "
                 f"({summary.members_created:,} new), {summary.ratings_read:,} ratings "
                 f"({summary.ratings_written:,} written) in {summary.seconds:.1f} s"
