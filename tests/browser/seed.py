@@ -1,0 +1,58 @@
+"""The small site the browser journeys walk through: films of several eras and countries, with posters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aesthetics.services import images_analyse
+from catalog.services import film_stats_refresh
+from tests.factories import make_film, make_member, make_poster, make_rating
+
+FILMS = [
+    ("Alien", 1979, ("Horror", "Sci-Fi"), (20, 30, 40)),
+    ("Tokyo Twilight", 1957, ("Drama",), (90, 80, 70)),
+    ("Paris, Texas", 1984, ("Drama",), (200, 60, 40)),
+    ("Chungking Express", 1994, ("Romance", "Drama"), (40, 180, 200)),
+    ("The Third Man", 1949, ("Film-Noir", "Thriller"), (30, 30, 30)),
+    ("Amélie", 2001, ("Comedy", "Romance"), (40, 160, 60)),
+    ("Seven Samurai", 1954, ("Action", "Drama"), (120, 120, 120)),
+    ("Blade Runner", 1982, ("Sci-Fi", "Film-Noir"), (30, 60, 160)),
+    ("Stalker", 1979, ("Sci-Fi", "Drama"), (110, 120, 60)),
+    ("Toy Story", 1995, ("Animation", "Children's", "Comedy"), (40, 120, 220)),
+    ("Fargo", 1996, ("Crime", "Thriller"), (230, 230, 240)),
+    ("Mulholland Drive", 2001, ("Mystery", "Thriller"), (80, 20, 90)),
+]
+
+
+@dataclass
+class Site:
+    url: str
+    films: dict
+    member: object
+    other: object
+    password: str = "correct-horse-battery"
+
+
+def seed_site(url: str) -> Site:
+    films = {}
+    for index, (title, year, genres, colour) in enumerate(FILMS, start=1):
+        film = make_film(title, year=year, genres=genres, movielens_id=index, plot=f"A film called {title}.")
+        make_poster(film, color=colour, size=(40, 60))
+        films[title] = film
+    member = make_member("mira")
+    other = make_member("otto")
+    for stars, title in zip(
+        [5, 4.5, 4, 3.5, 2], ["Alien", "Stalker", "Fargo", "Paris, Texas", "Toy Story"], strict=True
+    ):
+        make_rating(other, films[title], stars)
+    film_stats_refresh()
+    images_analyse()  # palettes and light measures, shown on film pages
+    return Site(url=url, films=films, member=member, other=other)
+
+
+def log_in(page, site: Site, *, username: str = "mira") -> None:
+    page.goto(f"{site.url}/accounts/login/")
+    page.locator("input[name=login]").fill(username)
+    page.locator("input[name=password]").fill(site.password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state("networkidle")

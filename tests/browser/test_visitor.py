@@ -1,0 +1,40 @@
+"""A visitor walks the public pages: no console errors, nothing wider than a phone screen."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import MOBILE_WIDTH
+
+PUBLIC_PAGES = ["/", "/films/", "/search/?q=alien", "/vibe/", "/accounts/login/", "/accounts/signup/"]
+
+
+def _no_sideways_scroll(page) -> None:
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
+
+
+@pytest.mark.parametrize("width", [1400, MOBILE_WIDTH])
+def test_public_pages_render_without_errors_or_sideways_scroll(page, site, console_errors, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    film = site.films["Alien"]
+    member_pages = [
+        f"/members/{site.other.username}/{tail}" for tail in ("", "diary/", "watchlist/", "lists/", "stats/")
+    ]
+    for path in [*PUBLIC_PAGES, f"/films/{film.pk}/", *member_pages]:
+        response = page.goto(site.url + path)
+        assert response.status < 400, path
+        page.wait_for_load_state("networkidle")
+        assert page.title(), path
+        assert page.locator("main").count() == 1, path
+        _no_sideways_scroll(page)
+
+
+def test_search_suggestions_appear_as_you_type_and_lead_to_the_film(page, site, console_errors):
+    page.goto(site.url + "/")
+    page.get_by_role("searchbox").first.fill("stalkr")
+    suggestion = page.locator("#search-suggestions a", has_text="Stalker").first
+    suggestion.wait_for()
+    suggestion.click()
+    page.wait_for_load_state("networkidle")
+    assert f"/films/{site.films['Stalker'].pk}/" in page.url
