@@ -66,3 +66,18 @@ def test_the_phone_menu_opens_and_closes(page, site, console_errors):
     toggle.click()
     assert not films_link.is_visible()
     assert page.locator(".site-header").bounding_box()["height"] < header_height
+
+
+def test_a_member_edits_their_profile_from_their_own_page(page, site, console_errors):
+    log_in(page, site)
+    page.goto(f"{site.url}/members/{site.member.username}/")
+    page.get_by_role("link", name="Edit profile").click()
+    page.get_by_label("Display name").fill("Mira K.")
+    page.get_by_label("Bio").fill("Slow cinema and neon noir.")
+    page.get_by_label("Country").select_option("JP")
+    page.get_by_role("button", name="Save settings").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_text("Settings saved.").is_visible()
+    page.goto(f"{site.url}/members/{site.member.username}/")
+    assert page.get_by_role("heading", name="Mira K.").is_visible()
+    assert page.get_by_text("Slow cinema and neon noir.").is_visible()
