@@ -13,3 +13,24 @@ document.addEventListener("click", (event) => {
   toggle.setAttribute("aria-expanded", String(open));
   menu.classList.toggle("open", open);
 });
+
+// Search suggestions: arrow keys move between them (and back to the box), Enter opens, Escape closes.
+document.addEventListener("keydown", (event) => {
+  const box = event.target.closest(".search");
+  if (!box || !["ArrowDown", "ArrowUp", "Escape"].includes(event.key)) return;
+  const input = box.querySelector("input[type=search]");
+  const links = Array.from(box.querySelectorAll("#search-suggestions a"));
+  if (event.key === "Escape") {
+    const list = box.querySelector("#search-suggestions");
+    if (list) list.replaceChildren();
+    input.focus();
+    return;
+  }
+  if (!links.length) return;
+  event.preventDefault();
+  const index = links.indexOf(document.activeElement);
+  let next = event.key === "ArrowDown" ? index + 1 : index - 1;
+  if (index === -1) next = event.key === "ArrowDown" ? 0 : links.length - 1;
+  if (next < 0 || next >= links.length) input.focus();
+  else links[next].focus();
+});

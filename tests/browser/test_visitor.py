@@ -38,3 +38,20 @@ def test_search_suggestions_appear_as_you_type_and_lead_to_the_film(page, site, 
     suggestion.click()
     page.wait_for_load_state("networkidle")
     assert f"/films/{site.films['Stalker'].pk}/" in page.url
+
+
+def test_arrow_keys_and_enter_pick_a_suggestion(page, site, console_errors):
+    page.goto(site.url + "/")
+    box = page.get_by_role("searchbox").first
+    box.fill("vertgo")
+    page.locator("#search-suggestions a").first.wait_for()
+    box.press("ArrowDown")
+    assert page.evaluate("document.activeElement.classList.contains('suggestion')")
+    first = page.evaluate("document.activeElement.getAttribute('href')")
+    page.keyboard.press("ArrowUp")
+    assert page.evaluate("document.activeElement.type") == "search"
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith(first)
+    assert f"/films/{site.films['Vertigo'].pk}/" in page.url
