@@ -35,7 +35,11 @@ def _browse_filters(request: HttpRequest) -> dict:
     if genre_slug not in {slug for slug, _ in genres}:
         genre_slug = ""
     decade_text = request.GET.get("decade", "").removesuffix("s")
-    decade = int(decade_text) if decade_text.isdigit() and int(decade_text) in selectors.BROWSE_DECADES else None
+    decades = selectors.browse_decades()
+    # isascii(): "²".isdigit() is true but int("²") fails.
+    decade = int(decade_text) if decade_text.isascii() and decade_text.isdigit() else None
+    if decade not in decades:
+        decade = None
     sort = request.GET.get("sort", "")
     if sort not in selectors.BROWSE_SORTS:
         sort = selectors.DEFAULT_SORT
@@ -43,7 +47,15 @@ def _browse_filters(request: HttpRequest) -> dict:
     moods = mood_choices()
     if mood not in moods:
         mood = ""
-    return {"genre": genre_slug, "decade": decade, "sort": sort, "genres": genres, "mood": mood, "moods": moods}
+    return {
+        "genre": genre_slug,
+        "decade": decade,
+        "decades": decades,
+        "sort": sort,
+        "genres": genres,
+        "mood": mood,
+        "moods": moods,
+    }
 
 
 @require_GET
@@ -60,11 +72,11 @@ def browse(request: HttpRequest) -> HttpResponse:
         "page": page,
         "filters": filters,
         "sorts": selectors.BROWSE_SORTS,
-        "decades": selectors.BROWSE_DECADES,
+        "decades": filters["decades"],
         "page_prefix": f"?{params.urlencode()}&page=" if params else "?page=",
         "rating_min_count": selectors.RATING_SORT_MIN_COUNT,
     }
-    template = "catalog/browse.html#results" if _wants_fragment(request) else "catalog/browse.html"
+    template = "catalog/browse.html#listing" if _wants_fragment(request) else "catalog/browse.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response

@@ -55,3 +55,22 @@ def test_arrow_keys_and_enter_pick_a_suggestion(page, site, console_errors):
     page.wait_for_load_state("networkidle")
     assert page.url.endswith(first)
     assert f"/films/{site.films['Vertigo'].pk}/" in page.url
+
+
+def test_after_back_the_filters_show_what_the_results_use_and_focus_stays_on_the_control(page, site, console_errors):
+    page.goto(site.url + "/films/")
+    page.get_by_label("Genre").focus()
+    with page.expect_response(lambda response: "genre=drama" in response.url):
+        page.get_by_label("Genre").select_option("drama")
+    page.wait_for_function("location.search.includes('genre=drama')")
+    page.wait_for_function("document.activeElement.id === 'browse-genre'")
+    with page.expect_response(lambda response: "decade=1970s" in response.url):
+        page.get_by_label("Decade").select_option("1970s")
+    page.wait_for_function("location.search.includes('decade=1970s')")
+    page.go_back()
+    page.wait_for_function("!location.search.includes('decade=1970s')")
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_label("Genre").input_value() == "drama"
+    assert page.get_by_label("Decade").input_value() == ""
+    titles = page.locator("#results a.title").all_inner_texts()
+    assert "Stalker" in titles and "Persona" in titles  # both Drama, different decades
