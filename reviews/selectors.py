@@ -358,7 +358,9 @@ def member_stats(*, member, viewer) -> MemberStats:
     stars = Counter(
         str(s) for s in Rating.objects.filter(user=member, stars__isnull=False).values_list("stars", flat=True)
     )
-    scale = [f"{n / 2:.1f}" for n in range(1, 11)]
+    # Someone who only ever gives whole stars (MovieLens, most imports) sees five bars, not ten with gaps.
+    only_whole = all(label.endswith(".0") for label in stars)
+    scale = [f"{n:.1f}" for n in range(1, 6)] if only_whole else [f"{n / 2:.1f}" for n in range(1, 11)]
     stats.rating_distribution = [Bar(label, stars.get(label, 0)) for label in scale]
     total = sum(stars.values())
     if total:

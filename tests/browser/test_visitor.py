@@ -74,3 +74,11 @@ def test_after_back_the_filters_show_what_the_results_use_and_focus_stays_on_the
     assert page.get_by_label("Decade").input_value() == ""
     titles = page.locator("#results a.title").all_inner_texts()
     assert "Stalker" in titles and "Persona" in titles  # both Drama, different decades
+
+
+@pytest.mark.parametrize("width", [1400, MOBILE_WIDTH])
+def test_chart_labels_on_the_stats_page_are_readable(page, site, console_errors, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{site.url}/members/{site.other.username}/stats/")
+    heights = [box["height"] for box in (label.bounding_box() for label in page.locator(".chart-label").all())]
+    assert heights and min(heights) >= 10, f"chart labels drawn {min(heights):.1f}px tall"
