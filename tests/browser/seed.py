@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 from aesthetics.services import images_analyse
 from catalog.services import film_stats_refresh
+from reviews.services import diary_log, follow, review_create
 from tests.factories import make_film, make_member, make_poster, make_rating
 
 FILMS = [
@@ -55,6 +57,10 @@ def seed_site(url: str) -> Site:
     other = make_member("otto")
     for index, film in enumerate(films.values()):
         make_rating(other, film, [5, 4.5, 4, 3.5, 3, 2][index % 6])
+    for day, title in enumerate(["Stalker", "Persona", "Ran"], start=1):
+        diary_log(user=other, film=films[title], watched_on=datetime.date(2026, 3, day), stars="4.5", tags=["rewatch"])
+    review_create(user=other, film=films["Stalker"], text="The Zone hums with a patient, green dread.")
+    follow(follower=member, followed=other)
     film_stats_refresh()
     images_analyse()  # palettes and light measures, shown on film pages
     return Site(url=url, films=films, member=member, other=other)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import MOBILE_WIDTH
+from tests.browser.seed import log_in
 
 PUBLIC_PAGES = ["/", "/films/", "/search/?q=alien", "/vibe/", "/accounts/login/", "/accounts/signup/"]
 
@@ -82,3 +83,30 @@ def test_chart_labels_on_the_stats_page_are_readable(page, site, console_errors,
     page.goto(f"{site.url}/members/{site.other.username}/stats/")
     heights = [box["height"] for box in (label.bounding_box() for label in page.locator(".chart-label").all())]
     assert heights and min(heights) >= 10, f"chart labels drawn {min(heights):.1f}px tall"
+
+
+MEMBER_PAGES = [
+    "/feed/",
+    "/recommendations/",
+    "/recommendations/start/",
+    "/settings/",
+    "/members/mira/",
+    "/import/letterboxd/",
+    "/lists/new/",
+    "/settings/favourites/",
+    "/settings/delete/",
+]
+
+
+@pytest.mark.parametrize("width", [1400, MOBILE_WIDTH])
+def test_member_pages_render_without_errors_or_sideways_scroll(page, site, console_errors, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    log_in(page, site)
+    for path in MEMBER_PAGES:
+        response = page.goto(site.url + path)
+        assert response.status < 400, path
+        page.wait_for_load_state("networkidle")
+        assert page.title() and page.locator("main").count() == 1, path
+        _no_sideways_scroll(page)
+    page.goto(site.url + "/feed/")
+    assert page.locator(".activity-poster img").count() >= 1
