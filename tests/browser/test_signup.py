@@ -27,3 +27,12 @@ def test_a_new_member_confirms_their_email_and_lands_on_onboarding(page, site, c
 
     assert page.url.endswith("/recommendations/start/")
     assert page.get_by_role("link", name="nora").count() >= 1
+
+
+def test_the_account_forms_have_no_stray_lines_or_doubled_links(page, site, console_errors):
+    for path in ("/accounts/login/", "/accounts/signup/"):
+        page.goto(site.url + path)
+        card = page.locator(".auth-card")
+        lines = [line.strip() for line in card.inner_text().splitlines()]
+        assert "." not in lines, f"{path}: a line holding only a full stop"
+        assert card.get_by_role("link", name="Forgot your password?").count() <= 1
