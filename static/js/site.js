@@ -1,8 +1,4 @@
 // Small progressive enhancements; every feature also works without JavaScript.
-document.addEventListener("click", (event) => {
-  const spoiler = event.target.closest("[data-spoiler]");
-  if (spoiler) spoiler.classList.add("revealed");
-});
 
 // The small-screen menu: one button opens and closes the navigation.
 document.addEventListener("click", (event) => {

@@ -81,3 +81,16 @@ def test_a_member_edits_their_profile_from_their_own_page(page, site, console_er
     page.goto(f"{site.url}/members/{site.member.username}/")
     assert page.get_by_role("heading", name="Mira K.").is_visible()
     assert page.get_by_text("Slow cinema and neon noir.").is_visible()
+
+
+def test_a_spoiler_is_hidden_until_opened_by_keyboard(page, site, console_errors):
+    from reviews.services import review_create
+
+    film = site.films["Vertigo"]
+    review_create(user=site.other, film=film, text="The twist: Judy is Madeleine.", contains_spoilers=True)
+    page.goto(f"{site.url}/films/{film.pk}/")
+    text = page.get_by_text("The twist: Judy is Madeleine.")
+    assert not text.is_visible()
+    page.get_by_text("This review contains spoilers").focus()
+    page.keyboard.press("Enter")
+    assert text.is_visible()

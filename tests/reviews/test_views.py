@@ -114,7 +114,7 @@ def test_review_text_is_escaped_with_paragraphs(client, alice, film):
 def test_spoiler_reviews_are_hidden_until_clicked(client, alice, film):
     services.review_create(user=alice, film=film, text="He was dead all along", contains_spoilers=True)
     html = client.get(reverse("reviews:film_reviews", args=[film.pk])).content.decode()
-    assert "data-spoiler" in html and 'class="spoiler-body"' in html
+    assert '<details class="spoiler">' in html and 'class="spoiler-body"' in html
 
 
 def test_film_reviews_sorts_and_htmx_partial(client, alice, bob, film):
