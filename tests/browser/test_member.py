@@ -94,3 +94,29 @@ def test_a_spoiler_is_hidden_until_opened_by_keyboard(page, site, console_errors
     page.get_by_text("This review contains spoilers").focus()
     page.keyboard.press("Enter")
     assert text.is_visible()
+
+
+def test_a_list_can_be_reordered_with_the_keyboard(page, site, console_errors):
+    from reviews.models import FilmListEntry
+    from reviews.services import list_add, list_create
+
+    film_list = list_create(user=site.member, title="Night films")
+    for title in ("Alien", "Blade Runner", "Stalker"):
+        list_add(film_list=film_list, film=site.films[title])
+    log_in(page, site)
+    page.goto(f"{site.url}/members/{site.member.username}/lists/{film_list.slug}/")
+    page.get_by_role("button", name="Move Stalker up").focus()
+    with page.expect_response(lambda response: "/move/" in response.url):
+        page.keyboard.press("Enter")
+    page.wait_for_function("document.activeElement && document.activeElement.id.startsWith('move-up-')")
+    order = list(
+        FilmListEntry.objects.filter(film_list=film_list).order_by("position").values_list("film__title", flat=True)
+    )
+    assert order == ["Alien", "Stalker", "Blade Runner"]
+    assert page.evaluate("document.activeElement.id") == f"move-up-{site.films['Stalker'].pk}"
+    with page.expect_response(lambda response: "/move/" in response.url):
+        page.keyboard.press("Enter")  # focus stayed on Stalker's "up": press again
+    order = list(
+        FilmListEntry.objects.filter(film_list=film_list).order_by("position").values_list("film__title", flat=True)
+    )
+    assert order == ["Stalker", "Alien", "Blade Runner"]
