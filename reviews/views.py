@@ -425,6 +425,7 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
         "favourites": selectors.member_favourites(member=member),
         "activities": selectors.member_recent_activity(member=member),
         "is_following": selectors.is_following(follower=request.user, followed=member),
+        "compatibility": selectors.taste_compatibility(member=member, viewer=request.user),
         "is_owner": request.user.is_authenticated and request.user.pk == member.pk,
     }
     return render(request, "reviews/profile.html", context)
