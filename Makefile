@@ -12,7 +12,7 @@ export DEBUG ?= 1
 export SECURE_SSL_REDIRECT ?= 0
 export ALLOWED_HOSTS ?= 127.0.0.1,localhost
 
-.PHONY: run test lint format bench venv migrate demo worker scheduler web stop clean help
+.PHONY: run test test-browser chromium screenshots lint format bench venv migrate demo worker scheduler web stop clean help
 
 help:
 	@echo "make run    install, start the embedded database, migrate, load the demo catalogue, start a worker and the site"
@@ -50,9 +50,24 @@ worker: migrate
 scheduler: migrate
 	bin/supervise scheduler $(MANAGE) crontab --no-heartbeat
 
-test: venv
+test: venv chromium
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+
+# The browser journeys alone (Playwright + Debian's Chromium): a few minutes at most.
+test-browser: venv chromium
+	$(BIN)/pytest -m browser
+
+# Debian's Chromium for the browser suite; Playwright's own browser download is not reachable here.
+CHROMIUM ?= /usr/bin/chromium
+chromium:
+	@test -x $(CHROMIUM) || { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "No Chromium at $(CHROMIUM): install Debian's chromium package; the browser tests are skipped."; fi; }
+
+# Screenshots of the main pages at 1,400 and 390 px, from the demo site, into var/screenshots/.
+screenshots: demo chromium
+	$(PY) bench/screenshots.py
 
 lint: venv
 	$(BIN)/ruff check .

@@ -10,6 +10,13 @@ class User(AbstractUser):
 
     display_name = models.CharField(max_length=100, blank=True)
     bio = models.TextField(blank=True, max_length=2000)
+    avatar = models.ImageField(upload_to="avatars/", blank=True)
+    country = models.CharField(
+        max_length=2, blank=True, default="", help_text="ISO 3166-1 alpha-2 code: where the member watches films."
+    )
+    diary_private_by_default = models.BooleanField(
+        default=False, help_text="New diary entries start private (only the member sees them)."
+    )
     imported_from = models.CharField(
         max_length=20, blank=True, default="", help_text="Data set an imported member comes from, e.g. movielens."
     )

@@ -66,6 +66,19 @@ def genre_choices() -> list[tuple[str, str]]:
     )
 
 
+DECADES_CACHE_KEY = "catalog:browse-decades"
+
+
+def browse_decades() -> list[int]:
+    """The decades that hold at least one film, oldest first (cached like the genres)."""
+
+    def decades() -> list[int]:
+        years = Film.objects.exclude(year=None).values_list("year", flat=True).distinct()
+        return sorted({year // 10 * 10 for year in years})
+
+    return cache.get_or_set(DECADES_CACHE_KEY, decades, GENRES_CACHE_SECONDS)
+
+
 @dataclass(frozen=True)
 class BrowseFilter:
     """A filter of the browse page that an app above the catalogue contributes (the audience mood from

@@ -33,13 +33,13 @@ def _browse_filters(request: HttpRequest) -> dict:
     if genre_slug not in {slug for slug, _ in genres}:
         genre_slug = ""
     decade_text = request.GET.get("decade", "").removesuffix("s")
-    # Compared as text: "²".isdigit() is true but int("²") fails.
-    decades = {str(decade): decade for decade in selectors.BROWSE_DECADES}
-    decade = decades.get(decade_text)
+    # Compared as text: "²".isdigit() is true but int("²") fails. Only decades that hold films are offered.
+    decades = selectors.browse_decades()
+    decade = {str(decade): decade for decade in decades}.get(decade_text)
     sort = request.GET.get("sort", "")
     if sort not in selectors.BROWSE_SORTS:
         sort = selectors.DEFAULT_SORT
-    filters = {"genre": genre_slug, "decade": decade, "sort": sort, "genres": genres, "extra": []}
+    filters = {"genre": genre_slug, "decade": decade, "decades": decades, "sort": sort, "genres": genres, "extra": []}
     for browse_filter in selectors.browse_filters():
         choices = browse_filter.choices()
         value = request.GET.get(browse_filter.name, "")
@@ -67,11 +67,11 @@ def browse(request: HttpRequest) -> HttpResponse:
         "page": page,
         "filters": filters,
         "sorts": selectors.BROWSE_SORTS,
-        "decades": selectors.BROWSE_DECADES,
+        "decades": filters["decades"],
         "page_prefix": f"?{params.urlencode()}&page=" if params else "?page=",
         "rating_min_count": selectors.RATING_SORT_MIN_COUNT,
     }
-    template = "catalog/browse.html#results" if _wants_fragment(request) else "catalog/browse.html"
+    template = "catalog/browse.html#listing" if _wants_fragment(request) else "catalog/browse.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response

@@ -15,6 +15,7 @@ from recommendations.services import feedback_set
 from reviews.sentiment.selectors import mood_choices
 
 PAGE_SIZE = 20
+SURPRISE_PICKS = 3  # "Surprise me" shows a few picks, with "another one" to draw again
 
 
 def _mood(request: HttpRequest) -> str:
@@ -36,6 +37,11 @@ def _controls(request: HttpRequest) -> tuple[str, float]:
 def _render_recommendations(request: HttpRequest, mode: str, diversity: float) -> HttpResponse:
     mood = _mood(request)
     result = member_recommendations(user=request.user, k=PAGE_SIZE, mode=mode, diversity=diversity or None, mood=mood)
+    skipped = set(request.session.get("onboarding_skipped", []))
+    if skipped:
+        result.items = [rec for rec in result.items if rec.film.pk not in skipped]
+    if mode == "surprise":
+        result.items = result.items[:SURPRISE_PICKS]
     context = {
         "result": result,
         "mode": mode,
@@ -70,13 +76,21 @@ def feedback(request: HttpRequest, film_id: int) -> HttpResponse:
     return redirect(f"{reverse('recommendations:page')}?mode={mode}&diversity={diversity}&mood={_mood(request)}")
 
 
+ONBOARDING_GOAL = 10  # ratings before the onboarding page shows the first recommendations
+FIRST_PICKS = 6
+
+
 @login_required
 def onboarding(request: HttpRequest) -> HttpResponse:
-    """Rate or skip well-known films; skipped ones are remembered in the session."""
+    """Rate well-known films with half stars; "Haven't seen" moves on (remembered in the session, and not
+    recommended straight back), "Not for me" is the "not interested" feedback (never recommended)."""
     skipped = set(request.session.get("onboarding_skipped", []))
     if request.method == "POST":
         film = get_object_or_404(Film, pk=request.POST.get("film", 0))
-        if "skip" in request.POST:
+        skip = request.POST.get("skip")
+        if skip == "not_for_me":
+            feedback_set(user=request.user, film=film, kind=FilmFeedback.Kind.NOT_INTERESTED)
+        elif skip:
             skipped.add(film.pk)
             request.session["onboarding_skipped"] = sorted(skipped)
         else:
@@ -88,13 +102,18 @@ def onboarding(request: HttpRequest) -> HttpResponse:
             return redirect("recommendations:onboarding")
     elif request.method != "GET":
         return HttpResponse(status=405)
-    films = onboarding_films(user=request.user, skipped=skipped)
-    context = {
-        "films": films,
-        "rated_count": request.user.ratings.filter(stars__isnull=False).count(),
-        "goal": COLD_START_RATINGS,
-        "star_choices": ["5.0", "4.5", "4.0", "3.5", "3.0", "2.5", "2.0", "1.5", "1.0", "0.5"],
-    }
+    not_for_me = set(
+        FilmFeedback.objects.filter(user=request.user, kind=FilmFeedback.Kind.NOT_INTERESTED).values_list(
+            "film_id", flat=True
+        )
+    )
+    films = onboarding_films(user=request.user, skipped=skipped | not_for_me)
+    rated_count = request.user.ratings.filter(stars__isnull=False).count()
+    first_picks = []
+    if rated_count >= ONBOARDING_GOAL:
+        result = member_recommendations(user=request.user, k=FIRST_PICKS + len(skipped), mode="accurate")
+        first_picks = [rec for rec in result.items if rec.film.pk not in skipped][:FIRST_PICKS]
+    context = {"films": films, "rated_count": rated_count, "goal": ONBOARDING_GOAL, "first_picks": first_picks}
     template = "recommendations/onboarding.html"
     return render(request, f"{template}#grid" if request.htmx else template, context)
 

@@ -390,7 +390,9 @@ def member_stats(*, member, viewer) -> MemberStats:
     per_year = diary.annotate(y=ExtractYear("watched_on")).values_list("y").annotate(n=Count("id")).order_by("y")
     stats.films_per_year = [Bar(str(year), n) for year, n in per_year]
     stars = Counter(str(s) for s in ratings.filter(stars__isnull=False).values_list("stars", flat=True))
-    scale = [f"{n / 2:.1f}" for n in range(1, 11)]
+    # Someone who only ever gives whole stars (MovieLens, most imports) sees five bars, not ten with gaps.
+    only_whole = all(label.endswith(".0") for label in stars)
+    scale = [f"{n:.1f}" for n in range(1, 6)] if only_whole else [f"{n / 2:.1f}" for n in range(1, 11)]
     stats.rating_distribution = [Bar(label, stars.get(label, 0)) for label in scale]
     total = sum(stars.values())
     if total:
@@ -456,4 +458,58 @@ def film_rating_summary(*, film: Film) -> RatingSummary:
             )
             for stars in HALF_STARS
         ],
+    )
+
+
+# --- taste compatibility -------------------------------------------------------------------------------
+
+COMPATIBILITY_MIN_COMMON = 5  # fewer films rated in common say too little about two tastes
+
+
+@dataclass
+class FilmAgreement:
+    film: Film
+    mine: float
+    theirs: float
+
+
+@dataclass
+class Compatibility:
+    percent: int  # 100 = the same stars on every film both rated
+    common: int
+    agree: list[FilmAgreement]
+    disagree: list[FilmAgreement]
+
+
+def taste_compatibility(*, member, viewer, shown: int = 3) -> Compatibility | None:
+    """How closely the viewer's stars match the member's on the films both rated (None below the minimum).
+
+    The score is one minus the mean absolute difference in stars over the 4.5-star range, so it reads as
+    "how close are our stars": two members who always differ by a star are 78% compatible. The films named are
+    those both loved (closest stars, highest together) and those they disagree on most.
+    """
+    if not _member(viewer) or viewer.pk == member.pk:
+        return None
+    # Only the member's public ratings: a private diary entry's stars never reach another member.
+    theirs = dict(
+        Rating.objects.filter(user=member, stars__isnull=False, is_private=False).values_list("film_id", "stars")
+    )
+    mine = dict(
+        Rating.objects.filter(user=viewer, stars__isnull=False, film_id__in=list(theirs)).values_list(
+            "film_id", "stars"
+        )
+    )
+    if len(mine) < COMPATIBILITY_MIN_COMMON:
+        return None
+    pairs = {film_id: (float(stars), float(theirs[film_id])) for film_id, stars in mine.items()}
+    difference = sum(abs(a - b) for a, b in pairs.values()) / len(pairs)
+    agree_ids = sorted(pairs, key=lambda f: (abs(pairs[f][0] - pairs[f][1]), -(pairs[f][0] + pairs[f][1]), f))[:shown]
+    disagree_ids = sorted(pairs, key=lambda f: (-abs(pairs[f][0] - pairs[f][1]), f))[:shown]
+    disagree_ids = [f for f in disagree_ids if pairs[f][0] != pairs[f][1]]
+    films = Film.objects.in_bulk(agree_ids + disagree_ids)
+    return Compatibility(
+        percent=round(100 * (1 - difference / 4.5)),
+        common=len(pairs),
+        agree=[FilmAgreement(films[f], *pairs[f]) for f in agree_ids],
+        disagree=[FilmAgreement(films[f], *pairs[f]) for f in disagree_ids],
     )

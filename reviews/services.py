@@ -605,3 +605,28 @@ def favourites_set(*, user, films: Sequence[Film]) -> None:
         FavouriteFilm.objects.bulk_create(
             [FavouriteFilm(user=user, film=film, position=n) for n, film in enumerate(unique, start=1)]
         )
+
+
+@transaction.atomic
+def account_delete(*, user) -> dict[str, int]:
+    """Delete a member and everything they made: ratings, diary, reviews, lists, watchlist, follows, imports.
+
+    Their ratings leave the films' averages at once; films they reviewed get their audience sentiment
+    recomputed (in a worker, after the commit). Returns what was deleted, by kind, for the goodbye message.
+    """
+    rated_film_ids = list(Rating.objects.filter(user=user).values_list("film_id", flat=True))
+    reviewed_film_ids = list(Review.objects.filter(user=user).values_list("film_id", flat=True).distinct())
+    counts = {
+        "ratings": len(rated_film_ids),
+        "reviews": len(reviewed_film_ids),
+        "diary entries": DiaryEntry.objects.filter(user=user).count(),
+        "lists": FilmList.objects.filter(user=user).count(),
+    }
+    if user.avatar:
+        avatar = user.avatar
+        transaction.on_commit(lambda: avatar.storage.delete(avatar.name))
+    user.delete()
+    film_rating_stats_refresh(film_ids=rated_film_ids)
+    for film_id in reviewed_film_ids:
+        film_sentiment_enqueue(film_id=film_id)
+    return counts

@@ -29,6 +29,7 @@ urlpatterns = [
     # The member's own pages.
     path("feed/", views.feed, name="feed"),
     path("settings/favourites/", views.favourites_edit, name="favourites_edit"),
+    path("settings/delete/", views.account_delete, name="account_delete"),
     path("import/letterboxd/", views.letterboxd_import, name="letterboxd_import"),
     path("import/letterboxd/<int:import_id>/", views.letterboxd_import_detail, name="letterboxd_import_detail"),
     path("export/letterboxd/", views.letterboxd_export, name="letterboxd_export"),

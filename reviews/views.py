@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -451,6 +452,7 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
         "favourites": selectors.member_favourites(member=member),
         "activities": selectors.member_recent_activity(member=member),
         "is_following": selectors.is_following(follower=request.user, followed=member),
+        "compatibility": selectors.taste_compatibility(member=member, viewer=request.user),
         "is_owner": request.user.is_authenticated and request.user.pk == member.pk,
     }
     return render(request, "reviews/profile.html", context)
@@ -558,3 +560,21 @@ def letterboxd_export(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(export_member(user=request.user), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="letterboxd-{request.user.username}.zip"'
     return response
+
+
+# --- Leaving -----------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def account_delete(request: HttpRequest) -> HttpResponse:
+    """Delete the account after the member confirms with their password; the export is offered first."""
+    error = ""
+    if request.method == "POST":
+        if request.user.check_password(request.POST.get("password", "")):
+            services.account_delete(user=request.user)
+            logout(request)
+            messages.success(request, "Your account and everything you made on CineAesthete have been deleted.")
+            return redirect("catalog:home")
+        error = "That is not your password: nothing was deleted."
+    return render(request, "reviews/account_delete.html", {"error": error}, status=400 if error else 200)

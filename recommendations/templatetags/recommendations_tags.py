@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import template
 
-from recommendations.selectors import member_recommendations, similar_films
+from recommendations.selectors import COLD_START_RATINGS, member_film_scores, member_recommendations, similar_films
 
 register = template.Library()
 
@@ -17,3 +17,15 @@ def top_picks_strip(context) -> dict:
     user = context["request"].user
     result = member_recommendations(user=user, k=8)
     return {"result": result}
+
+
+@register.inclusion_tag("recommendations/_your_match_badge.html", takes_context=True)
+def your_match(context, film) -> dict:
+    """How well the film fits the member's taste, as "top N% for you", once they have rated enough films."""
+    user = context["request"].user
+    if not user.is_authenticated or user.ratings.filter(stars__isnull=False).count() < COLD_START_RATINGS:
+        return {"top_percent": None}
+    percentile = member_film_scores(user=user, film_ids=[film.pk]).get(film.pk)
+    if percentile is None:
+        return {"top_percent": None}
+    return {"top_percent": max(1, round(100 * (1 - percentile))), "film": film}

@@ -65,16 +65,17 @@ def bar_chart(bars, *, title: str = "", height: int = 160, bar_width: int = 0, h
     bars = list(bars)
     top = max((bar.value for bar in bars), default=0) or 1
     if horizontal:
-        row = 22
-        width = 520
-        label_width = 180
+        # Sized near the panel's width so the labels are drawn at about their CSS size, not scaled down.
+        row = 24
+        width = 360
+        label_width = 130
         rows = [
             {
                 "label": bar.label,
                 "value": bar.value,
                 "y": n * row,
-                "w": round((width - label_width - 40) * bar.value / top, 1),
-                "text_y": n * row + 15,
+                "w": round((width - label_width - 36) * bar.value / top, 1),
+                "text_y": n * row + 16,
             }
             for n, bar in enumerate(bars)
         ]
@@ -86,7 +87,7 @@ def bar_chart(bars, *, title: str = "", height: int = 160, bar_width: int = 0, h
             "height": max(row, row * len(bars)),
             "label_width": label_width,
         }
-    step = bar_width or max(14, min(48, 560 // max(1, len(bars))))
+    step = bar_width or max(14, min(40, 360 // max(1, len(bars))))
     chart_height = height - 30
     columns = []
     for n, bar in enumerate(bars):

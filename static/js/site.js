@@ -1,7 +1,34 @@
 // Small progressive enhancements; every feature also works without JavaScript.
+
+// The small-screen menu: one button opens and closes the navigation.
 document.addEventListener("click", (event) => {
-  const spoiler = event.target.closest("[data-spoiler]");
-  if (spoiler) spoiler.classList.add("revealed");
+  const toggle = event.target.closest(".menu-toggle");
+  if (!toggle) return;
+  const menu = document.getElementById(toggle.getAttribute("aria-controls"));
+  const open = toggle.getAttribute("aria-expanded") !== "true";
+  toggle.setAttribute("aria-expanded", String(open));
+  menu.classList.toggle("open", open);
+});
+
+// Search suggestions: arrow keys move between them (and back to the box), Enter opens, Escape closes.
+document.addEventListener("keydown", (event) => {
+  const box = event.target.closest(".search");
+  if (!box || !["ArrowDown", "ArrowUp", "Escape"].includes(event.key)) return;
+  const input = box.querySelector("input[type=search]");
+  const links = Array.from(box.querySelectorAll("#search-suggestions a"));
+  if (event.key === "Escape") {
+    const list = box.querySelector("#search-suggestions");
+    if (list) list.replaceChildren();
+    input.focus();
+    return;
+  }
+  if (!links.length) return;
+  event.preventDefault();
+  const index = links.indexOf(document.activeElement);
+  let next = event.key === "ArrowDown" ? index + 1 : index - 1;
+  if (index === -1) next = event.key === "ArrowDown" ? 0 : links.length - 1;
+  if (next < 0 || next >= links.length) input.focus();
+  else links[next].focus();
 });
 // Vibe search: an untouched colour input must not search for near-black, so it is left out of the query
 // until it is changed.

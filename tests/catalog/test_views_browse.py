@@ -148,11 +148,11 @@ def test_pages_hold_48_films_and_links_keep_the_filters(client, db):
     assert titles(second) == ["Film 48", "Film 49"]
 
 
-def test_htmx_request_gets_only_the_results_fragment(client, db):
+def test_htmx_request_gets_only_the_filters_and_results_fragment(client, db):
     make_film("Alien", year=1979)
     response = client.get(BROWSE_URL, headers={"HX-Request": "true"})
     html = response.content.decode()
-    assert html.lstrip().startswith('<div id="results"')
+    assert html.lstrip().startswith('<div id="browse-listing"')
     assert "<html" not in html and "Alien" in html
     assert "HX-Request" in response["Vary"]
 
@@ -165,7 +165,7 @@ def test_htmx_history_restore_gets_the_whole_page(client, db):
 def test_full_page_has_filters_wired_to_htmx(client, db):
     make_film("Ran", genres=("Drama",))
     html = client.get(BROWSE_URL + "?genre=drama").content.decode()
-    assert 'hx-push-url="true"' in html and 'hx-target="#results"' in html
+    assert 'hx-push-url="true"' in html and 'hx-target="#browse-listing"' in html
     assert '<option value="drama" selected>Drama</option>' in html
 
 
@@ -178,3 +178,23 @@ def test_hostile_filter_values_fall_back_to_everything_never_an_error(client, db
                 response = client.get(BROWSE_URL, {name: value}, headers=headers)
                 assert response.status_code == 200, (name, value)
                 assert titles(response) == ["Psycho"], (name, value)
+
+
+def test_the_fragment_carries_the_filters_so_they_match_the_results(client, db):
+    make_film("Ran", year=1985, genres=("Drama",))
+    html = client.get(BROWSE_URL + "?genre=drama", headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in html and '<option value="drama" selected>Drama</option>' in html
+
+
+def test_decade_filter_lists_only_decades_with_films(client, db):
+    make_film("Metropolis", year=1927)
+    make_film("Ran", year=1985)
+    html = client.get(BROWSE_URL).content.decode()
+    assert 'value="1920s"' in html and 'value="1980s"' in html and 'value="1950s"' not in html
+
+
+@pytest.mark.parametrize("decade", ["²", "1980s\x00", "19" * 50, "-10s", "1985s"])
+def test_hostile_decades_fall_back_to_any_decade(client, db, decade):
+    make_film("Ran", year=1985)
+    response = client.get(BROWSE_URL, {"decade": decade})
+    assert response.status_code == 200 and "Ran" in response.content.decode()

@@ -94,3 +94,28 @@ def test_film_section_has_a_fixed_query_count(trained, django_assert_num_queries
     with django_assert_num_queries(2):
         render_to_string("recommendations/film_section.html", {"film": action[5]})
     assert "Similar films" in first
+
+
+def test_the_film_page_shows_your_match_once_you_have_rated_enough(client, trained):
+    from django.urls import reverse
+
+    from reviews.services import rating_set
+    from tests.factories import make_member
+
+    member = make_member("matcher")
+    client.force_login(member)
+    action, romance = trained["action"], trained["romance"]
+    rating_set(user=member, film=action[0], stars="5")
+    html = client.get(reverse("catalog:film_detail", args=[action[5].pk])).content.decode()
+    assert "for you" not in html  # one rating is not a taste yet
+    for film in action[1:5]:
+        rating_set(user=member, film=film, stars="5")
+    loved = client.get(reverse("catalog:film_detail", args=[action[6].pk])).content.decode()
+    disliked = client.get(reverse("catalog:film_detail", args=[romance[6].pk])).content.decode()
+
+    def top(html: str) -> int:
+        return int(html.split("<strong>Top ", 1)[1].split("%", 1)[0])
+
+    assert top(loved) < top(disliked)
+    client.logout()
+    assert "for you" not in client.get(reverse("catalog:film_detail", args=[action[6].pk])).content.decode()

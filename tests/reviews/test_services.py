@@ -212,3 +212,13 @@ def test_deleting_a_film_list_or_review_removes_its_activity(alice, film):
     assert not Activity.objects.exists()
     assert Film.objects.filter(pk=film.pk).exists()
     assert not DiaryEntry.objects.exists()
+
+
+def test_the_rating_histogram_has_no_empty_half_star_gaps_for_whole_star_raters(alice):
+    for n, stars in enumerate([4, 4, 5, 3]):
+        services.rating_set(user=alice, film=make_film(f"W{n}"), stars=stars)
+    labels = [bar.label for bar in selectors.member_stats(member=alice, viewer=alice).rating_distribution]
+    assert labels == ["1.0", "2.0", "3.0", "4.0", "5.0"]
+    services.rating_set(user=alice, film=make_film("H"), stars="3.5")
+    labels = [bar.label for bar in selectors.member_stats(member=alice, viewer=alice).rating_distribution]
+    assert len(labels) == 10 and "3.5" in labels

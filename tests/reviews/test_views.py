@@ -44,13 +44,15 @@ def test_rating_next_cannot_redirect_off_site(client, alice, film):
     assert response["Location"] == film.get_absolute_url()
 
 
-def test_htmx_rating_returns_the_widget_and_clicking_again_clears(client, alice, film):
+def test_htmx_rating_returns_the_widget_with_the_star_checked_and_a_clear_button(client, alice, film):
     login(client, alice)
     response = client.post(reverse("reviews:rate", args=[film.pk]), {"stars": "4"}, **HTMX)
     html = response.content.decode()
     assert response.status_code == 200 and 'id="rating-widget-' in html and "<html" not in html
-    # The 4-star button now submits an empty value: one click clears.
-    assert 'name="stars" value="" class="half right on current"' in html
+    assert html.count('type="radio" name="stars"') == 10 and html.count(" checked>") == 1
+    assert 'name="stars" value="4"' in html.split(" checked>")[0].rsplit("<input", 1)[1]
+    # The clear button submits an empty value.
+    assert 'name="stars" value="" class="clear-rating' in html
     client.post(reverse("reviews:rate", args=[film.pk]), {"stars": ""}, **HTMX)
     assert not Rating.objects.exists()
 
@@ -112,7 +114,7 @@ def test_review_text_is_escaped_with_paragraphs(client, alice, film):
 def test_spoiler_reviews_are_hidden_until_clicked(client, alice, film):
     services.review_create(user=alice, film=film, text="He was dead all along", contains_spoilers=True)
     html = client.get(reverse("reviews:film_reviews", args=[film.pk])).content.decode()
-    assert "data-spoiler" in html and 'class="spoiler-body"' in html
+    assert '<details class="spoiler">' in html and 'class="spoiler-body"' in html
 
 
 def test_film_reviews_sorts_and_htmx_partial(client, alice, bob, film):

@@ -1,0 +1,122 @@
+"""A member rates, keeps a watchlist and makes a list, all in place through HTMX, by mouse and by keyboard."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from reviews.models import Rating
+from tests.browser.conftest import MOBILE_WIDTH
+from tests.browser.seed import log_in
+
+
+def _stars(site, film) -> Decimal | None:
+    return Rating.objects.filter(user=site.member, film=film).values_list("stars", flat=True).first()
+
+
+def test_clicking_a_half_star_saves_the_rating_in_place(page, site, console_errors):
+    log_in(page, site)
+    film = site.films["Seven Samurai"]
+    page.goto(f"{site.url}/films/{film.pk}/")
+    url_before = page.url
+    page.locator(f"label[for=stars-{film.pk}-9]").click()
+    page.wait_for_load_state("networkidle")
+    assert page.url == url_before
+    assert _stars(site, film) == Decimal("4.5")
+    assert page.get_by_role("radio", name="4.5 stars").is_checked()
+
+
+def test_the_stars_are_one_radio_group_driven_by_arrow_keys_and_keep_focus(page, site, console_errors):
+    log_in(page, site)
+    film = site.films["Stalker"]
+    page.goto(f"{site.url}/films/{film.pk}/")
+    radios = page.get_by_role("radio")
+    assert radios.count() == 10
+    page.get_by_role("radio", name="3 stars").focus()
+    for expected in ("3.5", "4.0"):
+        with page.expect_response(lambda response: "/rate/" in response.url):
+            page.keyboard.press("ArrowRight")
+        page.wait_for_function(
+            f"document.activeElement && document.activeElement.name === 'stars' && "
+            f"parseFloat(document.activeElement.value) === {expected} && document.activeElement.checked"
+        )
+        assert _stars(site, film) == Decimal(expected)
+
+
+def test_star_tap_targets_are_at_least_44px_on_a_phone(page, site, console_errors):
+    page.set_viewport_size({"width": MOBILE_WIDTH, "height": 800})
+    log_in(page, site)
+    film = site.films["Fargo"]
+    page.goto(f"{site.url}/films/{film.pk}/")
+    for label in page.locator(".star-rating label.half").all():
+        assert label.bounding_box()["height"] >= 44
+    assert page.locator(".like-form button").bounding_box()["height"] >= 44
+
+
+def test_the_phone_menu_opens_and_closes(page, site, console_errors):
+    page.set_viewport_size({"width": MOBILE_WIDTH, "height": 800})
+    log_in(page, site)
+    page.goto(site.url + "/")
+    films_link = page.get_by_role("navigation", name="Main").get_by_role("link", name="Films")
+    assert not films_link.is_visible()
+    toggle = page.get_by_role("button", name="Menu")
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    assert films_link.is_visible()
+    header_height = page.locator(".site-header").bounding_box()["height"]
+    toggle.click()
+    assert not films_link.is_visible()
+    assert page.locator(".site-header").bounding_box()["height"] < header_height
+
+
+def test_a_member_edits_their_profile_from_their_own_page(page, site, console_errors):
+    log_in(page, site)
+    page.goto(f"{site.url}/members/{site.member.username}/")
+    page.get_by_role("link", name="Edit profile").click()
+    page.get_by_label("Display name").fill("Mira K.")
+    page.get_by_label("Bio").fill("Slow cinema and neon noir.")
+    page.get_by_label("Country").select_option("JP")
+    page.get_by_role("button", name="Save settings").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_text("Settings saved.").is_visible()
+    page.goto(f"{site.url}/members/{site.member.username}/")
+    assert page.get_by_role("heading", name="Mira K.").is_visible()
+    assert page.get_by_text("Slow cinema and neon noir.").is_visible()
+
+
+def test_a_spoiler_is_hidden_until_opened_by_keyboard(page, site, console_errors):
+    from reviews.services import review_create
+
+    film = site.films["Vertigo"]
+    review_create(user=site.other, film=film, text="The twist: Judy is Madeleine.", contains_spoilers=True)
+    page.goto(f"{site.url}/films/{film.pk}/")
+    text = page.get_by_text("The twist: Judy is Madeleine.")
+    assert not text.is_visible()
+    page.get_by_text("This review contains spoilers").focus()
+    page.keyboard.press("Enter")
+    assert text.is_visible()
+
+
+def test_a_list_can_be_reordered_with_the_keyboard(page, site, console_errors):
+    from reviews.models import FilmListEntry
+    from reviews.services import list_add, list_create
+
+    film_list = list_create(user=site.member, title="Night films")
+    for title in ("Alien", "Blade Runner", "Stalker"):
+        list_add(film_list=film_list, film=site.films[title])
+    log_in(page, site)
+    page.goto(f"{site.url}/members/{site.member.username}/lists/{film_list.slug}/")
+    page.get_by_role("button", name="Move Stalker up").focus()
+    with page.expect_response(lambda response: "/move/" in response.url):
+        page.keyboard.press("Enter")
+    page.wait_for_function("document.activeElement && document.activeElement.id.startsWith('move-up-')")
+    order = list(
+        FilmListEntry.objects.filter(film_list=film_list).order_by("position").values_list("film__title", flat=True)
+    )
+    assert order == ["Alien", "Stalker", "Blade Runner"]
+    assert page.evaluate("document.activeElement.id") == f"move-up-{site.films['Stalker'].pk}"
+    with page.expect_response(lambda response: "/move/" in response.url):
+        page.keyboard.press("Enter")  # focus stayed on Stalker's "up": press again
+    order = list(
+        FilmListEntry.objects.filter(film_list=film_list).order_by("position").values_list("film__title", flat=True)
+    )
+    assert order == ["Stalker", "Alien", "Blade Runner"]

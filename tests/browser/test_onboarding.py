@@ -1,0 +1,34 @@
+"""Onboarding: half stars with nothing preset, "Haven't seen" apart from "Not for me", first picks after ten."""
+
+from __future__ import annotations
+
+from recommendations.models import FilmFeedback
+from reviews.models import Rating
+from tests.browser.seed import log_in
+
+
+def test_rating_ten_films_shows_the_first_recommendations(page, site, console_errors):
+    log_in(page, site)
+    page.goto(f"{site.url}/recommendations/start/")
+    assert page.locator(".recs-onboard-card input[type=radio]:checked").count() == 0  # nothing preset
+    cards = page.locator(".recs-onboard-card")
+    assert cards.count() >= 12
+
+    first_title = cards.first.locator("a.title").inner_text()
+    with page.expect_response(lambda response: "/recommendations/start/" in response.url):
+        cards.first.get_by_role("button", name="Not for me").click()
+    titles = page.locator(".recs-onboard-card a.title").all_inner_texts()
+    assert first_title not in titles
+    assert FilmFeedback.objects.filter(user=site.member, kind="not_interested").count() == 1
+
+    with page.expect_response(lambda response: "/recommendations/start/" in response.url):
+        page.locator(".recs-onboard-card").first.get_by_role("button", name="Haven't seen").click()
+    assert Rating.objects.filter(user=site.member).count() == 0
+
+    for _ in range(10):
+        card = page.locator(".recs-onboard-card").first
+        with page.expect_response(lambda response: "/recommendations/start/" in response.url):
+            card.locator("label.half").nth(7).click()  # four stars
+    assert Rating.objects.filter(user=site.member, stars=4).count() == 10
+    assert page.get_by_role("heading", name="Your first recommendations").is_visible()
+    assert page.get_by_role("link", name="See all your recommendations →").is_visible()
