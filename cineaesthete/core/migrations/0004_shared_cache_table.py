@@ -10,6 +10,6 @@ def create_cache_table(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0002_initial")]
+    dependencies = [("core", "0003_jobrun_sent_at")]
 
     operations = [migrations.RunPython(create_cache_table, migrations.RunPython.noop, elidable=True)]
