@@ -32,7 +32,7 @@ schema.app = WSGIHandler()
 def member_token():
     """A verified member with a little data, so generated ids sometimes name real rows."""
     member = make_member("fuzzer")
-    EmailAddress.objects.create(user=member, email=member.email, verified=True, primary=True)
+    EmailAddress.objects.update_or_create(user=member, email=member.email, defaults={"verified": True, "primary": True})
     other = make_member("other")
     for n in range(1, 4):
         film = make_film(f"Film {n}")
