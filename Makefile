@@ -35,14 +35,17 @@ demo: migrate
 
 run: demo
 	$(MANAGE) collectstatic --noinput --verbosity 0
-	@echo "Starting a Dramatiq worker (log: var/worker.log), the scheduler (var/scheduler.log) and the site at http://$(HOST):$(PORT)/"
-	@$(MANAGE) rundramatiq --processes 1 --threads 2 > var/worker.log 2>&1 & \
-	  worker=$$!; $(MANAGE) crontab --no-heartbeat > var/scheduler.log 2>&1 & \
-	  scheduler=$$!; trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
+	@echo "Starting Dramatiq workers (logs: var/worker.log, var/imports.log), the scheduler (var/scheduler.log) and the site at http://$(HOST):$(PORT)/"
+	@$(MANAGE) rundramatiq --processes 1 --threads 2 --queues default ml > var/worker.log 2>&1 & \
+	  worker=$$!; $(MANAGE) rundramatiq --processes 1 --threads 1 --queues imports > var/imports.log 2>&1 & \
+	  importer=$$!; $(MANAGE) crontab --no-heartbeat > var/scheduler.log 2>&1 & \
+	  scheduler=$$!; trap 'kill $$worker $$importer $$scheduler 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/gunicorn cineaesthete.wsgi --config cineaesthete/gunicorn.conf.py --bind $(HOST):$(PORT) --workers $(WEB_WORKERS)
 
 worker: migrate
-	$(MANAGE) rundramatiq --processes 1 --threads 2
+	$(MANAGE) rundramatiq --processes 1 --threads 2 --queues default ml & \
+	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(MANAGE) rundramatiq --processes 1 --threads 1 --queues imports
 
 scheduler: migrate
 	$(MANAGE) crontab --no-heartbeat

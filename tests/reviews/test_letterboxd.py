@@ -78,7 +78,9 @@ def films(db):
 def test_import_creates_everything_and_reports_unmatched(alice, films):
     report = import_archive(user=alice, upload=make_zip(FILES))
     assert report["files"]["watchlist.csv"] == {"rows": 2, "matched": 1, "unmatched": 1}
-    assert report["unmatched"] == [{"name": "Not In Catalogue", "year": 1901, "file": "watchlist.csv"}]
+    [entry] = report["unmatched"]
+    assert (entry["name"], entry["year"], entry["file"]) == ("Not In Catalogue", 1901, "watchlist.csv")
+    assert [row["line"] for row in entry["rows"]] == [3] and entry["resolved_film"] is None
     assert Rating.objects.filter(user=alice, stars__isnull=False).count() == 2
     assert Rating.objects.filter(user=alice).count() == 3  # Amélie watched, not rated
     entry = DiaryEntry.objects.get(user=alice, film=films["alien"])
@@ -228,7 +230,7 @@ def test_upload_page_refuses_a_bad_zip_at_once(client, alice):
     client.force_login(alice)
     upload = SimpleUploadedFile("x.zip", b"not a zip", content_type="application/zip")
     response = client.post(reverse("reviews:letterboxd_import"), {"file": upload})
-    assert response.status_code == 200 and "not a zip file" in response.content.decode()
+    assert response.status_code == 400 and "not a zip file" in response.content.decode()
     assert not LetterboxdImport.objects.exists()
 
 
