@@ -31,6 +31,7 @@ from .models import LetterboxdImport
 logger = logging.getLogger(__name__)
 
 State = LetterboxdImport.State
+JOB_ENDED = {JobRun.State.FAILED, JobRun.State.SUCCEEDED}
 
 
 class ImportBusy(LetterboxdError):
@@ -71,11 +72,9 @@ def letterboxd_import_start(*, user, upload: IO[bytes]) -> LetterboxdImport:
 
 
 def letterboxd_import_run(*, import_id: int, progress: Progress | None = None) -> dict[str, Any]:
-    """Run a queued import. Safe to run twice: a finished import is left alone, and an interrupted one
-    (its transaction rolled back) starts again."""
-    claimed = LetterboxdImport.objects.filter(pk=import_id, state__in=LetterboxdImport.ACTIVE_STATES).update(
-        state=State.RUNNING
-    )
+    """Run a queued import. Safe to deliver twice: only one run claims it. A run killed with its worker
+    rolled its writes back; its import is then ended as failed (``letterboxd_import_sync``)."""
+    claimed = LetterboxdImport.objects.filter(pk=import_id, state=State.QUEUED).update(state=State.RUNNING)
     record = LetterboxdImport.objects.select_related("user").get(pk=import_id)
     if not claimed:
         return {"state": record.state}
@@ -155,7 +154,7 @@ def letterboxd_imports_cleanup(*, now: datetime.datetime | None = None) -> dict[
     cutoff = now - datetime.timedelta(hours=settings.LETTERBOXD_ABANDONED_AFTER_H)
     abandoned = 0
     for record in LetterboxdImport.objects.filter(state__in=LetterboxdImport.ACTIVE_STATES).select_related("job"):
-        job_ended = record.job is not None and record.job.state in {JobRun.State.FAILED, JobRun.State.SUCCEEDED}
+        job_ended = record.job is not None and record.job.state in JOB_ENDED
         if job_ended or record.created_at < cutoff:
             _finish(
                 record,
@@ -186,14 +185,14 @@ def letterboxd_imports_cleanup(*, now: datetime.datetime | None = None) -> dict[
 
 
 def letterboxd_import_sync(*, record: LetterboxdImport) -> LetterboxdImport:
-    """An import whose job has ended without ending the import (a crash outside it) is marked failed,
-    so its page stops waiting."""
-    if record.is_active and record.job is not None and record.job.state == JobRun.State.FAILED:
+    """An import whose job has ended without ending the import (a worker killed mid-run, then the message
+    redelivered) is marked failed, so its page stops waiting."""
+    if record.is_active and record.job is not None and record.job.state in JOB_ENDED:
         _finish(
             record,
             state=State.FAILED,
             report={
-                "error": "The import stopped on an unexpected error. Nothing was imported; upload the export again."
+                "error": "The import did not finish (its worker stopped). Nothing was imported; upload the export again."
             },
         )
         _delete_upload(record)

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -55,9 +56,11 @@ def _import_page(request: HttpRequest, capped: CappedUploadHandler) -> HttpRespo
     form = LetterboxdUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if capped.exceeded:
-            form = LetterboxdUploadForm()
+            form = LetterboxdUploadForm(request.POST, {})
+            form.full_clean()
+            form.errors.pop("file", None)
             form.add_error(
-                "file", f"The file is larger than {capped.cap // (1024 * 1024)} MB; a Letterboxd export is far smaller."
+                "file", f"The file is larger than {filesizeformat(capped.cap)}; a Letterboxd export is far smaller."
             )
         elif form.is_valid():
             try:
