@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from catalog.models import Film
@@ -460,9 +461,17 @@ def _learn_links(rows: list[Row]) -> None:
         for row in rows
         if row.film and row.file in _FILM_URI_FILES and urlsplit(row.uri).netloc.lower() in _LETTERBOXD_HOSTS
     }
-    existing = set(LetterboxdFilm.objects.filter(film_id__in=links).values_list("film_id", flat=True))
+    known = LetterboxdFilm.objects.filter(Q(film_id__in=links) | Q(uri__in=links.values()))
+    existing_films, existing_uris = set(), set()
+    for film_id, uri in known.values_list("film_id", "uri"):
+        existing_films.add(film_id)
+        existing_uris.add(uri)
     LetterboxdFilm.objects.bulk_create(
-        [LetterboxdFilm(film_id=film_id, uri=uri) for film_id, uri in links.items() if film_id not in existing]
+        [
+            LetterboxdFilm(film_id=film_id, uri=uri)
+            for film_id, uri in links.items()
+            if film_id not in existing_films and uri not in existing_uris
+        ]
     )
 
 

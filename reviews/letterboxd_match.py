@@ -148,14 +148,10 @@ class FilmIndex:
         self.by_imdb = {f.imdb_id: f for f in Film.objects.filter(imdb_id__in=imdb_ids)} if imdb_ids else {}
         self.by_own_uri = {f.pk: f for f in Film.objects.filter(pk__in=own_ids)} if own_ids else {}
         uris = {w.uri for w in wanted if w.uri}
-        self.by_uri = (
-            {
-                link.uri: (link.film, link.trusted)
-                for link in LetterboxdFilm.objects.filter(uri__in=uris).select_related("film")
-            }
-            if uris
-            else {}
-        )
+        self.by_uri: dict[str, list[tuple[Film, bool]]] = {}
+        if uris:
+            for link in LetterboxdFilm.objects.filter(uri__in=uris).select_related("film"):
+                self.by_uri.setdefault(link.uri, []).append((link.film, link.trusted))
         years = {w.year for w in wanted if w.year}
         # Years vary by one between sources (festival and release), so look one year around.
         nearby = {year + delta for year in years for delta in (-1, 0, 1)}
@@ -173,11 +169,15 @@ class FilmIndex:
             return film
         if wanted.uri and (film_id := own_film_id(wanted.uri)) and (film := self.by_own_uri.get(film_id)):
             return film
-        by_title = self._by_title(wanted)
-        linked, trusted = self.by_uri.get(wanted.uri, (None, False))
-        if linked is not None and (trusted or agrees(linked, name=wanted.name, year=wanted.year)):
-            return linked
-        return by_title
+        links = self.by_uri.get(wanted.uri, [])
+        trusted = [film for film, is_trusted in links if is_trusted]
+        if len(trusted) == 1:
+            return trusted[0]
+        if by_title := self._by_title(wanted):
+            return by_title
+        # A learnt link settles a tie between films of the same name, but only one that agrees with the row.
+        agreeing = [film for film, _ in links if agrees(film, name=wanted.name, year=wanted.year)]
+        return agreeing[0] if len(agreeing) == 1 else None
 
     def _by_title(self, wanted: Wanted) -> Film | None:
         films: dict[int, Film] = {}
