@@ -321,8 +321,8 @@ ACCENTED = {"city": "cité", "dream": "rêve", "heart": "cœur", "return": "reto
 
 
 def _catalogue(rng: random.Random, n: int) -> list:
-    """Films in the forms a MovieLens-fed catalogue holds: ", The" suffixes, parenthesised alternatives,
-    accents, "&", and remakes sharing a title in other years."""
+    """Films in the forms a MovieLens-fed catalogue holds: ", The" suffixes (as the title or as the original
+    title beside "The ..."), parenthesised alternatives, accents, "&", remakes sharing a title."""
     films = []
     for i in range(n):
         words = rng.sample(VOCABULARY, 2)
@@ -332,6 +332,8 @@ def _catalogue(rng: random.Random, n: int) -> list:
         article = rng.choice(["", "", "The", "A", "La", "Der"])
         title = f"{base}, {article}" if article else base
         original = f"{article} {base}".strip() if article and rng.random() < 0.5 else ""
+        if original and rng.random() < 0.5:  # the display form as the title, MovieLens's as the original
+            title, original = original, title
         if rng.random() < 0.3:
             title += f" ({rng.choice(VOCABULARY).title()} {rng.choice(VOCABULARY).title()} {i})"
         year = 1930 + rng.randrange(90)
