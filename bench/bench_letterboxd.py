@@ -57,7 +57,9 @@ def as_letterboxd_writes_it(export: bytes) -> bytes:
                 body = [[r[0], letterboxd_name(r[1]), r[2], f"https://boxd.it/l{n}", r[4]] for n, r in enumerate(body)]
                 rows = head + body
             else:
-                body = [[r[0], letterboxd_name(r[1]), r[2], f"https://boxd.it/{n}", *r[4:]] for n, r in enumerate(rows[1:])]
+                body = [
+                    [r[0], letterboxd_name(r[1]), r[2], f"https://boxd.it/{n}", *r[4:]] for n, r in enumerate(rows[1:])
+                ]
                 rows = rows[:1] + body
             text = io.StringIO(newline="")
             csv.writer(text, lineterminator="\n").writerows(rows)
@@ -86,8 +88,10 @@ def main() -> None:
         report = import_archive(user=member, upload=io.BytesIO(archive), dry_run=True)
         elapsed = time.perf_counter() - started
         matched, rows = rate(report)
-        print(f"{label:>24}: {matched}/{rows} rows matched ({100 * matched / max(rows, 1):.1f}%), "
-              f"{len(report['unmatched'])} films unmatched, {elapsed:.2f} s")
+        print(
+            f"{label:>24}: {matched}/{rows} rows matched ({100 * matched / max(rows, 1):.1f}%), "
+            f"{len(report['unmatched'])} films unmatched, {elapsed:.2f} s"
+        )
         for entry in report["unmatched"][:10]:
             print(f"{'':>26}unmatched: {entry['name']} ({entry['year']})")
 

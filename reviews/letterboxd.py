@@ -743,3 +743,21 @@ def export_member(*, user) -> bytes:
             csv.writer(text, lineterminator="\n").writerows(rows)
             archive.writestr(name, text.getvalue())
     return buffer.getvalue()
+
+
+# --- trusted links ------------------------------------------------------------------------------------
+
+
+def links_trust(*, links: Iterable[tuple[int, str]]) -> int:
+    """Record curated Letterboxd addresses (film id, URI) as trusted: they are believed even when a row's
+    name differs (a translated title, say), and replace whatever an upload taught for that film or URI."""
+    links = {film_id: uri.strip() for film_id, uri in links}
+    with transaction.atomic():
+        LetterboxdFilm.objects.filter(Q(film_id__in=links) | Q(uri__in=links.values()), trusted=False).delete()
+        LetterboxdFilm.objects.bulk_create(
+            [LetterboxdFilm(film_id=film_id, uri=uri, trusted=True) for film_id, uri in links.items()],
+            update_conflicts=True,
+            unique_fields=["film"],
+            update_fields=["uri", "trusted"],
+        )
+    return len(links)

@@ -115,6 +115,31 @@ def test_a_poisoned_link_is_ignored_and_a_trusted_one_is_believed(alice, bob):
     assert Rating.objects.get(user=bob).film == terminator
 
 
+def test_curated_links_loaded_by_staff_are_trusted_and_replace_learnt_ones(alice, tmp_path):
+    toy_story = make_film("Toy Story", year=1995, tmdb_id=862)
+    terminator = make_film("Terminator 2: Judgment Day", year=1991, tmdb_id=280)
+    LetterboxdFilm.objects.create(film=toy_story, uri="https://boxd.it/x6")  # learnt, wrongly
+    path = tmp_path / "links.csv"
+    path.write_text("tmdb_id,uri\n280,https://boxd.it/x6\n99999,https://boxd.it/zz\n")
+    out = io.StringIO()
+    call_command("load_letterboxd_links", str(path), stdout=out)
+    assert "1 trusted links loaded; 1 rows name no catalogue film" in out.getvalue()
+    assert list(LetterboxdFilm.objects.values_list("film", "uri", "trusted")) == [
+        (terminator.pk, "https://boxd.it/x6", True)
+    ]
+    import_archive(user=alice, upload=watched("2023-01-01,Terminator 2 - Le Jugement dernier,1991,https://boxd.it/x6"))
+    assert Rating.objects.get(user=alice).film == terminator
+    for text in [
+        "tmdb_id,uri\n280,javascript:alert(1)\n",
+        "name,uri\nx,https://boxd.it/a\n",
+        "tmdb_id,uri\n2\x0080,https://boxd.it/a\n",
+        "",
+    ]:
+        path.write_text(text)
+        with pytest.raises(CommandError):
+            call_command("load_letterboxd_links", str(path))
+
+
 def test_a_picked_film_teaches_no_link(alice):
     make_film("Alien", year=1979)
     record = letterboxd_import_start(
