@@ -580,7 +580,8 @@ def write_rows(*, user, export: Export, progress: Progress | None = None) -> dic
     WatchlistEntry.objects.bulk_create(new_entries)
     created["watchlist entries"] = len(new_entries)
     for path, rows in files.items():
-        if rows and (list_file := export.lists.get(path)) and any(row.film for row in rows):
+        # A list comes over even when empty or none of its films matched (picking them later fills it).
+        if (list_file := export.lists.get(path)) is not None:
             created["list entries"] += _write_list(user=user, list_file=list_file, rows=rows)
             for _ in rows:
                 step("lists")

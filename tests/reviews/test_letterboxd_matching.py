@@ -173,13 +173,18 @@ def test_likes_and_lists_are_imported_and_come_back_in_the_export(alice):
     alien = make_film("Alien", year=1979)
     horizon = make_film("Event Horizon", year=1997)
     archive = make_zip(
-        {"likes/films.csv": [HEAD, "2023-01-05,Alien,1979,https://boxd.it/2b0k"], "lists/space-horror.csv": LIST}
+        {
+            "likes/films.csv": [HEAD, "2023-01-05,Alien,1979,https://boxd.it/2b0k"],
+            "lists/space-horror.csv": LIST,
+            "lists/empty.csv": [*LIST[:2], "2023-05-02,Nothing yet,,,", "", LIST[4]],
+        }
     )
     report = import_archive(user=alice, upload=archive)
     assert report["created"]["likes"] == 1 and report["created"]["list entries"] == 2
     assert report["files"]["lists/space-horror.csv"] == {"rows": 3, "matched": 2, "unmatched": 1}
     assert Rating.objects.get(user=alice, film=alien).liked
-    film_list = FilmList.objects.get(user=alice)
+    assert not FilmList.objects.get(user=alice, title="Nothing yet").entries.exists()  # empty lists come too
+    film_list = FilmList.objects.get(user=alice, title="Space horror")
     assert (film_list.title, film_list.description, film_list.is_public) == (
         "Space horror",
         "Things that go bump in the void",
