@@ -476,57 +476,66 @@ def _learn_links(rows: list[Row]) -> None:
 
 
 def write_rows(*, user, export: Export, progress: Progress | None = None) -> dict[str, int]:
-    """Write the matched rows (call inside a transaction); rows already present are merged, not repeated."""
+    """Write the matched rows (call inside a transaction); rows already present are merged, not repeated.
+    A few bulk statements per file, not one per row: an export of thousands of films stays quick."""
     files = export.files
     total = sum(len(rows) for rows in files.values())
     done = 0
     created = dict.fromkeys(CREATED_KEYS, 0)
 
-    def step(message: str) -> None:
+    def step(message: str, count: int) -> None:
         nonlocal done
-        done += 1
-        if progress and (done % 200 == 0 or done == total):
+        done += count
+        if progress:
             progress(done, total, message)
 
+    # Ratings: watched films, stars and likes all land on the member's one row per film.
     ratings = {r.film_id: r for r in Rating.objects.filter(user=user)}
-    for row in files.get("watched.csv", []):
-        if row.film and row.film.pk not in ratings:
-            ratings[row.film.pk] = Rating.objects.create(
+    new_ratings: dict[int, Rating] = {}
+    changed: set[int] = set()
+
+    def rating_for(row: Row) -> Rating:
+        rating = ratings.get(row.film.pk)
+        if rating is None:
+            rating = ratings[row.film.pk] = new_ratings[row.film.pk] = Rating(
                 user=user, film=row.film, created_at=_at(row.date), updated_at=_at(row.date)
             )
+        return rating
+
+    for row in files.get("watched.csv", []):
+        if row.film and row.film.pk not in ratings:
+            rating_for(row)
             created["watched"] += 1
-        step("watched films")
     for row in files.get("ratings.csv", []):
         if row.film:
-            rating = ratings.get(row.film.pk)
-            if rating is None:
-                rating = ratings[row.film.pk] = Rating(user=user, film=row.film, created_at=_at(row.date))
-                created["ratings"] += 1
-            elif rating.stars is None:
+            rating = rating_for(row)
+            if rating.stars is None:
                 created["ratings"] += 1
             rating.stars = row.stars
             rating.updated_at = _at(row.date)
-            rating.save()
-        step("ratings")
+            changed.add(row.film.pk)
     for row in files.get(LIKES, []):
-        if row.film:
-            rating = ratings.get(row.film.pk)
-            if rating is None:
-                rating = ratings[row.film.pk] = Rating(user=user, film=row.film, created_at=_at(row.date))
-                rating.updated_at = _at(row.date)
-            if not rating.liked:
-                rating.liked = True
-                rating.save()
-                created["likes"] += 1
-        step("likes")
+        if row.film and not (rating := rating_for(row)).liked:
+            rating.liked = True
+            changed.add(row.film.pk)
+            created["likes"] += 1
+    Rating.objects.bulk_create(new_ratings.values(), batch_size=1000)
+    Rating.objects.bulk_update(
+        [ratings[film_id] for film_id in changed if film_id not in new_ratings],
+        ["stars", "liked", "updated_at"],
+        batch_size=1000,
+    )
+    step("ratings", sum(len(files.get(name, [])) for name in ("watched.csv", "ratings.csv", LIKES)))
+
     diary_by_uri = {e.letterboxd_uri: e for e in DiaryEntry.objects.filter(user=user).exclude(letterboxd_uri="")}
     diary_by_key = {(e.film_id, e.watched_on, _day(e.created_at)): e for e in DiaryEntry.objects.filter(user=user)}
+    new_entries: list[DiaryEntry] = []
     for row in files.get("diary.csv", []):
         if row.film:
             entry = diary_by_uri.get(row.uri) if row.uri else None
             entry = entry or diary_by_key.get((row.film.pk, row.watched_on or row.date, row.date))
             if entry is None:
-                entry = DiaryEntry.objects.create(
+                entry = DiaryEntry(
                     user=user,
                     film=row.film,
                     watched_on=row.watched_on or row.date,
@@ -536,13 +545,18 @@ def write_rows(*, user, export: Export, progress: Progress | None = None) -> dic
                     letterboxd_uri=row.uri,
                     created_at=_at(row.date),
                 )
-                created["diary entries"] += 1
+                new_entries.append(entry)
                 if row.uri:
                     diary_by_uri[row.uri] = entry
                 diary_by_key[(row.film.pk, entry.watched_on, row.date)] = entry
-        step("diary")
+    DiaryEntry.objects.bulk_create(new_entries, batch_size=1000)
+    created["diary entries"] = len(new_entries)
+    step("diary", len(files.get("diary.csv", [])))
+
     reviews_by_uri = {r.letterboxd_uri: r for r in Review.objects.filter(user=user).exclude(letterboxd_uri="")}
     reviews_by_text = {(r.film_id, r.text.strip()): r for r in Review.objects.filter(user=user)}
+    new_reviews: list[Review] = []
+    reviewed: list[tuple[Row, Review]] = []
     for row in files.get("reviews.csv", []):
         if row.film:
             review = (reviews_by_uri.get(row.uri) if row.uri else None) or reviews_by_text.get(
@@ -550,7 +564,7 @@ def write_rows(*, user, export: Export, progress: Progress | None = None) -> dic
             )
             if review is None:
                 # Letterboxd dates every review: it keeps its own date, not the day of the import.
-                review = Review.objects.create(
+                review = Review(
                     user=user,
                     film=row.film,
                     text=row.review,
@@ -559,32 +573,42 @@ def write_rows(*, user, export: Export, progress: Progress | None = None) -> dic
                     created_at=_at(row.date),
                     updated_at=_at(row.date),
                 )
+                new_reviews.append(review)
                 reviews_by_text[(row.film.pk, review.text)] = review
-                created["reviews"] += 1
-                services.review_sentiment_enqueue(review_id=review.pk)
-            # On Letterboxd a review belongs to a diary entry (same URI, or same film and viewing date).
-            entry = (diary_by_uri.get(row.uri) if row.uri else None) or (
-                diary_by_key.get((row.film.pk, row.watched_on, row.date)) if row.watched_on else None
-            )
-            if entry is not None and entry.review_id is None:
-                entry.review = review
-                entry.save(update_fields=["review"])
-        step("reviews")
+                if row.uri:
+                    reviews_by_uri[row.uri] = review
+            reviewed.append((row, review))
+    Review.objects.bulk_create(new_reviews, batch_size=500)
+    created["reviews"] = len(new_reviews)
+    for review in new_reviews:
+        services.review_sentiment_enqueue(review_id=review.pk)
+    linked: list[DiaryEntry] = []
+    for row, review in reviewed:
+        # On Letterboxd a review belongs to a diary entry (same URI, or same film and viewing date).
+        entry = (diary_by_uri.get(row.uri) if row.uri else None) or (
+            diary_by_key.get((row.film.pk, row.watched_on, row.date)) if row.watched_on else None
+        )
+        if entry is not None and entry.review_id is None:
+            entry.review = review
+            linked.append(entry)
+    DiaryEntry.objects.bulk_update(linked, ["review"], batch_size=1000)
+    step("reviews", len(files.get("reviews.csv", [])))
+
     on_watchlist = set(WatchlistEntry.objects.filter(user=user).values_list("film_id", flat=True))
-    new_entries = []
+    new_watchlist = []
     for row in files.get("watchlist.csv", []):
         if row.film and row.film.pk not in on_watchlist:
             on_watchlist.add(row.film.pk)
-            new_entries.append(WatchlistEntry(user=user, film=row.film, added_at=_at(row.date)))
-        step("watchlist")
-    WatchlistEntry.objects.bulk_create(new_entries)
-    created["watchlist entries"] = len(new_entries)
+            new_watchlist.append(WatchlistEntry(user=user, film=row.film, added_at=_at(row.date)))
+    WatchlistEntry.objects.bulk_create(new_watchlist, batch_size=1000)
+    created["watchlist entries"] = len(new_watchlist)
+    step("watchlist", len(files.get("watchlist.csv", [])))
+
     for path, rows in files.items():
         # A list comes over even when empty or none of its films matched (picking them later fills it).
         if (list_file := export.lists.get(path)) is not None:
             created["list entries"] += _write_list(user=user, list_file=list_file, rows=rows)
-            for _ in rows:
-                step("lists")
+            step("lists", len(rows))
     services.film_rating_stats_refresh(film_ids={row.film.pk for row in files.get("ratings.csv", []) if row.film})
     return created
 
