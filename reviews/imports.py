@@ -25,7 +25,8 @@ from catalog.models import Film
 from cineaesthete.core.jobs import job_enqueue
 from cineaesthete.core.models import JobRun
 
-from .letterboxd import LetterboxdError, Progress, check_archive, import_archive, import_rows
+from .letterboxd import Progress, import_archive, import_rows
+from .letterboxd_parse import LetterboxdError, check_archive
 from .models import LetterboxdImport
 
 logger = logging.getLogger(__name__)

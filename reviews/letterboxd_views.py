@@ -19,7 +19,8 @@ from catalog.models import Film
 
 from .forms import LetterboxdUploadForm
 from .imports import letterboxd_import_resolve, letterboxd_import_start, letterboxd_import_sync
-from .letterboxd import LetterboxdError, export_member
+from .letterboxd import export_member
+from .letterboxd_parse import LetterboxdError
 from .models import LetterboxdImport
 
 

@@ -8,8 +8,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from reviews import letterboxd
-from reviews.letterboxd import LetterboxdError, export_member, import_archive
+from reviews import letterboxd_parse
+from reviews.letterboxd import export_member, import_archive
+from reviews.letterboxd_parse import LetterboxdError
 from reviews.models import DiaryEntry, LetterboxdImport, Rating, Review, WatchlistEntry
 from tests.factories import make_film
 
@@ -185,7 +186,7 @@ def test_a_100_mb_decompression_bomb_is_refused_before_unpacking(alice, films, m
             member.write(chunk)
     assert len(bomb.getvalue()) < 1024 * 1024
     read = []
-    monkeypatch.setattr(letterboxd, "_read_member", lambda *a: read.append(a) or "")
+    monkeypatch.setattr(letterboxd_parse, "_read_member", lambda *a: read.append(a) or "")
     with pytest.raises(LetterboxdError, match="unpack to 105 MB"):
         import_archive(user=alice, upload=bomb)
     assert read == []
@@ -198,13 +199,13 @@ def test_a_small_but_suspiciously_compressed_member_is_refused(alice, films):
 
 
 def test_a_member_lying_about_its_size_is_refused(alice, monkeypatch):
-    monkeypatch.setattr(letterboxd, "MAX_UNCOMPRESSED_BYTES", 1000)
+    monkeypatch.setattr(letterboxd_parse, "MAX_UNCOMPRESSED_BYTES", 1000)
     archive = make_zip({"watched.csv": [HEAD] + [f"2023-01-01,Film {n},1979,u" for n in range(30)]})
     with zipfile.ZipFile(archive) as opened:
         info = opened.getinfo("watched.csv")
     info.file_size = 10  # a forged header
     with zipfile.ZipFile(archive) as opened, pytest.raises(LetterboxdError, match="damaged|larger than it claims"):
-        letterboxd._read_member(opened, info)
+        letterboxd_parse._read_member(opened, info)
 
 
 # --- pages and the job --------------------------------------------------------------------------------

@@ -19,7 +19,8 @@ from cineaesthete.core.jobs import job_fail
 from cineaesthete.core.models import JobRun
 from reviews import imports
 from reviews.imports import ImportBusy, letterboxd_import_run, letterboxd_import_start, letterboxd_imports_cleanup
-from reviews.letterboxd import LetterboxdError, import_archive
+from reviews.letterboxd import import_archive
+from reviews.letterboxd_parse import LetterboxdError
 from reviews.models import DiaryEntry, LetterboxdImport, Rating, Review, WatchlistEntry
 from reviews.tasks import import_letterboxd
 from tests.reviews import test_letterboxd
@@ -199,7 +200,7 @@ def test_through_the_job_a_bad_value_ends_refused_and_the_page_stops_polling(cli
 
 
 def test_too_many_rows_in_all_files_together_are_refused(alice, monkeypatch):
-    monkeypatch.setattr("reviews.letterboxd.MAX_ROWS", 10)
+    monkeypatch.setattr("reviews.letterboxd_parse.MAX_ROWS", 10)
     files = {
         "watched.csv": [HEAD] + [f"2023-01-01,Film {n},1979,u" for n in range(6)],
         "watchlist.csv": [HEAD] + [f"2023-01-01,Other {n},1979,u" for n in range(6)],

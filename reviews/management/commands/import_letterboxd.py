@@ -8,7 +8,8 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from reviews.letterboxd import LetterboxdError, import_archive
+from reviews.letterboxd import import_archive
+from reviews.letterboxd_parse import LetterboxdError
 
 
 class Command(BaseCommand):

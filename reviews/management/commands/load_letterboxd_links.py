@@ -9,7 +9,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from catalog.models import Film
-from reviews.letterboxd import MAX_URI, links_trust
+from reviews.letterboxd import links_trust
+from reviews.letterboxd_parse import MAX_URI
 
 
 class Command(BaseCommand):
