@@ -1,4 +1,5 @@
-"""Member pages: rating widget, diary, reviews, watchlist, lists, profile, feed, stats, Letterboxd import/export.
+"""Member pages: rating widget, diary, reviews, watchlist, lists, profile, feed, stats (Letterboxd pages are in
+``letterboxd_views``).
 
 Thin views: access helpers from ``selectors`` (404/403), writes through ``services``. Widgets are named
 partials of their templates, returned alone to HTMX requests; without JavaScript every form posts and
@@ -26,8 +27,8 @@ from catalog.models import Film
 from cineaesthete.validation import clean_text, parse_id, parse_optional_id
 
 from . import selectors, services
-from .forms import DiaryForm, FilmListForm, LetterboxdUploadForm, ReviewForm, WatchlistEntryForm, aspect_selects
-from .models import FilmList, LetterboxdImport, Rating, ReviewLike, WatchlistEntry
+from .forms import DiaryForm, FilmListForm, ReviewForm, WatchlistEntryForm, aspect_selects
+from .models import FilmList, Rating, ReviewLike, WatchlistEntry
 
 REVIEWS_PER_PAGE = 10
 
@@ -515,51 +516,6 @@ def favourites_edit(request: HttpRequest) -> HttpResponse:
         return redirect("reviews:profile", username=request.user.username)
     slots = [(n, current[n - 1] if n <= len(current) else None) for n in range(1, 5)]
     return render(request, "reviews/favourites_form.html", {"choices": choices, "slots": slots})
-
-
-# --- Letterboxd ---------------------------------------------------------------------------------------
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
-def letterboxd_import(request: HttpRequest) -> HttpResponse:
-    from .letterboxd import LetterboxdError, check_archive
-    from .tasks import import_letterboxd
-
-    form = LetterboxdUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            check_archive(upload)
-        except LetterboxdError as error:
-            form.add_error("file", str(error))
-        else:
-            from cineaesthete.core.jobs import job_enqueue
-
-            upload.seek(0)
-            record = LetterboxdImport.objects.create(user=request.user, file=upload)
-            record.job = job_enqueue(import_letterboxd, import_id=record.pk, created_by=request.user)
-            record.save(update_fields=["job"])
-            return redirect(record)
-    imports = LetterboxdImport.objects.filter(user=request.user).select_related("job")[:10]
-    return render(request, "reviews/letterboxd_import.html", {"form": form, "imports": imports})
-
-
-@require_GET
-@login_required
-def letterboxd_import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
-    record = get_object_or_404(LetterboxdImport.objects.select_related("job"), pk=import_id, user=request.user)
-    return render(request, "reviews/letterboxd_import_detail.html", {"record": record})
-
-
-@require_GET
-@login_required
-def letterboxd_export(request: HttpRequest) -> HttpResponse:
-    from .letterboxd import export_member
-
-    response = HttpResponse(export_member(user=request.user), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="letterboxd-{request.user.username}.zip"'
-    return response
 
 
 # --- Leaving -----------------------------------------------------------------------------------------
