@@ -62,7 +62,7 @@ def import_imdb_reviews(*, path: Path, links_path: Path, progress: Callable[[str
                 continue
             try:
                 # The same checks as a member's own review (length, no NUL): one path for all review text.
-                text = services._clean_review_text(clean_text(record.get("text", "")))
+                text = services.review_text_clean(clean_text(record.get("text", "")))
             except ValidationError:
                 refused += 1
                 continue

@@ -301,7 +301,7 @@ def _row(file_name: str, line: int, record: dict[str, str]) -> Row:
     imdb_text = (record.get("imdbID") or record.get("IMDb ID") or "").strip()
     review = ""
     if file_name == "reviews.csv":
-        review = _checked(where, services._clean_review_text, record.get("Review", ""))
+        review = _checked(where, services.review_text_clean, record.get("Review", ""))
     return Row(
         file=file_name,
         line=line,
@@ -311,7 +311,7 @@ def _row(file_name: str, line: int, record: dict[str, str]) -> Row:
         uri=_parse_uri(record.get("Letterboxd URI", ""), where),
         stars=stars,
         rewatch=record.get("Rewatch", "").strip().lower() in {"yes", "true", "1"},
-        tags=_checked(where, services._clean_tags, record.get("Tags", "").split(",")),
+        tags=_checked(where, services.tags_clean, record.get("Tags", "").split(",")),
         watched_on=_parse_date(watched_text, where) if watched_text else None,
         review=review,
         tmdb_id=int(tmdb_text) if re.fullmatch(r"\d{1,9}", tmdb_text, flags=re.ASCII) else None,
@@ -336,7 +336,7 @@ def _parse_list(file_name: str, text: str, budget: list[int]) -> ListFile:
     if meta is None:
         raise LetterboxdError(f"{file_name}: the list has no name.")
     where = f"{file_name}, line {meta[0]}"
-    title = _checked(where, services._clean_title, meta[1].get("Name", ""))
+    title = _checked(where, services.list_title_clean, meta[1].get("Name", ""))
     description = meta[1].get("Description", "").replace("\r\n", "\n").strip()
     if len(description) > MAX_LIST_DESCRIPTION:
         raise LetterboxdError(f"{where}: a list description longer than {MAX_LIST_DESCRIPTION} characters.")

@@ -306,7 +306,7 @@ def review_like_toggle(*, user, review: Review) -> bool:
 # --- diary --------------------------------------------------------------------------------------------
 
 
-def _clean_tags(tags: Iterable[str]) -> list[str]:
+def tags_clean(tags: Iterable[str]) -> list[str]:
     cleaned: list[str] = []
     for tag in tags:
         tag = clean_line(str(tag), max_length=1000, name="A tag").lower()[:50]
@@ -318,7 +318,7 @@ def _clean_tags(tags: Iterable[str]) -> list[str]:
 
 
 def parse_tags(text: str) -> list[str]:
-    return _clean_tags(text.split(","))
+    return tags_clean(text.split(","))
 
 
 def diary_log(
@@ -341,7 +341,7 @@ def diary_log(
     stars = parse_stars(stars)
     if watched_on > timezone.localdate() + datetime.timedelta(days=1):
         raise ValidationError("The viewing date is in the future.")
-    tags = _clean_tags(tags)
+    tags = tags_clean(tags)
     with transaction.atomic():
         if stars is not None:
             rating_set(user=user, film=film, stars=stars, is_private=is_private)
@@ -447,7 +447,7 @@ def _unique_list_slug(*, user, title: str, exclude_pk: int | None = None) -> str
     return slug
 
 
-def _clean_title(title: object) -> str:
+def list_title_clean(title: object) -> str:
     return clean_line(title, max_length=200, name="A list's title", required=True)
 
 
@@ -469,7 +469,7 @@ def _list_touched(film_list: FilmList) -> None:
 
 
 def list_create(*, user, title: str, description: str = "", is_public: bool = True) -> FilmList:
-    title = _clean_title(title)
+    title = list_title_clean(title)
     with transaction.atomic():
         film_list = FilmList.objects.create(
             user=user,
@@ -483,7 +483,7 @@ def list_create(*, user, title: str, description: str = "", is_public: bool = Tr
 
 
 def list_update(*, film_list: FilmList, title: str, description: str, is_public: bool) -> FilmList:
-    title = _clean_title(title)
+    title = list_title_clean(title)
     description = _clean_description(description)
     with transaction.atomic():
         if title != film_list.title:
