@@ -20,6 +20,7 @@ from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db.models import Q
 
 from catalog.models import Film
+from catalog.selectors import film_title_forms
 
 from .models import LetterboxdFilm
 
@@ -108,8 +109,13 @@ def title_keys(title: str) -> set[str]:
 
 
 def film_titles(film: Film) -> list[str]:
-    """Every title a film is known by. The one place to add another source of titles."""
-    return [title for title in (film.title, film.original_title) if title]
+    """Every title a film is known by: display, original and alternative titles (the MovieLens form,
+    parenthesised and a.k.a. forms, and TMDb's when synced). FilmIndex fetches them in bulk; a film reached
+    another way (through a learnt link) fetches its own."""
+    known = getattr(film, "known_titles", None)
+    if known is None:
+        known = film.known_titles = film_title_forms(film_ids=[film.pk]).get(film.pk, [film.title])
+    return known
 
 
 # --- matching -----------------------------------------------------------------------------------------
@@ -159,7 +165,10 @@ class FilmIndex:
         if any(not w.year for w in wanted):
             films = Film.objects.all()
         self.by_key: dict[str, dict[int, Film]] = {}
-        for film in films.only("id", "title", "original_title", "year"):
+        candidates = list(films.only("id", "title", "original_title", "year"))
+        forms = film_title_forms(film_ids=[film.pk for film in candidates])
+        for film in candidates:
+            film.known_titles = forms.get(film.pk, [film.title])
             for key in film_keys(film):
                 self.by_key.setdefault(key, {})[film.pk] = film
 

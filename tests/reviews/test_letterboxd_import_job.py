@@ -153,7 +153,7 @@ HOSTILE = [
         "At most 20 tags",
     ),
     ({"reviews.csv": [REVIEWS, f"2023-01-01,Alien,1979,u,4,,{'x' * 20001},,2023-01-01"]}, "20,000 characters"),
-    ({"reviews.csv": [REVIEWS, "2023-01-01,Alien,1979,u,4,,   ,,2023-01-01"]}, "needs some text"),
+    ({"reviews.csv": [REVIEWS, "2023-01-01,Alien,1979,u,4,,   ,,2023-01-01"]}, "A review is required"),
     ({"ratings.csv": [f"{HEAD},Rating", "2023-01-01,Alien,1979,u,NaN"]}, "not a rating"),
     ({"ratings.csv": [f"{HEAD},Rating", "2023-01-01,Alien,1979,u,4.25"]}, "not a rating"),
     ({"watched.csv": [HEAD, f"2023-01-01,{'A' * 301},1979,u"]}, "longer than 300"),
@@ -175,7 +175,7 @@ HOSTILE = [
     ),
     (
         {"lists/x.csv": ["Letterboxd list export v7", "Date,Name,Tags,URL,Description", "2023-01-01,   ,,,"]},
-        "needs a title",
+        "title is required",
     ),
 ]
 
