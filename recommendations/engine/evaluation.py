@@ -31,6 +31,7 @@ from .confidence import ConfidenceParams, confidence_from_stars
 from .data import RatingLog, build_matrix
 from .ranking import popular_mask, shrunk_mean
 from .recommender import EASE_MAX_ITEMS, BlendParams, Recommender
+from .signals import require_finite
 
 KS = (10, 20)
 
@@ -171,6 +172,7 @@ def train_production(
 ) -> tuple[Recommender, np.ndarray]:
     """Train the production model on a stars matrix; returns it and the training users' factors."""
     coo = train.tocoo()
+    require_finite("training stars", coo.data)
     values = confidence_from_stars(coo.data, params=confidence)
     conf = build_matrix(coo.row, coo.col, values, shape=train.shape)
     user_factors, item_factors = train_als(conf, params=als, threads=threads, on_iteration=on_iteration)

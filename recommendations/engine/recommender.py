@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+import scipy.linalg
 
 from .als import FoldIn, fold_in, gram
 from .confidence import ConfidenceParams
@@ -32,6 +33,7 @@ class BlendParams:
     popularity_penalty: float = 0.0
     diversity: float = 0.5  # the "diverse" mode's default dial position
     gems_quality_floor: float = 3.6  # shrunk mean stars a hidden gem must reach
+    gems_min_ratings: int = 20  # and this many members who liked it: one 5-star rating is not a gem
     candidate_pool: int = 200
 
     def as_dict(self) -> dict:
@@ -101,6 +103,45 @@ class Recommender:
         liked = np.asarray(item_index)[np.asarray(confidence) > 0]
         return self.scores(folded.factor[None, :], [liked])[0], folded
 
+    def contributions(self, folded: FoldIn, liked: np.ndarray, items: np.ndarray) -> np.ndarray:
+        """Each liked film's exact share of the served score of ``items``: an (items × liked) matrix.
+
+        Both terms of the blend are linear in the member's history: the ALS score is Σ_j c_j y_iᵀW y_j
+        (``FoldIn.explain``) and the EASE score Σ_j B_ji. The per-member standardisation subtracts a mean
+        that is itself a sum over j and divides by a per-member constant, so share_ij below sums over j to
+        the served score minus the popularity term (and, for plain ALS without standardising, a constant).
+        """
+        items = np.asarray(items, dtype=np.int64)
+        liked = np.asarray(liked, dtype=np.int64)
+        out = np.zeros((len(items), len(liked)), dtype=np.float64)
+        if len(liked) == 0 or len(items) == 0:
+            return out
+        standardise = bool(self.blend.popularity_penalty) or (self.ease is not None and self.blend.ease_weight > 0)
+        w = self.blend.ease_weight if (self.ease is not None and self.blend.ease_weight > 0) else 0.0
+        positive = folded.confidence > 0
+        rated = folded.item_index[positive]
+        weights = folded.confidence[positive]
+        if folded.cho is not None and len(rated):
+            solved = scipy.linalg.cho_solve(folded.cho, self.item_factors[rated].T.astype(np.float64))  # W y_j
+            factors = self.item_factors[items].astype(np.float64)
+            if standardise:
+                factors = factors - self.item_factors.mean(axis=0, dtype=np.float64)
+                als = self.item_factors @ folded.factor
+                scale = (1 - w) / max(float(als.std()), 1e-9)
+            else:
+                scale = 1.0
+            als_share = (factors @ solved) * weights * scale  # (items, rated)
+            column = {int(j): n for n, j in enumerate(rated)}
+            for n, j in enumerate(liked):
+                if int(j) in column:
+                    out[:, n] += als_share[:, column[int(j)]]
+        if w > 0:
+            rows = self.ease[liked].astype(np.float64)  # (liked, all items)
+            total = rows.sum(axis=0)
+            scale = w / max(float(total.std()), 1e-9)
+            out += ((rows[:, items] - rows.mean(axis=1, keepdims=True)) * scale).T
+        return out
+
     def rank(
         self,
         scores: np.ndarray,
@@ -120,6 +161,8 @@ class Recommender:
                 quality=self.quality,
                 quality_floor=self.blend.gems_quality_floor,
                 exclude=exclude,
+                counts=self.popularity,
+                min_count=self.blend.gems_min_ratings,
             )
         if mode == "surprise":
             pick = surprise(

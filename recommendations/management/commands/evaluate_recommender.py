@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from recommendations.engine import evaluation
 from recommendations.engine.data import load_ratings_file
-from recommendations.selectors import rating_log_from_db
+from recommendations.training_data import rating_log_from_db
 
 PROTOCOLS = {"recbole-ml1m": evaluation.recbole_split, "temporal": evaluation.temporal_split}
 
@@ -43,7 +43,7 @@ class Command(BaseCommand):
             except (OSError, ValueError) as error:
                 raise CommandError(f"Cannot read {ratings_file}: {error}") from error
         else:
-            log = rating_log_from_db()
+            log = rating_log_from_db(explicit_only=True)
         if len(log) == 0:
             raise CommandError("No ratings to evaluate on (load the demo data or pass --ratings-file).")
         report: dict = {"ratings": len(log), "protocols": {}}
