@@ -35,6 +35,7 @@ class BlendParams:
     gems_quality_floor: float = 3.6  # shrunk mean stars a hidden gem must reach
     gems_min_ratings: int = 20  # and this many members who liked it: one 5-star rating is not a gem
     candidate_pool: int = 200
+    ease_dropout: float = 0.0  # EDLAE's dropout (0 = plain EASE); see baselines.ease_weights
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from django.core.management import call_command
 
 from recommendations.engine import artifact
@@ -295,3 +296,58 @@ def test_evaluate_recommender_smoke(tmp_path):
         assert {"EASE", "production (accurate)"} <= set(rows)
         for row in rows.values():
             assert all(np.isfinite(v) for k, v in row.items() if isinstance(v, float))
+
+
+def test_strong_generalisation_protocol_over_seeds(tmp_path):
+    """Held-out members are never trained on, are folded in from 80% of their ratings (low stars included)
+    and are ranked against their other positives; several seeds give mean and std."""
+    from recommendations.engine.data import load_ratings_file
+    from recommendations.engine.evaluation import strong_split
+
+    rng = np.random.default_rng(3)
+    lines = []
+    for user in range(1, 121):
+        group = user % 3
+        for item in range(1, 61):
+            if item % 3 == group and rng.random() < 0.7 or rng.random() < 0.1:
+                stars = int(rng.choice([4, 5])) if item % 3 == group else int(rng.choice([1, 2, 3]))
+                lines.append(f"{user}::{item}::{stars}::{1000 + item * 10 + user}")
+    path = tmp_path / "ratings.dat"
+    path.write_text("\n".join(lines))
+    split = strong_split(load_ratings_file(path), seed=1)
+    assert split.fold.shape[0] == 12 and split.train.shape[0] == 108
+    assert split.fold.data.min() < 3  # low stars reach the fold-in, as on the site
+    assert split.test.nnz and not (split.fold.multiply(split.test)).nnz
+    out = io.StringIO()
+    call_command(
+        "evaluate_recommender",
+        "--protocol",
+        "strong",
+        "--ratings-file",
+        str(path),
+        "--production-params",
+        "--seeds",
+        "3",
+        "--json",
+        "--threads",
+        "1",
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    rows = {row["model"]: row for row in json.loads(out.getvalue())["protocols"]["strong"]["rows"]}
+    assert {"popularity", "EASE", "ALS", "production (accurate)"} <= set(rows)
+    for row in rows.values():
+        assert row["seeds"] == 3 and np.isfinite(row["ndcg@10"]) and row["ndcg@10_std"] >= 0
+    assert rows["production (accurate)"]["ndcg@10"] > rows["popularity"]["ndcg@10"]
+
+
+def test_edlae_dropout_penalises_popular_items_more():
+    from recommendations.engine.baselines import ease_weights
+
+    rng = np.random.default_rng(0)
+    matrix = sp.csr_matrix((rng.random((80, 15)) < np.linspace(0.05, 0.9, 15)).astype(np.float32))
+    plain = ease_weights(matrix, regularization=5.0)
+    edlae = ease_weights(matrix, regularization=5.0, dropout=0.25)
+    assert np.isfinite(edlae).all() and np.allclose(np.diag(edlae), 0)
+    assert not np.allclose(plain, edlae)
+    np.testing.assert_allclose(ease_weights(matrix, regularization=5.0, dropout=0.0), plain)
