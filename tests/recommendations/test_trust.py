@@ -351,3 +351,40 @@ def test_edlae_dropout_penalises_popular_items_more():
     assert np.isfinite(edlae).all() and np.allclose(np.diag(edlae), 0)
     assert not np.allclose(plain, edlae)
     np.testing.assert_allclose(ease_weights(matrix, regularization=5.0, dropout=0.0), plain)
+
+
+@pytest.mark.parametrize(
+    "shape",
+    ["one rating", "all low", "only unknown films", "likes without stars", "watched only"],
+)
+def test_hostile_profiles_get_finite_scores_and_true_reasons(trained, client, shape):
+    serving = serving_model()
+    action = trained["action"]
+    unknown = make_film("Added after training")
+    member = make_member(f"hostile-{shape.replace(' ', '-')}")
+    if shape == "one rating":
+        Rating.objects.create(user=member, film=action[0], stars=Decimal("5.0"))
+    elif shape == "all low":
+        for film in action[:6]:
+            Rating.objects.create(user=member, film=film, stars=Decimal("1.0"))
+    elif shape == "only unknown films":
+        Rating.objects.create(user=member, film=unknown, stars=Decimal("4.0"))
+    elif shape == "likes without stars":
+        for film in action[:3]:
+            Rating.objects.create(user=member, film=film, stars=None, liked=True)
+    else:
+        for film in action[:3]:
+            DiaryEntry.objects.create(user=member, film=film, watched_on="2024-02-02")
+    profile, excluded = member_profile(member)
+    for mode in ("accurate", "diverse", "gems", "surprise"):
+        result = compute_recommendations(serving, profile, excluded, k=10, mode=mode, diversity=None)
+        assert all(np.isfinite(score) for _, score, _ in result["items"])
+        assert not {film_id for film_id, _, _ in result["items"]} & excluded
+        if shape == "all low":
+            assert all(not reasons for _, _, reasons in result["items"])  # nothing they liked to name
+        if shape == "watched only":
+            assert all("liked" not in " ".join(reasons) for _, _, reasons in result["items"])
+    client.force_login(member)
+    for mode in ("accurate", "gems", "surprise"):
+        response = client.get("/recommendations/", {"mode": mode})
+        assert response.status_code == 200
