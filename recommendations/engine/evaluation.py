@@ -538,4 +538,12 @@ def summarise(runs: list[list[dict]]) -> list[dict]:
                 row[f"{key}_std"] = float(values.std(ddof=1)) if len(values) > 1 else 0.0
         row["users"] = first.get("users")
         summary.append(row)
+    # Seeds move every model together (another split, other members): the paired difference to EASE on
+    # the same seed is what tells a real gain from noise.
+    ease = next((p for p, r in enumerate(runs[0]) if r["model"] == "EASE"), None)
+    if ease is not None:
+        for position, row in enumerate(summary):
+            diff = np.array([run[position]["ndcg@10"] - run[ease]["ndcg@10"] for run in runs], dtype=np.float64)
+            row["ndcg@10_minus_ease"] = float(diff.mean())
+            row["ndcg@10_minus_ease_std"] = float(diff.std(ddof=1)) if len(diff) > 1 else 0.0
     return summary

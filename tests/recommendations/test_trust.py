@@ -338,6 +338,7 @@ def test_strong_generalisation_protocol_over_seeds(tmp_path):
     assert {"popularity", "EASE", "ALS", "production (accurate)"} <= set(rows)
     for row in rows.values():
         assert row["seeds"] == 3 and np.isfinite(row["ndcg@10"]) and row["ndcg@10_std"] >= 0
+        assert np.isfinite(row["ndcg@10_minus_ease"])
     assert rows["production (accurate)"]["ndcg@10"] > rows["popularity"]["ndcg@10"]
 
 

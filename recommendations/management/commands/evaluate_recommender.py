@@ -120,6 +120,11 @@ class Command(BaseCommand):
                 echo(
                     f"  {name} {row['model']}: ndcg@10 {row['ndcg@10']:.4f} ± {row['ndcg@10_std']:.4f}, "
                     f"coverage@10 {row['coverage@10']:.3f} ± {row['coverage@10_std']:.3f}"
+                    + (
+                        f", minus EASE {row['ndcg@10_minus_ease']:+.4f} ± {row['ndcg@10_minus_ease_std']:.4f}"
+                        if "ndcg@10_minus_ease" in row
+                        else ""
+                    )
                 )
             report["protocols"][name] = {
                 "users": users,
