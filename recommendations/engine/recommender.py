@@ -64,6 +64,7 @@ class Recommender:
         logpop = np.log1p(self.popularity)
         self._z_logpop = ((logpop - logpop.mean()) / max(logpop.std(), 1e-9)).astype(np.float32)
         self._index = {int(v): i for i, v in enumerate(self.item_ids)}
+        self._ease_row_mean = None if self.ease is None else self.ease.mean(axis=1, dtype=np.float64)
 
     @property
     def n_items(self) -> int:
@@ -99,10 +100,28 @@ class Recommender:
             combined = combined - self.blend.popularity_penalty * self._z_logpop
         return combined.astype(np.float32)
 
+    def _ease_history_sum(self, liked: np.ndarray) -> np.ndarray:
+        """Σ_{j liked} B_j over all items: gathered rows for short histories, one product for long ones."""
+        if len(liked) <= 150:
+            return self.ease[liked].sum(axis=0, dtype=np.float64)
+        indicator = np.zeros(self.n_items, dtype=np.float32)
+        indicator[liked] = 1.0
+        return (indicator @ self.ease).astype(np.float64)
+
     def profile_scores(self, item_index: np.ndarray, confidence: np.ndarray) -> tuple[np.ndarray, FoldIn]:
+        """One member's blended scores (the same formula as ``scores``), computing Σ B_j once for reasons."""
         folded = self.fold_in(item_index, confidence)
         liked = np.asarray(item_index)[np.asarray(confidence) > 0]
-        return self.scores(folded.factor[None, :], [liked])[0], folded
+        if self.ease is None or self.blend.ease_weight <= 0:
+            return self.scores(folded.factor[None, :], [liked])[0], folded
+        als = (self.item_factors @ folded.factor)[None, :]
+        ease = (self._ease_history_sum(liked) if len(liked) else np.zeros(self.n_items))[None, :]
+        folded.ease_total = ease[0]
+        w = self.blend.ease_weight
+        combined = (1 - w) * _standardise_rows(als) + w * _standardise_rows(ease.astype(np.float32))
+        if self.blend.popularity_penalty:
+            combined = combined - self.blend.popularity_penalty * self._z_logpop
+        return combined.astype(np.float32)[0], folded
 
     def contributions(self, folded: FoldIn, liked: np.ndarray, items: np.ndarray) -> np.ndarray:
         """Each liked film's exact share of the served score of ``items``: an (items × liked) matrix.
@@ -123,7 +142,6 @@ class Recommender:
         rated = folded.item_index[positive]
         weights = folded.confidence[positive]
         if folded.cho is not None and len(rated):
-            solved = scipy.linalg.cho_solve(folded.cho, self.item_factors[rated].T.astype(np.float64))  # W y_j
             factors = self.item_factors[items].astype(np.float64)
             if standardise:
                 factors = factors - self.item_factors.mean(axis=0, dtype=np.float64)
@@ -131,16 +149,21 @@ class Recommender:
                 scale = (1 - w) / max(float(als.std()), 1e-9)
             else:
                 scale = 1.0
-            als_share = (factors @ solved) * weights * scale  # (items, rated)
-            column = {int(j): n for n, j in enumerate(rated)}
-            for n, j in enumerate(liked):
-                if int(j) in column:
-                    out[:, n] += als_share[:, column[int(j)]]
+            # W is symmetric, so c_j (y_i − ȳ)ᵀ W y_j = c_j y_jᵀ W (y_i − ȳ): one solve per listed item.
+            solved = scipy.linalg.cho_solve(folded.cho, factors.T)  # (k, items)
+            als_share = (self.item_factors[rated].astype(np.float64) @ solved).T * (weights * scale)
+            if np.array_equal(rated, liked):
+                out += als_share
+            else:
+                column = {int(j): n for n, j in enumerate(rated)}
+                for n, j in enumerate(liked):
+                    if int(j) in column:
+                        out[:, n] += als_share[:, column[int(j)]]
         if w > 0:
-            rows = self.ease[liked].astype(np.float64)  # (liked, all items)
-            total = rows.sum(axis=0)
+            total = folded.ease_total if folded.ease_total is not None else self._ease_history_sum(liked)
             scale = w / max(float(total.std()), 1e-9)
-            out += ((rows[:, items] - rows.mean(axis=1, keepdims=True)) * scale).T
+            gathered = self.ease[np.ix_(liked, items)].astype(np.float64)  # (liked, items): small
+            out += ((gathered - self._ease_row_mean[liked][:, None]) * scale).T
         return out
 
     def rank(
