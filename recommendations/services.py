@@ -68,22 +68,23 @@ def _content_arrays(film_ids: np.ndarray, *, progress: Progress) -> dict[str, np
     return arrays
 
 
-def _vibe_plot_vectors(plots: dict[int, str]) -> dict[int, np.ndarray]:
-    """Plot vectors vibe search already computed with the same all-MiniLM-L6-v2 (``embed_texts``), when their
-    text is still current: the recommender then embeds only what vibe search has not."""
-    import hashlib
+# Plot vectors that another part of the site already computed with the same MiniLM encoder, by film id and
+# plot text. Vibe search stores them (``embed_texts``) and sits above this app, so it registers its reader
+# here when it starts (aesthetics.apps); the recommender then embeds only the plots nobody has embedded.
+PlotVectorSource = Callable[[dict[int, str]], dict[int, np.ndarray]]
+_plot_vector_sources: list[PlotVectorSource] = []
 
-    from aesthetics.models import FilmTextEmbedding
 
-    wanted = {film_id: hashlib.sha256(plot.strip().encode()).hexdigest() for film_id, plot in plots.items() if plot}
-    rows = FilmTextEmbedding.objects.filter(film_id__in=list(wanted), source=FilmTextEmbedding.Source.PLOT).values_list(
-        "film_id", "text_hash", "vector"
-    )
-    return {
-        film_id: np.asarray(vector, dtype=np.float32)
-        for film_id, text_hash, vector in rows
-        if wanted[film_id] == text_hash
-    }
+def plot_vector_source_register(source: PlotVectorSource) -> None:
+    if source not in _plot_vector_sources:
+        _plot_vector_sources.append(source)
+
+
+def _stored_plot_vectors(plots: dict[int, str]) -> dict[int, np.ndarray]:
+    found: dict[int, np.ndarray] = {}
+    for source in _plot_vector_sources:
+        found.update(source({film_id: plot for film_id, plot in plots.items() if film_id not in found}))
+    return found
 
 
 def _plot_vectors(film_ids: np.ndarray, *, progress: Progress) -> np.ndarray:
@@ -108,7 +109,7 @@ def _plot_vectors(film_ids: np.ndarray, *, progress: Progress) -> np.ndarray:
         pass
     vectors = np.zeros((len(film_ids), 384), dtype=np.float32)
     filled = np.zeros(len(film_ids), dtype=bool)
-    shared = _vibe_plot_vectors(plots)
+    shared = _stored_plot_vectors(plots)
     missing = []
     for row, (film_id, text_hash) in enumerate(zip(film_ids, hashes, strict=True)):
         vector = cached.get((int(film_id), int(text_hash)))
