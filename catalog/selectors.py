@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from django.contrib.postgres.search import TrigramSimilarity, TrigramStrictWordSimilarity
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Case, F, Prefetch, QuerySet, Value, When, prefetch_related_objects
+from django.db.models import Case, Count, F, Prefetch, QuerySet, Value, When, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 
-from .matching import match_score
+from .matching import match_score, words_all_found
 from .models import AlternativeTitle, Credit, Film, FilmImage, Genre, Person, StaffPick, StaffPickList
 
 # Columns a film card needs: everything else stays in the database.
@@ -236,6 +236,9 @@ class SearchResults:
     query: str
     films: list[Film]
     people: list[Person]
+    # True when nothing found holds every word of the query (typos allowed): the results are only near
+    # misses, and the page says there is no film of that name rather than offering Toy Story for Tokyo Story.
+    weak: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.films or self.people)
@@ -265,14 +268,28 @@ def catalog_search(*, query: str, film_limit: int = 8, person_limit: int = 5) ->
         films = _film_search(query, limit=film_limit)
         person_candidates = list(
             Person.objects.filter(name__trigram_word_similar=query)
-            .annotate(trigram=TrigramSimilarity("name", query) + TrigramStrictWordSimilarity(query, "name"))
+            .annotate(
+                trigram=TrigramSimilarity("name", query) + TrigramStrictWordSimilarity(query, "name"),
+                credit_count=Count("credits"),
+            )
             .only("id", "name")
             .order_by("-trigram", "id")[:SEARCH_CANDIDATES]
         )
-        people = sorted(person_candidates, key=lambda person: -_search_rank(query, person.name, person.trigram, 0, 0))[
-            :person_limit
-        ]
-    return SearchResults(query=query, films=films, people=people)
+        # Among names that match alike, the one with more films comes first: Alfred before Robyn Hitchcock.
+        most_credited = max((person.credit_count for person in person_candidates), default=0)
+        people = sorted(
+            person_candidates,
+            key=lambda person: -_search_rank(query, person.name, person.trigram, person.credit_count, most_credited),
+        )[:person_limit]
+    weak = bool(films or people) and not (
+        any(words_all_found(query, title) for film in films for title in _film_forms(film))
+        or any(words_all_found(query, person.name) for person in people)
+    )
+    return SearchResults(query=query, films=films, people=people, weak=weak)
+
+
+def _film_forms(film: Film) -> list[str]:
+    return [text for text, _trigram in getattr(film, "search_forms", [(film.title, 0.0)])]
 
 
 def _film_search(query: str, *, limit: int) -> list[Film]:
@@ -306,6 +323,8 @@ def _film_search(query: str, *, limit: int) -> list[Film]:
         )
 
     films = sorted(candidates, key=lambda film: -rank(film))[:limit]
+    for film in films:
+        film.search_forms = forms[film.pk]
     prefetch_related_objects(films, Prefetch("poster", queryset=FilmImage.objects.only(*POSTER_FIELDS)))
     return films
 
