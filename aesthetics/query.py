@@ -253,9 +253,13 @@ LIGHT_TEXT = {
     "dark": "dark, gloomy and shadowy",
     "low-key": "dark, gloomy and shadowy",
     "gloomy": "dark, gloomy and shadowy",
-    "neon": "neon lights of the city at night, futuristic",
-    "bright": "sunny, cheerful and bright",
-    "black and white": "",
+    "neon": "neon lights, nightclubs and the city at night, futuristic cyberpunk",
+    "high contrast": "stark shadows",
+    "muted": "bleak and grim",
+    "desaturated": "bleak and grim",
+    "bright": "sunny summer, cheerful and colourful",
+    "vibrant": "colourful and flamboyant, vivid fantasy",
+    "black and white": "a classic old film",
 }
 STOP_WORDS = {
     "a", "an", "the", "and", "or", "of", "in", "on", "with", "to", "for", "by", "at", "is", "it", "its", "that",
