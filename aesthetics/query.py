@@ -67,9 +67,14 @@ CONCEPTS: dict[str, Concept] = {
     "spaghetti western": _c(
         "film", "spaghetti western", "gunslinger, bounty hunter and outlaws in the Old West", ["western"], (1960, 1975)
     ),
-    "western": _c("film", "western", "cowboys, gunfighters, outlaws and sheriffs in the Old West frontier", ["western"]),
+    "western": _c(
+        "film", "western", "cowboys, gunfighters, outlaws and sheriffs in the Old West frontier", ["western"]
+    ),
     "giallo": _c(
-        "film", "giallo (Italian murder mystery)", "a black-gloved killer and a stylish murder mystery", ["horror", "thriller"]
+        "film",
+        "giallo (Italian murder mystery)",
+        "a black-gloved killer and a stylish murder mystery",
+        ["horror", "thriller"],
     ),
     "screwball comedy": _c(
         "film",
@@ -96,7 +101,9 @@ CONCEPTS: dict[str, Concept] = {
         "teenagers growing up, the last summer before adulthood, first love and friendship in high school",
         ["drama", "comedy"],
     ),
-    "heist": _c("film", "heist", "a gang of thieves plans a robbery to steal from a bank or casino", ["crime", "thriller"]),
+    "heist": _c(
+        "film", "heist", "a gang of thieves plans a robbery to steal from a bank or casino", ["crime", "thriller"]
+    ),
     "satire": _c("film", "satire", "a satire mocking politics, the media and society", ["comedy"]),
     "musical": _c("film", "musical", "songs and dance numbers", ["musical"]),
     "war film": _c("film", "war film", "soldiers at war on the battlefield", ["war"]),
@@ -114,10 +121,16 @@ CONCEPTS: dict[str, Concept] = {
     "small town": _c("setting", "small town", "life in a small American town"),
     # moods
     "atmospheric": _c(
-        "mood", "atmospheric", "haunting, eerie, moody atmosphere, hypnotic and mysterious", ["sci-fi", "mystery", "horror"]
+        "mood",
+        "atmospheric",
+        "haunting, eerie, moody atmosphere, hypnotic and mysterious",
+        ["sci-fi", "mystery", "horror"],
     ),
     "surreal": _c(
-        "mood", "surreal", "surreal, dreamlike, bizarre nightmare, strange hallucinations", ["fantasy", "sci-fi", "comedy"]
+        "mood",
+        "surreal",
+        "surreal, dreamlike, bizarre nightmare, strange hallucinations",
+        ["fantasy", "sci-fi", "comedy"],
     ),
     "tense": _c("mood", "tense", "suspense and tension, a nail-biting chase, trapped and in danger", ["thriller"]),
     "melancholic": _c(
@@ -133,7 +146,10 @@ CONCEPTS: dict[str, Concept] = {
         "mood", "uplifting", "inspiring true story, an underdog triumphs, overcoming adversity with hope", ["drama"]
     ),
     "disturbing": _c(
-        "mood", "disturbing", "disturbing, violent, twisted and perverse, a serial killer", ["horror", "drama", "thriller"]
+        "mood",
+        "disturbing",
+        "disturbing, violent, twisted and perverse, a serial killer",
+        ["horror", "drama", "thriller"],
     ),
     "psychological": _c("mood", "psychological", "a psychological thriller of obsession and madness", ["thriller"]),
     "romantic": _c("mood", "romantic", "a love story, falling in love", ["romance"]),
@@ -317,7 +333,9 @@ class Reading:
         out = []
         for kind, labels in groups.items():
             labels = list(dict.fromkeys(labels))
-            out.append(", ".join(labels) if kind in ("colour", "light") else f"{KIND_LABELS[kind]}: {', '.join(labels)}")
+            out.append(
+                ", ".join(labels) if kind in ("colour", "light") else f"{KIND_LABELS[kind]}: {', '.join(labels)}"
+            )
         return "; ".join(out)
 
     def without(self, key: str) -> str:
@@ -353,14 +371,18 @@ def read_query(text: str) -> Reading:
         if found and CONCEPTS[phrase].label:
             concept = CONCEPTS[phrase]
             terms = tuple(pal.LEXICON[t] for t in concept.terms)
-            reading.parts.append(Part(concept.kind, phrase, concept.label, terms, concept.text, concept.genres, concept.years))
+            reading.parts.append(
+                Part(concept.kind, phrase, concept.label, terms, concept.text, concept.genres, concept.years)
+            )
     for phrase in sorted(pal.LEXICON, key=len, reverse=True):
         normalised, found = _take(normalised, phrase)
         if found:
             kind = "light" if phrase in LIGHT_TERMS else "colour"
             label = LIGHT_LABELS.get(phrase, phrase)
             reading.parts.append(
-                Part(kind, phrase, label, (pal.LEXICON[phrase],), LIGHT_TEXT.get(phrase, ""), (), LIGHT_YEARS.get(phrase))
+                Part(
+                    kind, phrase, label, (pal.LEXICON[phrase],), LIGHT_TEXT.get(phrase, ""), (), LIGHT_YEARS.get(phrase)
+                )
             )
     keys = [part.key for part in reading.parts]
     for first, second in CONTRADICTIONS:

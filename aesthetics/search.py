@@ -529,6 +529,13 @@ def vibe_search(
         reading=reading,
         parts=parts,
     )
+    if not len(knowledge.film_ids):  # an empty catalogue: every signal that had something to do is off
+        if any(part.terms or part.key == "picked colours" for part in parts) and "palette" in signals:
+            status["palette"] = "off"
+        if any(part.text for part in parts) and "text" in signals:
+            status["text"] = "off"
+        if query and "clip" in signals:
+            status["clip"] = "off"
     if not parts or not len(knowledge.film_ids):
         return results
     F = len(knowledge.film_ids)  # noqa: N806
@@ -585,9 +592,13 @@ def vibe_search(
         for text, vector in zip(wanted_texts, text_vectors.result(), strict=True):
             text_of[text] = knowledge.text_scores(vector)
 
+    if "text" in signals and not text_on and any(part.text for part in parts):
+        status["text"] = "off"
+    # Staff weights (VibeSettings) scale each kind of evidence: text also scales its spread over the people graph.
+    staff = {"palette": knobs.palette_weight, "text": knobs.text_weight, "people": knobs.text_weight, "catalogue": 1.0}
     part_scores, evidence = [], []
     for part in parts:
-        weights = EVIDENCE_WEIGHTS[part.kind]
+        weights = {name: weight * staff[name] for name, weight in EVIDENCE_WEIGHTS[part.kind].items()}
         pieces: dict[str, np.ndarray] = {}
         columns = [column_of[t.phrase] for t in part.terms if t.phrase in column_of]
         if part.key == "picked colours" and "picked colours" in column_of:
@@ -598,7 +609,11 @@ def vibe_search(
             text_score = _normalise_top(text_of[part.text][0], knobs.candidates)
             pieces["text"] = text_score
             if knowledge.graph is not None:
-                seeds = np.where(text_score >= np.partition(text_score, F - min(TEXT_SEEDS, F))[F - min(TEXT_SEEDS, F)], text_score, 0)
+                seeds = np.where(
+                    text_score >= np.partition(text_score, F - min(TEXT_SEEDS, F))[F - min(TEXT_SEEDS, F)],
+                    text_score,
+                    0,
+                )
                 pieces["people"] = _normalise_top(knowledge.graph @ seeds, knobs.candidates)
         if part.genres or part.years:
             fits = np.ones(F, dtype=np.float32)
@@ -613,7 +628,7 @@ def vibe_search(
         total = sum(weights[name] for name in used)
         part_scores.append(sum(weights[name] * piece for name, piece in used.items()) / total)
         evidence.append((part, used))
-    if clip_film is not None:
+    if clip_film is not None and knobs.clip_weight > 0:
         part_scores.append(clip_film)
     if not part_scores:
         return results
@@ -642,7 +657,9 @@ def vibe_search(
     image_ids = [int(image_of_row[best_row[i]]) for i in ranked if image_of_row is not None and best_row[i] >= 0]
     images = ImageAesthetics.objects.select_related("image").in_bulk(image_ids)
     missing = [films[f].poster_id for f in ids if f in films and films[f].poster_id]
-    by_image = {row.image_id: row for row in ImageAesthetics.objects.select_related("image").filter(image_id__in=missing)}
+    by_image = {
+        row.image_id: row for row in ImageAesthetics.objects.select_related("image").filter(image_id__in=missing)
+    }
     for i, film_id in zip(ranked, ids, strict=True):
         if film_id not in films:
             continue
@@ -652,16 +669,30 @@ def vibe_search(
             row = images.get(int(image_of_row[best_row[i]]))
         row = row or by_image.get(film.poster_id)
         reasons = _reasons(i, evidence, knowledge, text_of, row)
+        if clip_film is not None and clip_film[i] >= 0.5:
+            kind = row.image.get_kind_display().lower() if row is not None else "image"
+            reasons.insert(0, f"{kind} looks like “{query}”")
         results.matches.append(
             FilmMatch(
                 film=film,
                 score=round(float(fused[i]), 4),
-                signals={part.key: round(float(sum(p[i] for p in used.values()) / len(used)), 4) for part, used in evidence},
+                signals=_signal_summary(i, evidence, clip_film),
                 reasons=reasons,
                 image=row,
             )
         )
     return results
+
+
+def _signal_summary(i: int, evidence, clip_film: np.ndarray | None) -> dict[str, float]:
+    """Per kind of evidence (palette, text, people, catalogue, clip), its mean over the parts that used it."""
+    collected: dict[str, list[float]] = {}
+    for _, used in evidence:
+        for name, piece in used.items():
+            collected.setdefault(name, []).append(float(piece[i]))
+    if clip_film is not None:
+        collected["clip"] = [float(clip_film[i])]
+    return {name: round(float(np.mean(values)), 4) for name, values in collected.items()}
 
 
 def _reasons(i: int, evidence, knowledge: FilmKnowledge, text_of, row) -> list[str]:
@@ -676,7 +707,9 @@ def _reasons(i: int, evidence, knowledge: FilmKnowledge, text_of, row) -> list[s
             if name == "palette" and row is not None:
                 label = "colours" if kind == "poster" else "look"
                 words = colour_words(row.palette)
-                reasons.append((strength, f"{kind} {label}: {words} ({part.label})" if words else f"{kind}: {part.label}"))
+                reasons.append(
+                    (strength, f"{kind} {label}: {words} ({part.label})" if words else f"{kind}: {part.label}")
+                )
             elif name == "text":
                 _, source = text_of[part.text]
                 where = knowledge.text_sources[source[i]] if source[i] >= 0 else "plot"
@@ -688,7 +721,10 @@ def _reasons(i: int, evidence, knowledge: FilmKnowledge, text_of, row) -> list[s
                 if neighbours.nnz:
                     best = int(neighbours.indices[np.argmax(neighbours.data * seeds[neighbours.indices])])
                     reasons.append(
-                        (strength * 0.9, f"loved by people who love {knowledge.titles[best]} ({part.label.strip('“”')})")
+                        (
+                            strength * 0.9,
+                            f"loved by people who love {knowledge.titles[best]} ({part.label.strip('“”')})",
+                        )
                     )
             elif name == "catalogue" and strength > 0:
                 reasons.append((0.6, f"{part.label}: by genre and period"))
