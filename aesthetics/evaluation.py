@@ -14,7 +14,9 @@ from catalog.models import Film
 
 from . import palette as pal
 from .judgements import Judgement, resolve
-from .search import PaletteIndex, vibe_search
+from .encoders import text_encoder
+from .query import CONCEPTS
+from .search import PaletteIndex, film_knowledge, serving_model, vibe_search
 
 # Query → colours the generated image is mostly made of.
 COLOUR_CLASSES = {
@@ -104,3 +106,63 @@ def evaluate_judgements(
         for metric in ("precision@10", "recall@50", "mrr")
     }
     return {"per_kind": per_kind, "overall": overall, "per_query": per_query}
+
+
+def evaluate_propagation(*, hidden_share: float = 0.3, neighbours: int = 10, seed: int = 0) -> dict[str, float]:
+    """Can a film's descriptors be predicted when its reviews are hidden? An honest test of spreading
+    review evidence over the people graph.
+
+    The truth for a held-out film is how close its reviews' embedding is to each mood and film-word
+    description (query.CONCEPTS). Predicted from its plot alone, from the reviews of the films loved by the
+    same people (the active recommender's item factors, over the films whose reviews stay visible), and from
+    both; scored by Spearman correlation per descriptor over the held-out films, averaged.
+    """
+    from scipy.stats import spearmanr  # scipy is already a dependency; imported here as it is only for this report
+
+    knowledge = film_knowledge()
+    serving = serving_model()
+    reviews = {
+        int(knowledge.text_rows[i]): knowledge.text_vectors[i]
+        for i, source in enumerate(knowledge.text_sources)
+        if source == "reviews"
+    }
+    plots = {
+        int(knowledge.text_rows[i]): knowledge.text_vectors[i]
+        for i, source in enumerate(knowledge.text_sources)
+        if source == "plot"
+    }
+    if serving is None or len(reviews) < 20:
+        return {}
+    film_rows = serving.recommender.index_of(knowledge.film_ids)
+    usable = [p for p in reviews if p in plots and film_rows[p] >= 0]
+    rng = np.random.default_rng(seed)
+    rng.shuffle(usable)
+    hidden = usable[: int(len(usable) * hidden_share)]
+    visible = usable[len(hidden) :]
+    descriptions = list(
+        dict.fromkeys(c.text for c in CONCEPTS.values() if c.kind in ("mood", "film") and c.text)
+    )
+    descriptors = text_encoder().embed(descriptions)
+    truth = np.stack([reviews[p] for p in hidden]) @ descriptors.T  # (hidden, descriptors)
+    from_plot = np.stack([plots[p] for p in hidden]) @ descriptors.T
+    visible_scores = np.stack([reviews[p] for p in visible]) @ descriptors.T
+    similarity = serving.unit_factors[film_rows[hidden]] @ serving.unit_factors[film_rows[visible]].T
+    top = np.argsort(-similarity, axis=1)[:, :neighbours]
+    weights = np.maximum(np.take_along_axis(similarity, top, axis=1), 0) + 1e-6
+    from_people = np.einsum("hk,hkd->hd", weights / weights.sum(1, keepdims=True), visible_scores[top])
+
+    def z(scores: np.ndarray) -> np.ndarray:
+        return (scores - scores.mean(0)) / (scores.std(0) + 1e-9)
+
+    out = {}
+    for name, prediction in {
+        "plot": from_plot,
+        "people": from_people,
+        "plot+people": z(from_plot) + z(from_people),
+    }.items():
+        out[name] = round(
+            float(np.mean([spearmanr(truth[:, d], prediction[:, d]).statistic for d in range(truth.shape[1])])), 3
+        )
+    out["held_out_films"] = len(hidden)
+    out["descriptors"] = len(descriptions)
+    return out
