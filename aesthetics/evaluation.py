@@ -13,8 +13,8 @@ import numpy as np
 from catalog.models import Film
 
 from . import palette as pal
-from .judgements import Judgement, resolve
 from .encoders import text_encoder
+from .judgements import Judgement, resolve
 from .query import CONCEPTS
 from .search import PaletteIndex, film_knowledge, serving_model, vibe_search
 
@@ -139,9 +139,7 @@ def evaluate_propagation(*, hidden_share: float = 0.3, neighbours: int = 10, see
     rng.shuffle(usable)
     hidden = usable[: int(len(usable) * hidden_share)]
     visible = usable[len(hidden) :]
-    descriptions = list(
-        dict.fromkeys(c.text for c in CONCEPTS.values() if c.kind in ("mood", "film") and c.text)
-    )
+    descriptions = list(dict.fromkeys(c.text for c in CONCEPTS.values() if c.kind in ("mood", "film") and c.text))
     descriptors = text_encoder().embed(descriptions)
     truth = np.stack([reviews[p] for p in hidden]) @ descriptors.T  # (hidden, descriptors)
     from_plot = np.stack([plots[p] for p in hidden]) @ descriptors.T

@@ -4,7 +4,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ...evaluation import evaluate_judgements, evaluate_palette
+from ...evaluation import evaluate_judgements, evaluate_palette, evaluate_propagation
 
 
 class Command(BaseCommand):
@@ -26,6 +26,7 @@ class Command(BaseCommand):
             "palette_precision@10": palette,
             "palette_mean_precision@10": sum(palette.values()) / len(palette),
             "labelled": labelled,
+            "propagation_spearman": evaluate_propagation(),
         }
         if json:
             self.stdout.write(_dumps(report))
@@ -45,6 +46,13 @@ class Command(BaseCommand):
                 f"  {'all':8s} {len(labelled['per_query']):7d} {overall['precision@10']:6.3f} "
                 f"{overall['recall@50']:6.3f} {overall['mrr']:6.3f}"
             )
+            spread = report["propagation_spearman"]
+            if spread:
+                self.stdout.write(
+                    f"Descriptors of {spread['held_out_films']} films with their reviews hidden, predicted "
+                    f"(mean Spearman over {spread['descriptors']} descriptors): plot {spread['plot']:.3f}, "
+                    f"people graph {spread['people']:.3f}, both {spread['plot+people']:.3f}"
+                )
             if queries:
                 for query, row in labelled["per_query"].items():
                     self.stdout.write(
