@@ -771,11 +771,13 @@ def more_like_image(*, row: ImageAesthetics, limit: int = 24) -> VibeResults:
     total = sum(weights[name] for name in found) or 1.0
     results = VibeResults(query=f"image {row.image_id}", terms=[], meaning="", signal_status=status)
     for film_id, image_id in ranked:
-        reasons = [
-            f"{name} like this image: {per_signal[name][image_id]:.2f}"
-            for name in found
-            if image_id in per_signal[name]
-        ]
+        image = images.get(image_id)
+        reasons = []
+        if "palette" in found and image_id in per_signal["palette"]:
+            words = colour_words(image.palette) if image is not None else ""
+            reasons.append(f"colours like this image{': ' + words if words else ''}")
+        if "clip" in found and image_id in per_signal["clip"]:
+            reasons.append("looks like this image")
         results.matches.append(
             FilmMatch(
                 film=films[film_id],
