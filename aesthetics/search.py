@@ -458,17 +458,43 @@ def _normalise_top(scores: np.ndarray, k: int) -> np.ndarray:
     return np.clip((scores - floor) / span, 0, 1).astype(np.float32)
 
 
-def _palette_by_film(index: PaletteIndex, per_column: np.ndarray, knowledge: FilmKnowledge):
-    """(F, columns) best image per film per column, and (F,) the index row of the film's best image overall."""
-    films = np.array([knowledge.position.get(int(f), -1) for f in index.film_ids], dtype=np.int64)
-    known = films >= 0
+def _film_groups(index: PaletteIndex, knowledge: FilmKnowledge):
+    """The index's images grouped by film position (sorted once per index and catalogue, then cached)."""
+    cached = getattr(index, "_film_groups", None)
+    if cached is not None and cached[0] is knowledge:
+        return cached[1]
+    found = np.searchsorted(knowledge.film_ids, index.film_ids)
+    found = np.minimum(found, max(len(knowledge.film_ids) - 1, 0))
+    known = np.flatnonzero(knowledge.film_ids[found] == index.film_ids) if len(knowledge.film_ids) else found[:0]
+    order = known[np.argsort(found[known], kind="stable")]
+    positions = found[order]
+    starts = np.flatnonzero(np.r_[True, positions[1:] != positions[:-1]]) if len(order) else order[:0]
+    groups = (order, starts, positions[starts] if len(order) else positions[:0])
+    index._film_groups = (knowledge, groups)
+    return groups
+
+
+def _palette_by_film(index: PaletteIndex, per_column: np.ndarray, knowledge: FilmKnowledge) -> np.ndarray:
+    """(F, columns): each film's best image per column (one sorted reduction, no per-image Python)."""
+    order, starts, films = _film_groups(index, knowledge)
     out = np.zeros((len(knowledge.film_ids), per_column.shape[1]), dtype=np.float32)
-    np.maximum.at(out, films[known], per_column[known])
-    best_row = np.full(len(knowledge.film_ids), -1, dtype=np.int64)
-    mean = per_column.mean(1)
-    order = np.flatnonzero(known)[np.argsort(mean[known])]  # ascending: a film's best image is written last
-    best_row[films[order]] = order
-    return out, best_row
+    if len(order):
+        out[films] = np.maximum.reduceat(per_column[order], starts, axis=0)
+    return out
+
+
+def _best_image_rows(index: PaletteIndex, per_column: np.ndarray, knowledge: FilmKnowledge, wanted: list[int]):
+    """{film position: index row of its best image over all columns}, for the few films shown."""
+    order, starts, films = _film_groups(index, knowledge)
+    group_of = {int(position): g for g, position in enumerate(films)}
+    ends = np.r_[starts[1:], len(order)] if len(order) else starts
+    out = {}
+    for position in wanted:
+        g = group_of.get(position)
+        if g is not None:
+            rows = order[starts[g] : ends[g]]
+            out[position] = int(rows[np.argmax(per_column[rows].mean(1))])
+    return out
 
 
 COLOUR_NAMES = {
@@ -548,7 +574,7 @@ def vibe_search(
     text_vectors = encode_query_async(lambda: text_encoder().embed(wanted_texts)) if wanted_texts else None
 
     palette_film = np.zeros((F, 0), dtype=np.float32)
-    best_row = np.full(F, -1, dtype=np.int64)
+    per_term = None
     column_of: dict[str, int] = {}
     palette_parts = [part for part in parts if part.terms or part.key == "picked colours"]
     if "palette" in signals and palette_parts:
@@ -557,13 +583,12 @@ def vibe_search(
         if len(index):
             terms = list(dict.fromkeys(term for part in palette_parts for term in part.terms))
             _, per_term = index.score(terms, picked=colours)
-            palette_film, best_row = _palette_by_film(index, per_term, knowledge)
+            palette_film = _palette_by_film(index, per_term, knowledge)
             offset = 1 if colours else 0
             if colours:
                 column_of["picked colours"] = 0
             for i, term in enumerate(terms):
                 column_of[term.phrase] = offset + i
-    image_of_row = index.row_ids if index is not None and len(palette_film.T) else None
 
     clip_film = None
     if "clip" in signals and query:
@@ -654,8 +679,9 @@ def vibe_search(
 
     ids = [int(knowledge.film_ids[i]) for i in ranked]
     films = Film.objects.in_bulk(ids)
-    image_ids = [int(image_of_row[best_row[i]]) for i in ranked if image_of_row is not None and best_row[i] >= 0]
-    images = ImageAesthetics.objects.select_related("image").in_bulk(image_ids)
+    best_row = _best_image_rows(index, per_term, knowledge, ranked) if per_term is not None else {}
+    image_of = {i: int(index.row_ids[row]) for i, row in best_row.items()}
+    images = ImageAesthetics.objects.select_related("image").in_bulk(list(image_of.values()))
     missing = [films[f].poster_id for f in ids if f in films and films[f].poster_id]
     by_image = {
         row.image_id: row for row in ImageAesthetics.objects.select_related("image").filter(image_id__in=missing)
@@ -664,10 +690,7 @@ def vibe_search(
         if film_id not in films:
             continue
         film = films[film_id]
-        row = None
-        if image_of_row is not None and best_row[i] >= 0:
-            row = images.get(int(image_of_row[best_row[i]]))
-        row = row or by_image.get(film.poster_id)
+        row = images.get(image_of.get(i)) or by_image.get(film.poster_id)
         reasons = _reasons(i, evidence, knowledge, text_of, row)
         if clip_film is not None and clip_film[i] >= 0.5:
             kind = row.image.get_kind_display().lower() if row is not None else "image"
