@@ -36,6 +36,7 @@ from .models import TEXT_DIM, FilmTextEmbedding, ImageAesthetics, VibeSettings
 from .query import Part, Reading, read_query
 
 log = logging.getLogger(__name__)
+_VECTORS = ("clip_vector", "palette_vector")  # not needed to show a result; parsing them costs milliseconds
 
 MAX_QUERY_LENGTH = 300
 MAX_PICKED_COLOURS = 5
@@ -681,10 +682,11 @@ def vibe_search(
     films = Film.objects.in_bulk(ids)
     best_row = _best_image_rows(index, per_term, knowledge, ranked) if per_term is not None else {}
     image_of = {i: int(index.row_ids[row]) for i, row in best_row.items()}
-    images = ImageAesthetics.objects.select_related("image").in_bulk(list(image_of.values()))
+    images = ImageAesthetics.objects.select_related("image").defer(*_VECTORS).in_bulk(list(image_of.values()))
     missing = [films[f].poster_id for f in ids if f in films and films[f].poster_id]
     by_image = {
-        row.image_id: row for row in ImageAesthetics.objects.select_related("image").filter(image_id__in=missing)
+        row.image_id: row
+        for row in ImageAesthetics.objects.select_related("image").defer(*_VECTORS).filter(image_id__in=missing)
     }
     for i, film_id in zip(ranked, ids, strict=True):
         if film_id not in films:
@@ -790,7 +792,9 @@ def more_like_image(*, row: ImageAesthetics, limit: int = 24) -> VibeResults:
             best[film_id] = image_id
     ranked = sorted(best.items(), key=lambda item: -combined[item[1]])[:limit]
     films = Film.objects.in_bulk([film_id for film_id, _ in ranked])
-    images = ImageAesthetics.objects.select_related("image").in_bulk([image_id for _, image_id in ranked])
+    images = (
+        ImageAesthetics.objects.select_related("image").defer(*_VECTORS).in_bulk([image_id for _, image_id in ranked])
+    )
     total = sum(weights[name] for name in found) or 1.0
     results = VibeResults(query=f"image {row.image_id}", terms=[], meaning="", signal_status=status)
     for film_id, image_id in ranked:
