@@ -344,6 +344,7 @@ class FilmKnowledge:
         return np.maximum(best, 0.0), source
 
 
+_description_vectors: dict[tuple[str, str], np.ndarray] = {}
 GRAPH_NEIGHBOURS = 20
 _knowledge_lock = threading.Lock()
 _knowledge_cache: dict[str, tuple[tuple, FilmKnowledge]] = {}
@@ -572,7 +573,12 @@ def vibe_search(
     clip_vector = encode_query_async(lambda: encoder.embed_texts([query])[0]) if encoder is not None else None
     text_on = "text" in signals and len(knowledge.text_rows) > 0
     wanted_texts = list(dict.fromkeys(part.text for part in parts if part.text)) if text_on else []
-    text_vectors = encode_query_async(lambda: text_encoder().embed(wanted_texts)) if wanted_texts else None
+    # The descriptions of film words, settings, moods and light are a fixed vocabulary: encoded once per
+    # process and encoder; only the member's own words are encoded per query.
+    encoder_name = getattr(text_encoder(), "name", "") if wanted_texts else ""
+    fixed = {part.text for part in parts if part.kind != "text"}
+    to_encode = [t for t in wanted_texts if (encoder_name, t) not in _description_vectors or t not in fixed]
+    text_vectors = encode_query_async(lambda: text_encoder().embed(to_encode)) if to_encode else None
 
     palette_film = np.zeros((F, 0), dtype=np.float32)
     per_term = None
@@ -615,7 +621,13 @@ def vibe_search(
     text_of: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     if wanted_texts:
         status["text"] = "on"
-        for text, vector in zip(wanted_texts, text_vectors.result(), strict=True):
+        encoded = dict(zip(to_encode, text_vectors.result(), strict=True)) if to_encode else {}
+        for text in wanted_texts:
+            vector = encoded.get(text)
+            if vector is None:
+                vector = _description_vectors[(encoder_name, text)]
+            elif text in fixed:
+                _description_vectors[(encoder_name, text)] = vector
             text_of[text] = knowledge.text_scores(vector)
 
     if "text" in signals and not text_on and any(part.text for part in parts):
