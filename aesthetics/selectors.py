@@ -8,7 +8,7 @@ import numpy as np
 
 from catalog.models import Film, FilmImage
 
-from .models import FilmTextEmbedding, ImageAesthetics
+from .models import FilmTextEmbedding, ImageAesthetics, VibeCollection
 
 
 def film_images_with_palettes(*, film: Film, limit: int = 12) -> list[FilmImage]:
@@ -33,3 +33,8 @@ def stored_plot_vectors(plots: dict[int, str]) -> dict[int, np.ndarray]:
         for film_id, text_hash, vector in rows
         if wanted[film_id] == text_hash
     }
+
+
+def published_vibe_collections() -> list[VibeCollection]:
+    """Staff-curated starting points for the vibe page, in their curated order."""
+    return list(VibeCollection.objects.filter(published=True))

@@ -99,5 +99,7 @@ def _fresh_palette_index():
     from aesthetics import search
 
     search._index_cache.clear()
+    search._knowledge_cache.clear()
     yield
     search._index_cache.clear()
+    search._knowledge_cache.clear()
