@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from catalog.models import Film
+from cineaesthete.ml import text_encoder
 
 from . import palette as pal
-from .encoders import text_encoder
 from .judgements import Judgement, resolve
 from .query import CONCEPTS
 from .search import PaletteIndex, film_knowledge, serving_model, vibe_search

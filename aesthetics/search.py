@@ -28,10 +28,11 @@ from pgvector import HalfVector
 from pgvector.django import CosineDistance
 
 from catalog.models import Film
+from cineaesthete.ml import text_encoder
 from recommendations.selectors import member_film_scores, serving_model
 
 from . import palette as pal
-from .encoders import clip_encoder, encode_query_async, text_encoder
+from .encoders import clip_encoder, encode_query_async
 from .models import TEXT_DIM, FilmTextEmbedding, ImageAesthetics, VibeSettings
 from .query import Part, Reading, read_query
 

@@ -14,8 +14,9 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from catalog.models import Film, FilmImage
+from cineaesthete.ml import text_encoder
 
-from .encoders import clip_encoder, text_encoder
+from .encoders import clip_encoder
 from .models import CLIP_DIM, FilmTextEmbedding, ImageAesthetics
 from .palette import MEASURES, ImageRejected, analyse_image, palette_vector
 

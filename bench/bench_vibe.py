@@ -48,8 +48,8 @@ def bench_palettes(files: list[str]) -> float:
 
 
 def bench_minilm(sample: int = 384) -> float:
-    from aesthetics.encoders import text_encoder
     from catalog.models import Film
+    from cineaesthete.ml import text_encoder
 
     plots = list(Film.objects.exclude(plot="").values_list("plot", flat=True)[:sample])
     total = Film.objects.exclude(plot="").count()
@@ -250,8 +250,8 @@ def bench_end_to_end_at_scale(n: int, queries: list[str]) -> float | None:
     from django.test.utils import override_settings
     from transformers import AutoTokenizer, CLIPConfig, CLIPModel
 
-    from aesthetics.encoders import default_text_model_dir
     from aesthetics.search import vibe_search
+    from cineaesthete.ml import default_text_model_dir
 
     with tempfile.TemporaryDirectory() as checkpoint:
         torch.manual_seed(0)  # default CLIPConfig sizes are ViT-B/32; MiniLM's tokenizer stands in for CLIP's

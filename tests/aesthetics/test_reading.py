@@ -129,7 +129,7 @@ def test_hostile_queries_give_a_reading_and_no_error(client, films, query):
 
 def test_a_nul_byte_is_a_clear_400(client, films):
     response = client.get(reverse("aesthetics:vibe"), {"q": "red\x00"})
-    assert response.status_code == 400 and b"message error" in response.content
+    assert response.status_code == 400 and b"NUL" in response.content  # the site-wide NUL refusal
 
 
 def test_film_word_finds_the_genre_with_a_reason_in_words(films):
