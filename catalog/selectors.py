@@ -31,7 +31,7 @@ BROWSE_DECADES = tuple(range(1910, 2020, 10))
 # Below this many ratings a mean says little; such films rank after the rest when sorting by rating.
 RATING_SORT_MIN_COUNT = 50
 
-GENRES_CACHE_KEY = "catalog:genres:v1"
+GENRES_CACHE_KEY = "catalog:browse-choices:v2"
 GENRES_CACHE_SECONDS = 600
 
 # word_similarity(query, title) threshold for search. pg_trgm's default (0.6) misses one-letter
@@ -59,24 +59,23 @@ def film_cards_in_bulk(film_ids: Iterable[int]) -> dict[int, Film]:
     return Film.objects.select_related("poster").only(*fields).in_bulk(list(film_ids))
 
 
-def genre_choices() -> list[tuple[str, str]]:
-    """(slug, name) of every genre, cached: the list changes only when a catalogue is imported."""
-    return cache.get_or_set(
-        GENRES_CACHE_KEY, lambda: list(Genre.objects.order_by("name").values_list("slug", "name")), GENRES_CACHE_SECONDS
-    )
+def browse_choices() -> dict[str, list]:
+    """The browse page's choices, cached together (one cache read a page): ``genres`` as (slug, name) and
+    ``decades`` holding at least one film, oldest first. They change only when a catalogue is imported."""
 
-
-DECADES_CACHE_KEY = "catalog:browse-decades"
-
-
-def browse_decades() -> list[int]:
-    """The decades that hold at least one film, oldest first (cached like the genres)."""
-
-    def decades() -> list[int]:
+    def choices() -> dict[str, list]:
         years = Film.objects.exclude(year=None).values_list("year", flat=True).distinct()
-        return sorted({year // 10 * 10 for year in years})
+        return {
+            "genres": list(Genre.objects.order_by("name").values_list("slug", "name")),
+            "decades": sorted({year // 10 * 10 for year in years}),
+        }
 
-    return cache.get_or_set(DECADES_CACHE_KEY, decades, GENRES_CACHE_SECONDS)
+    return cache.get_or_set(GENRES_CACHE_KEY, choices, GENRES_CACHE_SECONDS)
+
+
+def genre_choices() -> list[tuple[str, str]]:
+    """(slug, name) of every genre, cached."""
+    return browse_choices()["genres"]
 
 
 @dataclass(frozen=True)

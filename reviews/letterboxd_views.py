@@ -9,13 +9,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from catalog.models import Film
+from cineaesthete.htmx import HtmxHttpRequest
 
 from .forms import LetterboxdUploadForm
 from .imports import letterboxd_import_resolve, letterboxd_import_start, letterboxd_import_sync
@@ -28,7 +29,7 @@ class CappedUploadHandler(FileUploadHandler):
     """Counts an upload's bytes as they arrive and stops storing it the moment it passes the cap; the rest
     of the request is read and thrown away, so the member gets a clear answer rather than a reset."""
 
-    def __init__(self, request: HttpRequest, *, cap: int) -> None:
+    def __init__(self, request: HtmxHttpRequest, *, cap: int) -> None:
         super().__init__(request)
         self.cap = cap
         self.exceeded = False
@@ -46,14 +47,14 @@ class CappedUploadHandler(FileUploadHandler):
 @csrf_exempt  # the upload handler must be in place before the body is read; _import_page checks CSRF
 @require_http_methods(["GET", "POST"])
 @login_required
-def letterboxd_import(request: HttpRequest) -> HttpResponse:
+def letterboxd_import(request: HtmxHttpRequest) -> HttpResponse:
     capped = CappedUploadHandler(request, cap=settings.LETTERBOXD_MAX_UPLOAD_BYTES)
     request.upload_handlers.insert(0, capped)
     return _import_page(request, capped)
 
 
 @csrf_protect
-def _import_page(request: HttpRequest, capped: CappedUploadHandler) -> HttpResponse:
+def _import_page(request: HtmxHttpRequest, capped: CappedUploadHandler) -> HttpResponse:
     form = LetterboxdUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if capped.exceeded:
@@ -77,7 +78,7 @@ def _import_page(request: HttpRequest, capped: CappedUploadHandler) -> HttpRespo
 
 @require_GET
 @login_required
-def letterboxd_import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
+def letterboxd_import_detail(request: HtmxHttpRequest, import_id: int) -> HttpResponse:
     record = get_object_or_404(LetterboxdImport.objects.select_related("job"), pk=import_id, user=request.user)
     letterboxd_import_sync(record=record)
     return render(request, "reviews/letterboxd_import_detail.html", {"record": record})
@@ -85,7 +86,7 @@ def letterboxd_import_detail(request: HttpRequest, import_id: int) -> HttpRespon
 
 @require_POST
 @login_required
-def letterboxd_import_pick(request: HttpRequest, import_id: int) -> HttpResponse:
+def letterboxd_import_pick(request: HtmxHttpRequest, import_id: int) -> HttpResponse:
     """The member picks the catalogue film an unmatched name meant; its rows are imported now."""
     record = get_object_or_404(LetterboxdImport, pk=import_id, user=request.user)
     entry, film_id = request.POST.get("entry", ""), request.POST.get("film", "")
@@ -102,7 +103,7 @@ def letterboxd_import_pick(request: HttpRequest, import_id: int) -> HttpResponse
 
 @require_GET
 @login_required
-def letterboxd_export(request: HttpRequest) -> HttpResponse:
+def letterboxd_export(request: HtmxHttpRequest) -> HttpResponse:
     response = HttpResponse(export_member(user=request.user), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="letterboxd-{request.user.username}.zip"'
     return response
