@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from catalog.models import Film
+from reviews.sentiment.services import rating_integrity_watch
 
 from .models import (
     Activity,
@@ -165,6 +166,7 @@ def rating_set(*, user, film: Film, stars: object, aspects: Mapping[str, object]
             rating.save(update_fields=["stars", "updated_at", *parsed_aspects])
         if old_stars != stars:
             _film_stats_apply(film_id=film.pk, old=old_stars, new=stars)
+            rating_integrity_watch(film_id=film.pk)
         _rating_activity(rating)
     return rating
 

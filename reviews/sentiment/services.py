@@ -16,9 +16,11 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Avg, Count, Exists, F, Min, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from catalog.models import Film
 from reviews.models import Rating, Review
 from reviews.sentiment import aspects as aspect_lib
 from reviews.sentiment import emotions as emotion_lib
@@ -319,6 +321,39 @@ def reviews_backfill(
 
 
 # --- rating integrity ----------------------------------------------------------------------------------
+# A burst of ratings on a film queues one check, run this long after the first rating of the burst: the
+# ratings that arrive meanwhile are all seen by that check and queue nothing more.
+INTEGRITY_CHECK_DEBOUNCE = datetime.timedelta(minutes=5)
+
+
+def rating_integrity_watch(*, film_id: int) -> None:
+    """A member's stars on a film changed: once the transaction commits, make sure a burst check is queued."""
+    transaction.on_commit(lambda: film_integrity_check_schedule(film_id=film_id))
+
+
+def film_integrity_check_schedule(*, film_id: int, now: datetime.datetime | None = None) -> bool:
+    """Queue a delayed integrity check of the film unless one is already due; True when this call queued it.
+
+    The claim is a conditional UPDATE on the film's integrity row, so concurrent ratings (in any number of
+    processes) queue one job per film per INTEGRITY_CHECK_DEBOUNCE.
+    """
+    from reviews.sentiment.tasks import check_film_integrity  # tasks imports this module
+
+    now = now or timezone.now()
+    due = now + INTEGRITY_CHECK_DEBOUNCE
+    FilmRatingIntegrity.objects.get_or_create(film_id=film_id)
+    claimed = (
+        FilmRatingIntegrity.objects.filter(film_id=film_id)
+        .filter(Q(check_due_at__isnull=True) | Q(check_due_at__lte=now))
+        .update(check_due_at=due)
+    )
+    if claimed:
+        check_film_integrity.send_with_options(
+            args=(film_id,), delay=int(INTEGRITY_CHECK_DEBOUNCE.total_seconds() * 1000)
+        )
+    return bool(claimed)
+
+
 def catalogue_mean_stars() -> float:
     """The mean of every star rating in the catalogue (the prior of the robust average); 3.5 when there are none."""
 
@@ -329,31 +364,37 @@ def catalogue_mean_stars() -> float:
 def film_rating_integrity_check(*, film_id: int, prior_mean: float | None = None, prior_weight: float = 10.0):
     """Look for rating bursts on a film, record them for staff, and store the plain and robust averages.
 
-    Accounts imported from MovieLens/IMDb are treated as established (their join date is the import date).
-    Ratings by accounts flagged in a burst that staff have not dismissed are left out of the robust average.
+    Every account is judged the same way, imported or not: its age at a rating counts from its first activity
+    (its join date, or its first rating if that is older: imported accounts joined on the import date but
+    rated for years before), and its rating count is the real one. So an imported member with a long history
+    is established, while a freshly created or freshly imported account with a handful of ratings is not.
+    Ratings by accounts flagged in a burst that staff have not dismissed are left out of the robust average,
+    and while any are, the film's `rating_robust_mean` carries it for its page and the "highest rated" sort.
     """
     rows = list(
         Rating.objects.filter(film_id=film_id, stars__isnull=False).values_list(
-            "user_id", "stars", "created_at", "user__date_joined", "user__imported_from"
+            "user_id", "stars", "created_at", "user__date_joined"
         )
     )
     prior_mean = catalogue_mean_stars() if prior_mean is None else prior_mean
     if not rows:
         FilmRatingIntegrity.objects.filter(film_id=film_id).delete()
+        Film.objects.filter(pk=film_id).exclude(rating_robust_mean=None).update(rating_robust_mean=None)
         return None
     user_ids = [row[0] for row in rows]
-    totals = dict(
-        Rating.objects.filter(user_id__in=set(user_ids))
+    history = {
+        user_id: (count, first)
+        for user_id, count, first in Rating.objects.filter(user_id__in=set(user_ids))
         .values("user_id")
-        .annotate(n=Count("id"))
-        .values_list("user_id", "n")
-    )
+        .annotate(n=Count("id"), first=Min("created_at"))
+        .values_list("user_id", "n", "first")
+    }
     stars = np.array([float(row[1]) for row in rows])
     days = np.array([row[2].date().toordinal() for row in rows])
     ages = np.array(
-        [1e6 if imported else (created - joined).total_seconds() / 86400 for _, _, created, joined, imported in rows]
+        [(created - min(joined, history[user_id][1])).total_seconds() / 86400 for user_id, _, created, joined in rows]
     )
-    counts = np.array([1e6 if row[4] else totals.get(row[0], 1) for row in rows])
+    counts = np.array([history[user_id][0] for user_id in user_ids])
     bursts = integrity.detect_bursts(days, stars, account_age_days=ages, account_rating_count=counts)
 
     for burst in bursts:
@@ -386,27 +427,52 @@ def film_rating_integrity_check(*, film_id: int, prior_mean: float | None = None
     ):
         flagged_users.update(flagged)
     excluded = np.array([user_id in flagged_users for user_id in user_ids])
-    result, _ = FilmRatingIntegrity.objects.update_or_create(
-        film_id=film_id,
-        defaults={
-            "plain_mean": round(float(stars.mean()), 3),
-            "plain_count": len(stars),
-            "robust_mean": round(
-                integrity.robust_mean(stars, prior_mean=prior_mean, prior_weight=prior_weight, exclude=excluded), 3
-            ),
-            "excluded_count": int(excluded.sum()),
-            "checked_at": timezone.now(),
-        },
-    )
+    robust = round(integrity.robust_mean(stars, prior_mean=prior_mean, prior_weight=prior_weight, exclude=excluded), 3)
+    with transaction.atomic():
+        result, _ = FilmRatingIntegrity.objects.update_or_create(
+            film_id=film_id,
+            defaults={
+                "plain_mean": round(float(stars.mean()), 3),
+                "plain_count": len(stars),
+                "robust_mean": robust,
+                "excluded_count": int(excluded.sum()),
+                "checked_at": timezone.now(),
+            },
+        )
+        Film.objects.filter(pk=film_id).update(rating_robust_mean=robust if excluded.any() else None)
     return result
 
 
-def ratings_integrity_check_all(*, progress: Progress | None = None) -> dict:
-    """Run film_rating_integrity_check over every rated film. Safe to re-run (bursts are upserted)."""
-    prior = catalogue_mean_stars()
-    films = list(
-        Rating.objects.filter(stars__isnull=False).values_list("film_id", flat=True).distinct().order_by("film_id")
+def films_with_unchecked_ratings() -> list[int]:
+    """Films whose ratings changed since their last integrity check (or were never checked), and checked films
+    whose number of ratings no longer matches (a rating was deleted, which leaves no timestamp behind)."""
+    checked_since = FilmRatingIntegrity.objects.filter(
+        film_id=OuterRef("film_id"), checked_at__isnull=False, checked_at__gte=OuterRef("updated_at")
     )
+    changed = set(
+        Rating.objects.filter(stars__isnull=False)
+        .filter(~Exists(checked_since))
+        .values_list("film_id", flat=True)
+        .distinct()
+    )
+    counted = Rating.objects.filter(film_id=OuterRef("film_id"), stars__isnull=False).values("film_id")
+    shrunk = FilmRatingIntegrity.objects.annotate(
+        now_count=Coalesce(Subquery(counted.annotate(n=Count("id")).values("n")), 0)
+    ).exclude(now_count=F("plain_count"))
+    changed.update(shrunk.values_list("film_id", flat=True))
+    return sorted(changed)
+
+
+def ratings_integrity_check_all(*, changed_only: bool = False, progress: Progress | None = None) -> dict:
+    """Run film_rating_integrity_check over every rated film, or with `changed_only` over the films whose ratings
+    changed since their last check (the nightly run). Safe to re-run (bursts are upserted)."""
+    prior = catalogue_mean_stars()
+    if changed_only:
+        films = films_with_unchecked_ratings()
+    else:
+        films = list(
+            Rating.objects.filter(stars__isnull=False).values_list("film_id", flat=True).distinct().order_by("film_id")
+        )
     for number, film_id in enumerate(films, start=1):
         film_rating_integrity_check(film_id=film_id, prior_mean=prior)
         if progress and (number % 200 == 0 or number == len(films)):
