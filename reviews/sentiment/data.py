@@ -59,9 +59,9 @@ def catalogue_imdb_ids(*, links_path: Path | None = None) -> set[str]:
     if movielens and links_path.exists():
         with links_path.open(newline="") as handle:
             for row in csv.DictReader(handle):
-                if row.get("movieId", "").isdigit() and row.get("imdbId", "").isdigit():
-                    if int(row["movieId"]) in movielens:
-                        ids.add(f"tt{int(row['imdbId']):07d}")
+                movie, imdb = row.get("movieId", ""), row.get("imdbId", "")
+                if movie.isdigit() and imdb.isdigit() and int(movie) in movielens:
+                    ids.add(f"tt{int(imdb):07d}")
     return ids
 
 
