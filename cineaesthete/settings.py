@@ -260,6 +260,9 @@ CLIP_BACKEND = env_str("CLIP_BACKEND", "transformers")  # or "open_clip" on GPU 
 TEXT_EMBEDDING_MODEL = env_str("TEXT_EMBEDDING_MODEL", "")
 # A fine-tuned transformers sentiment model directory; empty = use the project's own classifier.
 SENTIMENT_MODEL = env_str("SENTIMENT_MODEL", "")
+# The sentence encoder (a dotted path to a zero-argument factory) that audience sentiment matches aspects with;
+# named here because it lives in a layer above reviews. Empty = aspects from the lexicon only.
+SENTIMENT_ASPECT_ENCODER = env_str("SENTIMENT_ASPECT_ENCODER", "aesthetics.encoders.text_encoder")
 ML_DEVICE = env_str("ML_DEVICE", "cpu")
 ML_THREADS = env_int("ML_THREADS", 0)  # 0 = library default
 

@@ -42,7 +42,8 @@ class ReviewSentenceAspect(models.Model):
     position = models.PositiveSmallIntegerField(help_text="Sentence number within the review.")
     sentence = models.TextField()
     aspect = models.CharField(max_length=20, blank=True, default="")
-    score = models.FloatField()
+    score = models.FloatField(help_text="Polarity of this aspect's mentions: the clause around each, not the sentence.")
+    sentence_score = models.FloatField(null=True, blank=True, help_text="Polarity of the whole sentence.")
 
     class Meta:
         indexes = [models.Index(fields=["review", "position"], name="sentence_aspect_review")]

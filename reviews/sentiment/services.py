@@ -41,12 +41,27 @@ Progress = Callable[[int, int, str], None]
 
 # A sentence with no aspect is still stored when it is this polar: it may be quoted as loved/disliked.
 QUOTE_MIN_SCORE = 0.5
+# Below this many analysed reviews a film shows no aspect bars, moods or quotes: one rant is not an audience.
+MIN_REVIEWS_FOR_DETAIL = 5
+# Bumped when the way sentences are split into aspects and scored changes, so reviews are analysed again.
+ASPECT_METHOD = "mentions-1"
 # MiniLM aspect matching is only worth its cost on sentences that carry an opinion.
 EMBED_MIN_ABS_SCORE = 0.3
 
 
+_clause_scorer: aspect_lib.ClauseScorer | None = None
+
+
+def clause_scorer() -> aspect_lib.ClauseScorer:
+    """One per process: building VADER's lexicon takes a moment."""
+    global _clause_scorer
+    if _clause_scorer is None:
+        _clause_scorer = aspect_lib.ClauseScorer()
+    return _clause_scorer
+
+
 def _fingerprint(text: str, analyser: Analyser) -> str:
-    return hashlib.sha256(f"{analyser.name}:{analyser.version}\n{text}".encode()).hexdigest()[:32]
+    return hashlib.sha256(f"{analyser.name}:{analyser.version}:{ASPECT_METHOD}\n{text}".encode()).hexdigest()[:32]
 
 
 def review_sentiment_enqueue(*, review_id: int) -> None:
@@ -135,34 +150,56 @@ def reviews_analyse(
                 sentence_texts.append(sentence)
 
     sentence_scores = [p.score for p in analyser.analyse_batch(sentence_texts)] if sentence_texts else []
-    lexicon_hits = [aspect_lib.lexicon_aspects(sentence) for sentence in sentence_texts]
+    mentions = [aspect_lib.aspect_mentions(sentence) for sentence in sentence_texts]
+    # Aspect -> polarity of its mentions in the sentence (the clause around each, with negation).
+    aspect_scores: list[dict[str, float]] = [
+        aspect_lib.mention_scores(sentence, sentence_score=score, scorer=clause_scorer(), mentions=found)
+        if found
+        else {}
+        for sentence, score, found in zip(sentence_texts, sentence_scores, mentions, strict=True)
+    ]
     if embedder is not None:
         todo = [
             i
-            for i, hits in enumerate(lexicon_hits)
-            if not hits
+            for i, scores in enumerate(aspect_scores)
+            if not scores
             and abs(sentence_scores[i]) >= EMBED_MIN_ABS_SCORE
             and len(words(sentence_texts[i])) >= aspect_lib.MIN_WORDS
         ]
         if todo:
             assigned = aspect_lib.assign_aspects([sentence_texts[i] for i in todo], embedder=embedder)
             for i, found in zip(todo, assigned, strict=True):
-                lexicon_hits[i] = found
+                # Matched by meaning, not by a word: the whole sentence is the mention.
+                aspect_scores[i] = dict.fromkeys(found, sentence_scores[i])
 
     sentence_rows = []
-    for (review_id, position), sentence, score, found in zip(
-        sentence_owner, sentence_texts, sentence_scores, lexicon_hits, strict=True
+    for (review_id, position), sentence, score, scores in zip(
+        sentence_owner, sentence_texts, sentence_scores, aspect_scores, strict=True
     ):
-        if found:
+        if scores:
             sentence_rows.extend(
-                ReviewSentenceAspect(review_id=review_id, position=position, sentence=sentence, aspect=a, score=score)
-                for a in found
+                ReviewSentenceAspect(
+                    review_id=review_id,
+                    position=position,
+                    sentence=sentence,
+                    aspect=aspect,
+                    score=aspect_score,
+                    sentence_score=score,
+                )
+                for aspect, aspect_score in scores.items()
             )
         elif (
             abs(score) >= QUOTE_MIN_SCORE and aspect_lib.MIN_WORDS <= len(words(sentence)) <= aspect_lib.MAX_QUOTE_WORDS
         ):
             sentence_rows.append(
-                ReviewSentenceAspect(review_id=review_id, position=position, sentence=sentence, aspect="", score=score)
+                ReviewSentenceAspect(
+                    review_id=review_id,
+                    position=position,
+                    sentence=sentence,
+                    aspect="",
+                    score=score,
+                    sentence_score=score,
+                )
             )
 
     review_ids = [review.pk for review in reviews]
@@ -225,13 +262,16 @@ def film_sentiment_refresh(
 
     sentence_rows = list(
         ReviewSentenceAspect.objects.filter(review__film_id=film_id).values_list(
-            "review_id", "position", "sentence", "aspect", "score"
+            "review_id", "position", "sentence", "aspect", "score", "sentence_score"
         )
     )
-    aspect_summary = aspect_lib.aggregate_aspects((aspect, score) for _, _, _, aspect, score in sentence_rows)
+    aspect_summary = aspect_lib.aggregate_aspects((aspect, score) for _, _, _, aspect, score, _ in sentence_rows)
     grouped: dict[tuple[int, int], list] = {}
-    for review_id, position, sentence, aspect, score in sentence_rows:
-        entry = grouped.setdefault((review_id, position), [sentence, score, []])
+    for review_id, position, sentence, aspect, score, sentence_score in sentence_rows:
+        # A quote is chosen by the polarity of its whole sentence, not of one aspect in it.
+        entry = grouped.setdefault(
+            (review_id, position), [sentence, score if sentence_score is None else sentence_score, []]
+        )
         if aspect:
             entry[2].append(aspect)
     candidates = [
@@ -253,7 +293,7 @@ def film_sentiment_refresh(
             "mean_score": round(sum(score for _, _, score, *_ in sentiments) / len(sentiments), 4),
             "aspects": {aspect: item.as_dict() for aspect, item in aspect_summary.items()},
             "emotions": profile,
-            "moods": emotion_lib.moods(profile),
+            "moods": emotion_lib.moods(profile) if len(sentiments) >= MIN_REVIEWS_FOR_DETAIL else [],
             "loved": [quote.as_dict() for quote in loved],
             "disliked": [quote.as_dict() for quote in disliked],
             "timeline": _timeline((created_at, score) for _, _, score, _, created_at, _ in sentiments),

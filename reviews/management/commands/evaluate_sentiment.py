@@ -3,12 +3,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from reviews.sentiment.analysers import NbSvmAnalyser, available_analysers
+from reviews.sentiment.analysers import NbSvmAnalyser, available_analysers, default_analyser
 from reviews.sentiment.data import LabelledReviews, catalogue_imdb_ids, default_training_file, read_labelled
-from reviews.sentiment.evaluation import evaluate_all, holdout_nbsvm
+from reviews.sentiment.evaluation import aspect_polarity_accuracy, evaluate_all, holdout_nbsvm, read_aspect_mentions
+from reviews.sentiment.services import clause_scorer
 from reviews.sentiment.training import file_digest, review_splits
+
+
+def default_aspect_set() -> Path:
+    return Path(settings.BASE_DIR) / "bench" / "data" / "aspect_mentions.jsonl"
 
 
 class Command(BaseCommand):
@@ -25,9 +31,22 @@ class Command(BaseCommand):
             help="train a fresh NB-SVM on the rest of the file and evaluate everything on this held-out share",
         )
         parser.add_argument("--limit", type=int, default=None, help="use only the first N reviews")
+        parser.add_argument(
+            "--aspects",
+            type=Path,
+            default=default_aspect_set(),
+            help="labelled aspect mentions (JSONL) to score aspect polarity on; default: bench/data's set",
+        )
 
     def handle(
-        self, *args, data: Path | None, as_json: bool, holdout: float | None, limit: int | None, **options
+        self,
+        *args,
+        data: Path | None,
+        as_json: bool,
+        holdout: float | None,
+        limit: int | None,
+        aspects: Path | None,
+        **options,
     ) -> None:
         data = data or default_training_file()
         if not data.exists():
@@ -81,9 +100,14 @@ class Command(BaseCommand):
             if subset.labels
         }
         first = next(iter(report.values()), {"n": 0, "results": []})
+        aspect_report = None
+        if aspects is not None and aspects.exists():
+            aspect_report = aspect_polarity_accuracy(
+                read_aspect_mentions(aspects), analyser=default_analyser(), scorer=clause_scorer()
+            )
         if as_json:
             document = {"data": str(data), "n": first["n"], "results": first["results"], "sets": report}
-            self.stdout.write(json.dumps({**document, "notes": notes}, indent=2))
+            self.stdout.write(json.dumps({**document, "aspects": aspect_report, "notes": notes}, indent=2))
             return
         for name, section in report.items():
             self.stdout.write(f"{data} [{name}]: {section['n']} reviews")
@@ -95,5 +119,12 @@ class Command(BaseCommand):
                     f"{row['analyser']:<16}{row['accuracy']:>10.4f}{row['macro_f1']:>10.4f}"
                     f"{row['labelled_mixed']:>8}{row['not_analysable']:>9}{row['ms_per_review']:>11.3f}"
                 )
+        if aspect_report:
+            self.stdout.write(
+                f"aspect polarity on {aspect_report['mentions']} labelled mentions ({aspects.name}): "
+                f"{aspect_report['per_mention_accuracy']:.4f} per mention (clause, negation) vs "
+                f"{aspect_report['sentence_level_accuracy']:.4f} from the whole sentence ({aspect_report['analyser']}); "
+                f"sense checks {aspect_report['sense_checks_passed']}/{aspect_report['sense_checks']}"
+            )
         for note in notes:
             self.stdout.write(f"note: {note}")
