@@ -263,6 +263,8 @@ SENTIMENT_MODEL = env_str("SENTIMENT_MODEL", "")
 # The sentence encoder (a dotted path to a zero-argument factory) that audience sentiment matches aspects with;
 # named here because it lives in a layer above reviews. Empty = aspects from the lexicon only.
 SENTIMENT_ASPECT_ENCODER = env_str("SENTIMENT_ASPECT_ENCODER", "aesthetics.encoders.text_encoder")
+# How long after the first rating of a burst its film's integrity check runs (ratings meanwhile join it).
+RATING_INTEGRITY_CHECK_DELAY_SECONDS = env_int("RATING_INTEGRITY_CHECK_DELAY_SECONDS", 300)
 ML_DEVICE = env_str("ML_DEVICE", "cpu")
 ML_THREADS = env_int("ML_THREADS", 0)  # 0 = library default
 

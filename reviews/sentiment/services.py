@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Avg, Count, Exists, F, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -361,8 +362,9 @@ def reviews_backfill(
 
 
 # --- rating integrity ----------------------------------------------------------------------------------
-# A burst of ratings on a film queues one check, run this long after the first rating of the burst: the
-# ratings that arrive meanwhile are all seen by that check and queue nothing more.
+# A burst of ratings on a film queues one check per this window; the check runs
+# settings.RATING_INTEGRITY_CHECK_DELAY_SECONDS after the first rating (the same five minutes by default),
+# so the ratings that arrive meanwhile are all seen by it and queue nothing more.
 INTEGRITY_CHECK_DEBOUNCE = datetime.timedelta(minutes=5)
 
 
@@ -388,9 +390,8 @@ def film_integrity_check_schedule(*, film_id: int, now: datetime.datetime | None
         .update(check_due_at=due)
     )
     if claimed:
-        check_film_integrity.send_with_options(
-            args=(film_id,), delay=int(INTEGRITY_CHECK_DEBOUNCE.total_seconds() * 1000)
-        )
+        delay_ms = 1000 * settings.RATING_INTEGRITY_CHECK_DELAY_SECONDS
+        check_film_integrity.send_with_options(args=(film_id,), delay=delay_ms or None)
     return bool(claimed)
 
 

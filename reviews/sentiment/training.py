@@ -136,12 +136,24 @@ def train_classifier(
     )
 
 
+def trained_out_of_sample(path: Path) -> bool:
+    """Whether the artifact records which films it kept out; older artifacts were trained on every review."""
+    try:
+        return "excluded_films" in nbsvm.NbSvmModel.load(path).meta
+    except (OSError, ValueError, KeyError):
+        return False
+
+
 def ensure_classifier(*, log: Callable[[str], None] = logger.info) -> bool:
-    """Train the classifier if its artifact is missing and the training data is at hand; True if it exists."""
-    if classifier_artifact_path().exists():
+    """Train the classifier if its artifact is missing (or was trained on the catalogue's own reviews) and the
+    training data is at hand; True if a usable artifact exists."""
+    artifact = classifier_artifact_path()
+    if artifact.exists() and (trained_out_of_sample(artifact) or not default_training_file().exists()):
         return True
     if not default_training_file().exists():
         log(f"no sentiment artifact and no training data at {default_training_file()}: using VADER")
         return False
+    if artifact.exists():
+        log("the sentiment artifact was trained on the catalogue's own reviews: training it out of sample")
     train_classifier(log=log)
     return True

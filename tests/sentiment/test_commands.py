@@ -95,3 +95,19 @@ def test_commands_fail_clearly_on_a_missing_file(tmp_path):
         run("evaluate_sentiment", "--data", str(tmp_path / "nope.jsonl.gz"))
     with pytest.raises(CommandError, match="not found"):
         run("train_sentiment", "--data", str(tmp_path / "nope.jsonl.gz"))
+
+
+@pytest.mark.django_db
+def test_an_artifact_trained_on_the_catalogue_is_replaced_by_an_out_of_sample_one(tmp_path, settings):
+    from reviews.sentiment import nbsvm
+    from reviews.sentiment.training import ensure_classifier, trained_out_of_sample
+
+    path = catalogue_file(tmp_path, films=12, per_film=4)
+    settings.DATA_MIRROR = tmp_path / "mirror"
+    (settings.DATA_MIRROR / "imdb-reviews").mkdir(parents=True)
+    path.rename(settings.DATA_MIRROR / "imdb-reviews" / "train.jsonl.gz")
+    texts, labels = synthetic_reviews(40)
+    nbsvm.train(texts, labels).save(classifier_artifact_path())  # the old way: no record of excluded films
+    assert not trained_out_of_sample(classifier_artifact_path())
+    assert ensure_classifier(log=lambda message: None)
+    assert trained_out_of_sample(classifier_artifact_path())
