@@ -10,6 +10,7 @@ from django.contrib.postgres.search import TrigramSimilarity, TrigramStrictWordS
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Case, Count, F, Prefetch, QuerySet, Value, When, prefetch_related_objects
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from .matching import match_score, words_all_found
@@ -120,8 +121,10 @@ def film_browse(
         films = films.filter(year__gte=decade, year__lt=decade + 10)
     if sort == "rating":
         well_rated = Case(When(rating_count__gte=RATING_SORT_MIN_COUNT, then=Value(1)), default=Value(0))
-        return films.annotate(well_rated=well_rated).order_by(
-            "-well_rated", F("rating_mean").desc(nulls_last=True), "-rating_count", "id"
+        # A film under a rating brigade ranks by its manipulation-resistant mean (set only while it is flagged).
+        shown_mean = Coalesce("rating_robust_mean", "rating_mean")
+        return films.annotate(well_rated=well_rated, shown_mean=shown_mean).order_by(
+            "-well_rated", F("shown_mean").desc(nulls_last=True), "-rating_count", "id"
         )
     if sort == "newest":
         return films.order_by(F("year").desc(nulls_last=True), "sort_title", "id")

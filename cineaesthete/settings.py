@@ -317,6 +317,8 @@ CLIP_BACKEND = env_str("CLIP_BACKEND", "transformers")  # or "open_clip" on GPU 
 TEXT_EMBEDDING_MODEL = env_str("TEXT_EMBEDDING_MODEL", "")
 # A fine-tuned transformers sentiment model directory; empty = use the project's own classifier.
 SENTIMENT_MODEL = env_str("SENTIMENT_MODEL", "")
+# How long after the first rating of a burst its film's integrity check runs (ratings meanwhile join it).
+RATING_INTEGRITY_CHECK_DELAY_SECONDS = env_int("RATING_INTEGRITY_CHECK_DELAY_SECONDS", 300)
 ML_DEVICE = env_str("ML_DEVICE", "cpu")
 ML_THREADS = env_int("ML_THREADS", 0)  # 0 = library default
 

@@ -22,6 +22,7 @@ from django.utils.text import slugify
 from catalog.models import Film
 from catalog.services.stats import film_stats_refresh
 from cineaesthete.validation import clean_line, clean_text
+from reviews.sentiment.services import rating_integrity_watch
 
 from .models import (
     Activity,
@@ -184,6 +185,8 @@ def rating_set(
         else:
             rating.save(update_fields=["stars", "is_private", "updated_at", *parsed_aspects])
         _film_stats_apply(film_id=film.pk, old=old_public, new=_public_stars(rating))
+        if old_public != _public_stars(rating):
+            rating_integrity_watch(film_id=film.pk)
         _rating_activity(rating)
     return rating
 
