@@ -413,8 +413,8 @@ def film_rating_integrity_check(*, film_id: int, prior_mean: float | None = None
     and while any are, the film's `rating_robust_mean` carries it for its page and the "highest rated" sort.
     """
     rows = list(
-        ReviewSentenceAspect.objects.filter(review__film_id=film_id, review__is_private=False).values_list(
-            "review_id", "position", "sentence", "aspect", "score", "sentence_score"
+        Rating.objects.filter(film_id=film_id, stars__isnull=False, is_private=False).values_list(
+            "user_id", "stars", "created_at", "user__date_joined"
         )
     )
     prior_mean = catalogue_mean_stars() if prior_mean is None else prior_mean
