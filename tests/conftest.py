@@ -41,9 +41,20 @@ def stub_broker(settings):
     import dramatiq
 
     broker = dramatiq.get_broker()
-    broker.flush_all()
+    _stub_broker_empty(broker)
     yield broker
+    _stub_broker_empty(broker)
+
+
+def _stub_broker_empty(broker) -> None:
+    """Flush every queue and settle its count of unfinished messages. A test that takes a message off a queue
+    by hand without task_done() would otherwise leave the count above zero, and every later join() on that
+    queue would wait forever."""
     broker.flush_all()
+    for queue in [*broker.queues.values(), *broker.delay_queues.values()]:
+        with queue.all_tasks_done:
+            queue.unfinished_tasks = queue.qsize()
+            queue.all_tasks_done.notify_all()
 
 
 @pytest.fixture
