@@ -51,9 +51,9 @@ def _stub_broker_empty(broker) -> None:
     by hand without task_done() would otherwise leave the count above zero, and every later join() on that
     queue would wait forever."""
     broker.flush_all()
-    for queue in [*broker.queues.values(), *broker.delay_queues.values()]:
+    for queue in broker.queues.values():  # delay queues included (their names are in broker.delay_queues)
         with queue.all_tasks_done:
-            queue.unfinished_tasks = queue.qsize()
+            queue.unfinished_tasks = len(queue.queue)  # qsize() would take the lock held here
             queue.all_tasks_done.notify_all()
 
 
