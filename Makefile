@@ -37,15 +37,18 @@ demo: migrate
 run: demo
 	@# Always: production mode (DEBUG=0) serves hashed files from the manifest this writes.
 	$(MANAGE) collectstatic --noinput --verbosity 0
-	@echo "Starting a Dramatiq worker (log: var/worker.log), the scheduler (var/scheduler.log) and the site at http://$(HOST):$(PORT)/"
-	@# bin/supervise starts the worker (or the scheduler) again if it dies, e.g. a worker child killed by the OS.
-	@bin/supervise worker $(MANAGE) rundramatiq --processes 1 --threads 2 > var/worker.log 2>&1 & \
-	  worker=$$!; bin/supervise scheduler $(MANAGE) crontab --no-heartbeat > var/scheduler.log 2>&1 & \
-	  scheduler=$$!; trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
+	@echo "Starting Dramatiq workers (logs: var/worker.log, var/imports.log), the scheduler (var/scheduler.log) and the site at http://$(HOST):$(PORT)/"
+	@# bin/supervise starts a worker (or the scheduler) again if it dies, e.g. a worker child killed by the OS.
+	@bin/supervise worker $(MANAGE) rundramatiq --processes 1 --threads 2 --queues default ml > var/worker.log 2>&1 & \
+	  worker=$$!; bin/supervise imports $(MANAGE) rundramatiq --processes 1 --threads 1 --queues imports > var/imports.log 2>&1 & \
+	  importer=$$!; bin/supervise scheduler $(MANAGE) crontab --no-heartbeat > var/scheduler.log 2>&1 & \
+	  scheduler=$$!; trap 'kill $$worker $$importer $$scheduler 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/gunicorn cineaesthete.wsgi --config cineaesthete/gunicorn.conf.py --bind $(HOST):$(PORT)
 
 worker: migrate
-	bin/supervise worker $(MANAGE) rundramatiq --processes 1 --threads 2
+	bin/supervise worker $(MANAGE) rundramatiq --processes 1 --threads 2 --queues default ml & \
+	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  bin/supervise imports $(MANAGE) rundramatiq --processes 1 --threads 1 --queues imports
 
 scheduler: migrate
 	bin/supervise scheduler $(MANAGE) crontab --no-heartbeat

@@ -8,6 +8,7 @@ import uuid
 from allauth.account import app_settings as allauth_settings
 from allauth.account.forms import LoginForm
 from allauth.account.models import EmailAddress
+from allauth.core import ratelimit
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -44,11 +45,14 @@ def email_verification_required(*, user: User) -> bool:
 def api_token_issue(*, request: HttpRequest, login: str, password: str) -> Token:
     """The member's API token, after the checks the web login makes.
 
-    allauth's login form authenticates: its failed-login rate limits (per address and per account, in the
+    allauth's limit on login attempts per address applies first; then allauth's login form authenticates: its failed-login rate limits (per address and per account, in the
     shared cache) and the backends' refusal of inactive accounts apply exactly as on /accounts/login/.
     Mandatory e-mail verification is checked here, because the web login does it in a later stage
     (a redirect to "verify your address") that an API client never sees.
     """
+    # The web login page's own limit on login attempts per address (allauth's "login" rate), right or wrong.
+    if not ratelimit.consume(request, action="login"):
+        raise LoginRateLimited("Too many login attempts from this address; try again later.")
     form = LoginForm(data={"login": login, "password": password}, request=request)
     if not form.is_valid():
         errors = [error for field_errors in form.errors.as_data().values() for error in field_errors]

@@ -3,9 +3,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
+
+from cineaesthete.htmx import HtmxHttpRequest
 
 from . import services
 from .forms import ProfileForm
@@ -13,7 +15,7 @@ from .forms import ProfileForm
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def profile_settings(request: HttpRequest) -> HttpResponse:
+def profile_settings(request: HtmxHttpRequest) -> HttpResponse:
     """The member's own settings: name, bio, picture, country, privacy defaults."""
     user = request.user
     initial = {

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
-from .models import FilmTextEmbedding, ImageAesthetics, VibeSettings
+from .models import FilmTextEmbedding, ImageAesthetics, VibeCollection, VibeSettings
 
 
 @admin.register(VibeSettings)
@@ -44,3 +44,10 @@ class FilmTextEmbeddingAdmin(admin.ModelAdmin):
     raw_id_fields = ["film"]
     exclude = ["vector"]
     list_select_related = ["film"]
+
+
+@admin.register(VibeCollection)
+class VibeCollectionAdmin(admin.ModelAdmin):
+    list_display = ["title", "query", "colours", "position", "published"]
+    list_editable = ["position", "published"]
+    search_fields = ["title", "query"]

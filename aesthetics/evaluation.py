@@ -1,19 +1,22 @@
 """Labelled queries with known answers, for `manage.py evaluate_vibe`.
 
 Pixel signal: synthetic images whose dominant colour is known, queried with the matching colour words.
-Text signal: a word-dropped paraphrase of the first sentence of a film's plot must retrieve that film.
-Fused: "<colour word> <paraphrase>" over films given synthetic images of known colours.
+Whole search: the labelled queries of ``judgements.py`` (colours, light, film words, settings, moods), each
+with the films a film lover expects, searched as a member types them; precision@10, recall@50 and MRR per
+query kind.
 """
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
+from catalog.models import Film
+from cineaesthete.ml import text_encoder
+
 from . import palette as pal
-from .models import FilmTextEmbedding
-from .search import PaletteIndex, text_candidates, vibe_search
+from .judgements import Judgement, resolve
+from .query import CONCEPTS
+from .search import PaletteIndex, film_knowledge, serving_model, vibe_search
 
 # Query → colours the generated image is mostly made of.
 COLOUR_CLASSES = {
@@ -61,59 +64,103 @@ def evaluate_palette(per_class: int = 20, seed: int = 0) -> dict[str, float]:
     return precision
 
 
-def paraphrase(plot: str, rng: np.random.Generator) -> str:
-    first = re.split(r"(?<=[.!?])\s", plot.strip(), maxsplit=1)[0]
-    words = first.split()
-    keep = [w for w in words if rng.random() > 0.3] if len(words) > 6 else words
-    return " ".join(keep[:30])
-
-
-def text_queries(count: int, seed: int = 0) -> list[tuple[int, str]]:
-    rng = np.random.default_rng(seed)
-    rows = list(
-        FilmTextEmbedding.objects.filter(source=FilmTextEmbedding.Source.PLOT)
-        .order_by("film_id")
-        .values_list("film_id", "film__plot")
-    )
-    picked = rng.choice(len(rows), size=min(count, len(rows)), replace=False)
-    return [(rows[i][0], paraphrase(rows[i][1], rng)) for i in sorted(picked)]
-
-
-def _rank_metrics(ranks: list[int | None]) -> dict[str, float]:
-    hits = [rank is not None and rank < 10 for rank in ranks]
+def rank_metrics(ranked: list[int], relevant: frozenset[int] | set[int]) -> dict[str, float]:
+    """precision@10, recall@50 and reciprocal rank of one ranked list of film ids against the relevant set."""
+    if not relevant:
+        return {"precision@10": 0.0, "recall@50": 0.0, "mrr": 0.0}
+    first = next((rank for rank, film_id in enumerate(ranked) if film_id in relevant), None)
     return {
-        "hit@10": float(np.mean(hits)),
-        "precision@10": float(np.mean(hits)) / 10,  # one relevant film per query
-        "mrr": float(np.mean([1 / (rank + 1) if rank is not None else 0 for rank in ranks])),
-        "queries": len(ranks),
+        "precision@10": sum(film_id in relevant for film_id in ranked[:10]) / 10,
+        "recall@50": len(relevant.intersection(ranked[:50])) / len(relevant),
+        "mrr": 0.0 if first is None else 1 / (first + 1),
     }
 
 
-def evaluate_text(count: int = 100, seed: int = 0) -> dict[str, float]:
-    ranks = []
-    for film_id, query in text_queries(count, seed):
-        found = text_candidates(query, k=10, ef_search=100)
-        order = sorted(found, key=lambda f: -found[f][0])
-        ranks.append(order.index(film_id) if film_id in order else None)
-    return _rank_metrics(ranks)
+def evaluate_judgements(
+    judgements: list[Judgement] | None = None, *, signals: tuple[str, ...] | None = None
+) -> dict[str, dict]:
+    """Each labelled query searched as a member would type it; metrics per query and mean per query kind."""
+    if judgements is None:
+        judgements = resolve(list(Film.objects.values_list("id", "title", "year")))
+    per_query: dict[str, dict] = {}
+    for judgement in judgements:
+        if not judgement.relevant:
+            continue
+        options = {"signals": signals} if signals else {}
+        results = vibe_search(query=judgement.query, limit=50, **options)
+        ranked = [match.film.pk for match in results.matches]
+        per_query[judgement.query] = {
+            "kind": judgement.kind,
+            "relevant": len(judgement.relevant),
+            **rank_metrics(ranked, judgement.relevant),
+        }
+    per_kind: dict[str, dict[str, float]] = {}
+    for kind in dict.fromkeys(row["kind"] for row in per_query.values()):
+        rows = [row for row in per_query.values() if row["kind"] == kind]
+        per_kind[kind] = {
+            metric: round(float(np.mean([row[metric] for row in rows])), 3)
+            for metric in ("precision@10", "recall@50", "mrr")
+        } | {"queries": len(rows)}
+    overall = {
+        metric: round(float(np.mean([row[metric] for row in per_query.values()])), 3) if per_query else 0.0
+        for metric in ("precision@10", "recall@50", "mrr")
+    }
+    return {"per_kind": per_kind, "overall": overall, "per_query": per_query}
 
 
-def evaluate_fused(count: int = 100, seed: int = 0) -> dict[str, dict[str, float]]:
-    """Each film gets a synthetic image of a random colour class; queries name the colour and paraphrase
-    the plot. Palette alone cannot single the film out among same-coloured ones, text alone can be vague:
-    fusion should beat both."""
-    queries = text_queries(count, seed)
-    rng = np.random.default_rng(seed + 1)
-    simple = [label for label in COLOUR_CLASSES if " and " not in label]
-    labels = [simple[int(rng.integers(len(simple)))] for _ in queries]
-    film_ids = [film_id for film_id, _ in queries]
-    index = synthetic_index(labels, list(range(len(queries))), film_ids, seed)
+def evaluate_propagation(*, hidden_share: float = 0.3, neighbours: int = 10, seed: int = 0) -> dict[str, float]:
+    """Can a film's descriptors be predicted when its reviews are hidden? An honest test of spreading
+    review evidence over the people graph.
+
+    The truth for a held-out film is how close its reviews' embedding is to each mood and film-word
+    description (query.CONCEPTS). Predicted from its plot alone, from the reviews of the films loved by the
+    same people (the active recommender's item factors, over the films whose reviews stay visible), and from
+    both; scored by Spearman correlation per descriptor over the held-out films, averaged.
+    """
+    from scipy.stats import spearmanr  # scipy is already a dependency; imported here as it is only for this report
+
+    knowledge = film_knowledge()
+    serving = serving_model()
+    reviews = {
+        int(knowledge.text_rows[i]): knowledge.text_vectors[i]
+        for i, source in enumerate(knowledge.text_sources)
+        if source == "reviews"
+    }
+    plots = {
+        int(knowledge.text_rows[i]): knowledge.text_vectors[i]
+        for i, source in enumerate(knowledge.text_sources)
+        if source == "plot"
+    }
+    if serving is None or len(reviews) < 20:
+        return {}
+    film_rows = serving.recommender.index_of(knowledge.film_ids)
+    usable = [p for p in reviews if p in plots and film_rows[p] >= 0]
+    rng = np.random.default_rng(seed)
+    rng.shuffle(usable)
+    hidden = usable[: int(len(usable) * hidden_share)]
+    visible = usable[len(hidden) :]
+    descriptions = list(dict.fromkeys(c.text for c in CONCEPTS.values() if c.kind in ("mood", "film") and c.text))
+    descriptors = text_encoder().embed(descriptions)
+    truth = np.stack([reviews[p] for p in hidden]) @ descriptors.T  # (hidden, descriptors)
+    from_plot = np.stack([plots[p] for p in hidden]) @ descriptors.T
+    visible_scores = np.stack([reviews[p] for p in visible]) @ descriptors.T
+    similarity = serving.unit_factors[film_rows[hidden]] @ serving.unit_factors[film_rows[visible]].T
+    top = np.argsort(-similarity, axis=1)[:, :neighbours]
+    weights = np.maximum(np.take_along_axis(similarity, top, axis=1), 0) + 1e-6
+    from_people = np.einsum("hk,hkd->hd", weights / weights.sum(1, keepdims=True), visible_scores[top])
+
+    def z(scores: np.ndarray) -> np.ndarray:
+        return (scores - scores.mean(0)) / (scores.std(0) + 1e-9)
+
     out = {}
-    for name, signals in {"palette": ("palette",), "text": ("text",), "fused": ("palette", "text")}.items():
-        ranks = []
-        for (film_id, query), label in zip(queries, labels, strict=True):
-            results = vibe_search(query=f"{label} {query}", index=index, signals=signals, limit=10)
-            order = [match.film.pk for match in results.matches]
-            ranks.append(order.index(film_id) if film_id in order else None)
-        out[name] = _rank_metrics(ranks)
+    for name, prediction in {
+        "plot": from_plot,
+        "people": from_people,
+        "plot+people": z(from_plot) + z(from_people),
+    }.items():
+        out[name] = round(
+            float(np.mean([spearmanr(truth[:, d], prediction[:, d]).statistic for d in range(truth.shape[1])])), 3
+        )
+    out["held_out_films"] = len(hidden)
+    out["descriptors"] = len(descriptions)
     return out

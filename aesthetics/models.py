@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from pgvector.django import HalfVectorField, HnswIndex, VectorField
 
-from .palette import PALETTE_VECTOR_DIM
+from .palette import PALETTE_VECTOR_DIM, hex_to_lab
 
 # CLIP image embeddings are stored at this width (ViT-B/32 and ViT-B/16 project to 512). A checkpoint with
 # another projection size is refused with a clear message rather than stored in a column it does not fit.
@@ -30,6 +31,9 @@ class ImageAesthetics(models.Model):
     colourfulness = models.FloatField(null=True, blank=True)
     warmth = models.FloatField(null=True, blank=True)
     monochrome = models.FloatField(null=True, blank=True)
+    neon = models.FloatField(
+        null=True, blank=True, help_text="Glowing cyan/magenta/pink/blue light on a dark image (palette.py)."
+    )
     palette_vector = VectorField(dimensions=PALETTE_VECTOR_DIM, null=True, blank=True)
     clip_vector = HalfVectorField(dimensions=CLIP_DIM, null=True, blank=True)
     clip_model = models.CharField(max_length=300, blank=True, help_text="Checkpoint that made clip_vector.")
@@ -68,6 +72,7 @@ class ImageAesthetics(models.Model):
             "colourfulness": self.colourfulness,
             "warmth": self.warmth,
             "monochrome": self.monochrome,
+            "neon": self.neon,
         }
 
 
@@ -127,3 +132,31 @@ class VibeSettings(models.Model):
     def load(cls) -> VibeSettings:
         settings, _ = cls.objects.get_or_create(pk=1)
         return settings
+
+
+class VibeCollection(models.Model):
+    """A staff-curated starting point on the vibe page ("Neon nights"): a saved query, shown as a link."""
+
+    title = models.CharField(max_length=80)
+    description = models.CharField(max_length=200, blank=True)
+    query = models.CharField(max_length=300, blank=True, help_text="What the collection searches for.")
+    colours = models.JSONField(default=list, blank=True, help_text='Picked colours, e.g. ["#ff00c8", "#00f0ff"].')
+    position = models.PositiveSmallIntegerField(default=0, help_text="Lower comes first.")
+    published = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        if not self.query.strip() and not self.colours:
+            raise ValidationError("Give a query or at least one colour.")
+        if not isinstance(self.colours, list) or len(self.colours) > 5:
+            raise ValidationError({"colours": "A list of at most 5 colours."})
+        for colour in self.colours:
+            try:
+                hex_to_lab(str(colour))
+            except ValueError as error:
+                raise ValidationError({"colours": str(error)}) from error

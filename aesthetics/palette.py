@@ -9,6 +9,9 @@ CIELAB, k-means (k=5) in Lab → five colours with their shares, plus six global
     colourfulness  Hasler & Süsstrunk (2003) metric on sRGB, scaled so "extremely colourful" (109) is ~1
     warmth         0.5 neutral; towards 1 for red/orange/yellow casts, towards 0 for blue/cyan casts
     monochrome     1 for greyscale or single-tone images, 0 for clearly chromatic ones
+    neon           luminous, saturated cyan, magenta, pink or electric blue set against dark surroundings:
+                   the share of such glowing pixels (saturating at a fifth of the image) times how much of
+                   the rest is dark; a red or orange poster, however saturated, stays near 0
 
 The lexicon maps words and phrases ("pastel pink", "teal and orange", "black and white", "dark") to
 targets on the palette colours and on these measures; `score_term` turns a palette into a match in
@@ -29,7 +32,7 @@ from catalog.ingest.images import IMAGE_FORMATS
 
 K_COLOURS = 5
 THUMB_SIZE = 64
-MEASURES = ("brightness", "contrast", "saturation", "colourfulness", "warmth", "monochrome")
+MEASURES = ("brightness", "contrast", "saturation", "colourfulness", "warmth", "monochrome", "neon")
 # Images bigger than this are refused before decoding: a 500-megapixel file would need gigabytes.
 MAX_PIXELS = 80_000_000
 # Colour distance (CIE76 ΔE) at which a palette colour still counts as "that colour" (Gaussian width).
@@ -190,6 +193,7 @@ def global_measures(rgb: np.ndarray, lab: np.ndarray) -> dict[str, float]:
     # grey image stays neutral whatever its faint cast.
     cast = float((b + 0.3 * a).mean())
     return {
+        "neon": neon_measure(lab),
         "brightness": float(np.clip(lightness.mean() / 100, 0, 1)),
         "contrast": float(np.clip(lightness.std() / 45, 0, 1)),
         "saturation": float(np.clip(chroma.mean() / 60, 0, 1)),
@@ -197,6 +201,28 @@ def global_measures(rgb: np.ndarray, lab: np.ndarray) -> dict[str, float]:
         "warmth": float(0.5 + 0.5 * np.tanh(cast / 20)),
         "monochrome": float(np.clip(1 - (chroma.mean() - 4) / 14, 0, 1)),
     }
+
+
+# Hue angles (degrees of atan2(b*, a*)) of the neon family: magenta/pink (300-360 and 0-10), electric blue and
+# violet (250-300) and cyan (180-250). Reds, oranges, yellows and greens are not neon light.
+_NEON_HUES = ((180.0, 300.0), (300.0, 360.0), (0.0, 10.0))
+
+
+def neon_measure(lab: np.ndarray) -> float:
+    """Glowing cyan/magenta/pink/electric-blue light against dark surroundings, in [0, 1]."""
+    lightness, a, b = lab[..., 0].ravel(), lab[..., 1].ravel(), lab[..., 2].ravel()
+    chroma = np.hypot(a, b)
+    hue = np.degrees(np.arctan2(b, a)) % 360
+    in_family = np.zeros(hue.shape, dtype=bool)
+    for low, high in _NEON_HUES:
+        in_family |= (hue >= low) & (hue < high)
+    glowing = in_family & (chroma > 40) & (lightness > 40)
+    glow_share = glowing.mean()
+    if glow_share == 0:
+        return 0.0
+    rest = ~glowing
+    dark_share = float((lightness[rest] < 30).mean()) if rest.any() else 0.0
+    return float(np.clip(glow_share / 0.2, 0, 1) * np.clip(dark_share / 0.5, 0, 1))
 
 
 def analyse_pixels(rgb: np.ndarray, *, k: int = K_COLOURS) -> Palette:
@@ -301,13 +327,9 @@ LEXICON: dict[str, Term] = {
         _t("cold", [], warmth=(0.1, 0.6)),
         _t("cool", [], warmth=(0.2, 0.6)),
         _t("warm", [], warmth=(0.9, 0.6)),
-        _t(
-            "neon",
-            ["#ff00c8", "#00f0ff", "#39ff14", "#ff3131", "#b400ff"],
-            colourfulness=HIGH,
-            saturation=HIGH,
-            contrast=(0.8, 0.8),
-        ),
+        # Neon is light, not a hue: glowing cyan/magenta/pink/electric blue on a dark image (the neon measure);
+        # the colours only refine it, so a solid red poster is not "neon".
+        _t("neon", ["#ff00c8", "#00f0ff", "#ff4fd8", "#3d5afe"], colour_weight=0.3, neon=(1.0, 1.0)),
         _t("teal and orange", ["#127475", "#f28c28"], all_colours=True),
         _t("sepia", ["#704214", "#a0785a", "#c8a97e"], saturation=(0.2, 0.3), warmth=(0.75, 0.4)),
         _t("black and white", [], monochrome=HIGH),
@@ -328,6 +350,7 @@ LEXICON: dict[str, Term] = {
         _t("soft", [], contrast=(0.2, 0.6)),
         _t("earthy", ["#6b4226", "#8f9779", "#a0522d", "#c2b280"], warmth=(0.7, 0.5)),
         _t("gloomy", [], brightness=(0.2, 0.5), saturation=(0.1, 0.5)),
+        _t("low-key", [], brightness=(0.1, 0.5), contrast=(0.6, 0.6)),
     ]
 }
 SYNONYMS = {
@@ -341,8 +364,12 @@ SYNONYMS = {
     "color": "colour",
     "gloom": "gloomy",
     "pastels": "pastel",
-    "noir": "dark",
     "shadowy": "dark",
+    "low key": "low-key",
+    "lowkey": "low-key",
+    "sunny": "bright",
+    "vivid": "vibrant",
+    "b/w": "black and white",
     "golden hour": "golden",
     "high-contrast": "high contrast",
     "low-contrast": "low contrast",
@@ -538,5 +565,5 @@ def stack_palettes(palettes: list[Palette], k: int = K_COLOURS):
         m = min(k, len(palette.shares))
         colours[i, :m] = palette.colours[:m]
         shares[i, :m] = palette.shares[:m]
-        measures[i] = [palette.measures.get(name, 0.0) for name in MEASURES]
+        measures[i] = [palette.measures.get(name) or 0.0 for name in MEASURES]  # None: not measured yet
     return colours, shares, measures

@@ -15,21 +15,29 @@ the active signals with the staff-tuned weights in VibeSettings.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 from django.db import connection, transaction
 from django.db.models import Count, Max
 from pgvector import HalfVector
 from pgvector.django import CosineDistance
 
 from catalog.models import Film
+from cineaesthete.ml import text_encoder
+from recommendations.selectors import member_film_scores, serving_model
 
 from . import palette as pal
-from .encoders import clip_encoder, encode_query_async, text_encoder
-from .models import FilmTextEmbedding, ImageAesthetics, VibeSettings
+from .encoders import clip_encoder, encode_query_async
+from .models import TEXT_DIM, FilmTextEmbedding, ImageAesthetics, VibeSettings
+from .query import Part, Reading, read_query
+
+log = logging.getLogger(__name__)
+_VECTORS = ("clip_vector", "palette_vector")  # not needed to show a result; parsing them costs milliseconds
 
 MAX_QUERY_LENGTH = 300
 MAX_PICKED_COLOURS = 5
@@ -57,6 +65,8 @@ class VibeResults:
     signal_status: dict[str, str]  # "on", "off" (not configured / no data) or "unused" (nothing to score)
     matches: list[FilmMatch] = field(default_factory=list)
     taste_applied: bool = False
+    reading: Reading | None = None  # how the query was read, part by part
+    parts: list[Part] = field(default_factory=list)
 
 
 # --- palette index ------------------------------------------------------------------------------------
@@ -306,19 +316,213 @@ def text_candidates(text: str, *, k: int, ef_search: int, film_ids=None, vector:
     return best
 
 
-def _taste_scores(user, film_ids: list[int]) -> dict[int, float] | None:
-    """The member's recommendation scores, when the recommendations app offers them."""
-    try:
-        from recommendations.selectors import member_film_scores  # type: ignore[attr-defined]
-    except ImportError:
+# --- film-level knowledge: texts, catalogue, the people graph -----------------------------------------------
+@dataclass
+class FilmKnowledge:
+    """Everything the search knows per film, as arrays over one film order (``film_ids``)."""
+
+    film_ids: np.ndarray  # (F,) catalogue ids
+    position: dict[int, int]
+    titles: list[str]
+    years: np.ndarray  # (F,) 0 when unknown
+    genres: list[frozenset[str]]
+    popularity: np.ndarray  # (F,) log ratings scaled to [0, 1]
+    text_rows: np.ndarray  # (T,) film position of each text vector
+    text_sources: list[str]
+    text_vectors: np.ndarray  # (T, 384) unit vectors of plots, reviews, tags
+    graph: sp.csr_matrix | None  # (F, F) row-normalised top neighbours by the recommender's item factors
+
+    def text_scores(self, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(F,) best cosine of each film's texts with the query vector, and (F,) which text row gave it."""
+        best = np.full(len(self.film_ids), -1.0, dtype=np.float32)
+        source = np.full(len(self.film_ids), -1, dtype=np.int64)
+        if not len(self.text_rows):
+            return np.zeros(len(self.film_ids), dtype=np.float32), source
+        cosine = self.text_vectors @ vector.astype(np.float32)
+        order = np.argsort(cosine)  # ascending: the best text of a film is written last
+        best[self.text_rows[order]] = cosine[order]
+        source[self.text_rows[order]] = order
+        return np.maximum(best, 0.0), source
+
+
+_description_vectors: dict[tuple[str, str], np.ndarray] = {}
+GRAPH_NEIGHBOURS = 20
+_knowledge_lock = threading.Lock()
+_knowledge_cache: dict[str, tuple[tuple, FilmKnowledge]] = {}
+
+
+def _people_graph(film_ids: np.ndarray) -> sp.csr_matrix | None:
+    """Films loved by the same people: each film's GRAPH_NEIGHBOURS nearest by the active model's item factors."""
+    serving = serving_model()
+    if serving is None:
         return None
+    rows = serving.recommender.index_of(film_ids)
+    known = np.flatnonzero(rows >= 0)
+    if len(known) < 2:
+        return None
+    factors = serving.unit_factors[rows[known]]
+    k = min(GRAPH_NEIGHBOURS, len(known) - 1)
+    data, indices, indptr = [], [], [0]
+    neighbours_of: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for start in range(0, len(known), 2048):
+        similarity = factors[start : start + 2048] @ factors.T
+        for offset, row in enumerate(similarity):
+            row[start + offset] = -np.inf
+            top = np.argpartition(-row, k - 1)[:k]
+            weights = np.maximum(row[top], 0.0)
+            total = weights.sum()
+            if total > 0:
+                neighbours_of[int(known[start + offset])] = (known[top], weights / total)
+    for position in range(len(film_ids)):
+        found = neighbours_of.get(position)
+        if found is not None:
+            indices.extend(found[0].tolist())
+            data.extend(found[1].tolist())
+        indptr.append(len(indices))
+    return sp.csr_matrix((np.asarray(data, np.float32), indices, indptr), shape=(len(film_ids), len(film_ids)))
+
+
+def film_knowledge() -> FilmKnowledge:
+    """The cached film knowledge of this process, rebuilt when films, texts or the active model change."""
+    serving = serving_model()
+    version = (
+        connection.settings_dict["NAME"],
+        *Film.objects.aggregate(n=Count("id"), latest=Max("updated_at")).values(),
+        *FilmTextEmbedding.objects.aggregate(n=Count("id"), latest=Max("updated_at")).values(),
+        serving.version if serving is not None else None,
+    )
+    with _knowledge_lock:
+        cached = _knowledge_cache.get("default")
+        if cached and cached[0] == version:
+            return cached[1]
+    films = list(Film.objects.order_by("id").values_list("id", "title", "year", "rating_count"))
+    film_ids = np.array([row[0] for row in films], dtype=np.int64)
+    position = {int(film_id): i for i, film_id in enumerate(film_ids)}
+    genres: list[set[str]] = [set() for _ in films]
+    for film_id, slug in Film.genres.through.objects.values_list("film_id", "genre__slug"):
+        if film_id in position:
+            genres[position[film_id]].add(slug)
+    counts = np.log1p(np.array([row[3] or 0 for row in films], dtype=np.float32))
+    texts = list(FilmTextEmbedding.objects.order_by("id").values_list("film_id", "source", "vector"))
+    vectors = np.array([row[2] for row in texts], dtype=np.float32).reshape(-1, TEXT_DIM)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9
+    knowledge = FilmKnowledge(
+        film_ids=film_ids,
+        position=position,
+        titles=[row[1] for row in films],
+        years=np.array([row[2] or 0 for row in films], dtype=np.int64),
+        genres=[frozenset(g) for g in genres],
+        popularity=counts / counts.max() if len(counts) and counts.max() > 0 else counts,
+        text_rows=np.array([position[row[0]] for row in texts], dtype=np.int64),
+        text_sources=[row[1] for row in texts],
+        text_vectors=vectors,
+        graph=_people_graph(film_ids),
+    )
+    with _knowledge_lock:
+        _knowledge_cache["default"] = (version, knowledge)
+    return knowledge
+
+
+def _taste_scores(user, film_ids: list[int]) -> dict[int, float] | None:
+    """The member's recommendation scores; None (logged with the cause) when the recommender cannot give them."""
     try:
         return member_film_scores(user=user, film_ids=film_ids) or None
-    except Exception:  # a missing model must not break search; the toggle then simply does nothing
+    except Exception:  # a broken model must not break search, but it must not fail silently either
+        log.exception("match my taste: recommendation scores failed for member %s", getattr(user, "pk", None))
         return None
 
 
 # --- search -------------------------------------------------------------------------------------------------
+# How much each kind of evidence counts within a part of the query (tuned on aesthetics/judgements.py with
+# `manage.py evaluate_vibe`). "people" is the text evidence spread over films loved by the same people.
+EVIDENCE_WEIGHTS = {
+    "colour": {"palette": 1.0, "text": 0.3, "people": 0.15, "catalogue": 0.0},
+    "light": {"palette": 0.6, "text": 0.6, "people": 0.2, "catalogue": 0.8},
+    "film": {"palette": 0.0, "text": 0.7, "people": 0.6, "catalogue": 1.0},
+    "setting": {"palette": 0.0, "text": 1.0, "people": 0.5, "catalogue": 0.4},
+    "mood": {"palette": 0.0, "text": 1.0, "people": 0.8, "catalogue": 0.5},
+    "text": {"palette": 0.0, "text": 1.0, "people": 0.4, "catalogue": 0.0},
+}
+# The films people know come first: a labelled query's expected films are mostly well-known ones, and on the
+# labelled set a strong prior lifts recall@50 of every kind but film words (0.15 -> 1.0: 0.24 -> 0.30 overall).
+POPULARITY_WEIGHT = 1.0
+TEXT_SEEDS = 30  # the best text matches whose neighbours in the people graph are lifted
+
+
+def _normalise_top(scores: np.ndarray, k: int) -> np.ndarray:
+    """Min-max over the top k (the k-th best maps to 0, everything below it too)."""
+    if not len(scores) or scores.max() <= 0:
+        return np.zeros_like(scores, dtype=np.float32)
+    k = min(k, len(scores))
+    floor = np.partition(scores, len(scores) - k)[len(scores) - k] if k < len(scores) else 0.0
+    span = scores.max() - floor
+    if span <= 1e-9:
+        return (scores > 0).astype(np.float32)
+    return np.clip((scores - floor) / span, 0, 1).astype(np.float32)
+
+
+def _film_groups(index: PaletteIndex, knowledge: FilmKnowledge):
+    """The index's images grouped by film position (sorted once per index and catalogue, then cached)."""
+    cached = getattr(index, "_film_groups", None)
+    if cached is not None and cached[0] is knowledge:
+        return cached[1]
+    found = np.searchsorted(knowledge.film_ids, index.film_ids)
+    found = np.minimum(found, max(len(knowledge.film_ids) - 1, 0))
+    known = np.flatnonzero(knowledge.film_ids[found] == index.film_ids) if len(knowledge.film_ids) else found[:0]
+    order = known[np.argsort(found[known], kind="stable")]
+    positions = found[order]
+    starts = np.flatnonzero(np.r_[True, positions[1:] != positions[:-1]]) if len(order) else order[:0]
+    groups = (order, starts, positions[starts] if len(order) else positions[:0])
+    index._film_groups = (knowledge, groups)
+    return groups
+
+
+def _palette_by_film(index: PaletteIndex, per_column: np.ndarray, knowledge: FilmKnowledge) -> np.ndarray:
+    """(F, columns): each film's best image per column (one sorted reduction, no per-image Python)."""
+    order, starts, films = _film_groups(index, knowledge)
+    out = np.zeros((len(knowledge.film_ids), per_column.shape[1]), dtype=np.float32)
+    if len(order):
+        out[films] = np.maximum.reduceat(per_column[order], starts, axis=0)
+    return out
+
+
+def _best_image_rows(index: PaletteIndex, per_column: np.ndarray, knowledge: FilmKnowledge, wanted: list[int]):
+    """{film position: index row of its best image over all columns}, for the few films shown."""
+    order, starts, films = _film_groups(index, knowledge)
+    group_of = {int(position): g for g, position in enumerate(films)}
+    ends = np.r_[starts[1:], len(order)] if len(order) else starts
+    out = {}
+    for position in wanted:
+        g = group_of.get(position)
+        if g is not None:
+            rows = order[starts[g] : ends[g]]
+            out[position] = int(rows[np.argmax(per_column[rows].mean(1))])
+    return out
+
+
+COLOUR_NAMES = {
+    "black": "#101010", "white": "#f4f4f4", "grey": "#808080", "red": "#c81e1e", "crimson": "#8b0000",
+    "orange": "#f28c28", "yellow": "#f2d024", "gold": "#c9922e", "brown": "#6b4226", "beige": "#e0cfb0",
+    "green": "#2f9e44", "teal": "#127475", "cyan": "#00c8d4", "blue": "#1f4fd1", "navy": "#16224a",
+    "purple": "#6a2c91", "magenta": "#d1008f", "pink": "#f4a6c6",
+}  # fmt: skip
+_NAME_LABS = {name: pal.hex_to_lab(hex_colour) for name, hex_colour in COLOUR_NAMES.items()}
+
+
+def colour_words(palette: list[dict], *, most: int = 3) -> str:
+    """'cyan and magenta on black': the palette's main colours named in plain words, the largest last."""
+    names: list[str] = []
+    for colour in sorted(palette, key=lambda c: -c.get("share", 0))[:4]:
+        lab = np.asarray(colour["lab"], dtype=np.float32)
+        name = min(_NAME_LABS, key=lambda n: float(((_NAME_LABS[n] - lab) ** 2).sum()))
+        if name not in names:
+            names.append(name)
+    names = names[:most]
+    if len(names) <= 1:
+        return names[0] if names else ""
+    return f"{' and '.join(names[1:])} on {names[0]}"
+
+
 def vibe_search(
     *,
     query: str = "",
@@ -331,140 +535,239 @@ def vibe_search(
     index: PaletteIndex | None = None,
     signals: tuple[str, ...] = SIGNALS,
 ) -> VibeResults:
-    """Films matching a described look/feeling and/or picked colours, best first, with reasons."""
+    """Films matching a described look/feeling and/or picked colours, best first, each with reasons in words.
+
+    The query is read into parts (aesthetics/query.py); each part is scored on the evidence that can answer
+    it (palette measures, plots and reviews, the same evidence spread over films loved by the same people,
+    genres and periods); a film's score is the mean over the parts, so "rain with neon" wants both.
+    """
     colours = list(colours or [])
     query = validate_query(query, colours)
-    parsed = pal.parse_query(query)
+    reading = read_query(query)
+    parts = list(reading.parts)
+    if colours:
+        parts.insert(0, Part("colour", "picked colours", "picked colours"))
     knobs = VibeSettings.load()
-    film_filter = allowed_films(genre=genre, decade=decade)
-    weights = {"palette": knobs.palette_weight, "clip": knobs.clip_weight, "text": knobs.text_weight}
+    knowledge = film_knowledge()
     status = {name: "unused" for name in SIGNALS}
-    image_signal: dict[str, dict[int, float]] = {}
-    film_of: dict[int, int] = {}
-    palette_reason: dict[int, str] = {}
-    raw: dict[str, dict[int, float]] = {}
+    results = VibeResults(
+        query=query,
+        terms=[term.phrase for term in reading.terms] + (["picked colours"] if colours else []),
+        meaning=reading.free_text,
+        signal_status=status,
+        reading=reading,
+        parts=parts,
+    )
+    if not len(knowledge.film_ids):  # an empty catalogue: every signal that had something to do is off
+        if any(part.terms or part.key == "picked colours" for part in parts) and "palette" in signals:
+            status["palette"] = "off"
+        if any(part.text for part in parts) and "text" in signals:
+            status["text"] = "off"
+        if query and "clip" in signals:
+            status["clip"] = "off"
+    if not parts or not len(knowledge.film_ids):
+        return results
+    F = len(knowledge.film_ids)  # noqa: N806
 
-    # Both query encodings run in the background while the palettes are scored (encode_query_async).
+    # Query encodings run in the background while the palettes are scored (encode_query_async).
     encoder = clip_encoder() if "clip" in signals and query else None
     clip_vector = encode_query_async(lambda: encoder.embed_texts([query])[0]) if encoder is not None else None
-    text_on = "text" in signals and bool(parsed.meaning) and FilmTextEmbedding.objects.exists()
-    text_vector = encode_query_async(lambda: text_encoder().embed([parsed.meaning])[0]) if text_on else None
+    text_on = "text" in signals and len(knowledge.text_rows) > 0
+    wanted_texts = list(dict.fromkeys(part.text for part in parts if part.text)) if text_on else []
+    # The descriptions of film words, settings, moods and light are a fixed vocabulary: encoded once per
+    # process and encoder; only the member's own words are encoded per query.
+    encoder_name = getattr(text_encoder(), "name", "") if wanted_texts else ""
+    fixed = {part.text for part in parts if part.kind != "text"}
+    to_encode = [t for t in wanted_texts if (encoder_name, t) not in _description_vectors or t not in fixed]
+    text_vectors = encode_query_async(lambda: text_encoder().embed(to_encode)) if to_encode else None
 
-    if "palette" in signals and (parsed.terms or colours):
+    palette_film = np.zeros((F, 0), dtype=np.float32)
+    per_term = None
+    column_of: dict[str, int] = {}
+    palette_parts = [part for part in parts if part.terms or part.key == "picked colours"]
+    if "palette" in signals and palette_parts:
         index = index if index is not None else palette_index()
         status["palette"] = "on" if len(index) else "off"
         if len(index):
-            allowed = None if film_filter is None else np.isin(index.film_ids, list(film_filter))
-            scores, per_term = index.score(parsed.terms, picked=colours, allowed=allowed)
-            labels = (["picked colours"] if colours else []) + [t.phrase for t in parsed.terms]
-            k = min(knobs.candidates, len(scores))
-            top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
-            top = top[scores[top] > 0]
-            chosen = {int(index.row_ids[i]): float(scores[i]) for i in top}
-            best_terms = per_term[top].argmax(1)
-            for i, best_term in zip(top.tolist(), best_terms.tolist(), strict=True):
-                row_id = int(index.row_ids[i])
-                film_of[row_id] = int(index.film_ids[i])
-                palette_reason[row_id] = f"{labels[best_term]} {per_term[i, best_term]:.2f}"
-            image_signal["palette"] = _top_normalised(chosen, knobs.candidates)
-            raw["palette"] = chosen
+            terms = list(dict.fromkeys(term for part in palette_parts for term in part.terms))
+            _, per_term = index.score(terms, picked=colours)
+            palette_film = _palette_by_film(index, per_term, knowledge)
+            offset = 1 if colours else 0
+            if colours:
+                column_of["picked colours"] = 0
+            for i, term in enumerate(terms):
+                column_of[term.phrase] = offset + i
 
+    clip_film = None
     if "clip" in signals and query:
         status["clip"] = "off" if encoder is None else "on"
         if encoder is not None:
-            found = clip_candidates(
-                clip_vector.result(), encoder.name, k=knobs.candidates, ef_search=knobs.ef_search, film_ids=film_filter
-            )
-            if not found:
+            found = clip_candidates(clip_vector.result(), encoder.name, k=knobs.candidates, ef_search=knobs.ef_search)
+            if found:
+                raw = {row_id: sim for row_id, (_, sim) in found.items()}
+                film_of = {row_id: film_id for row_id, (film_id, _) in found.items()}
+                per_film = _aggregate(
+                    _top_normalised(raw, knobs.candidates),
+                    film_of,
+                    best_share=knobs.best_image_share,
+                    top=knobs.top_images,
+                )
+                clip_film = np.zeros(F, dtype=np.float32)
+                for film_id, score in per_film.items():
+                    if film_id in knowledge.position:
+                        clip_film[knowledge.position[film_id]] = score
+            else:
                 status["clip"] = "off"
-            for row_id, (film_id, _) in found.items():
-                film_of[row_id] = film_id
-            raw["clip"] = {row_id: sim for row_id, (_, sim) in found.items()}
-            image_signal["clip"] = _top_normalised(raw["clip"], knobs.candidates)
 
-    text_found: dict[int, tuple[float, str]] = {}
-    if "text" in signals and parsed.meaning:
-        status["text"] = "on" if text_on else "off"
-        if text_on:
-            text_found = text_candidates(
-                parsed.meaning,
-                k=knobs.candidates,
-                ef_search=knobs.ef_search,
-                film_ids=film_filter,
-                vector=text_vector.result(),
-            )
+    text_of: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    if wanted_texts:
+        status["text"] = "on"
+        encoded = dict(zip(to_encode, text_vectors.result(), strict=True)) if to_encode else {}
+        for text in wanted_texts:
+            vector = encoded.get(text)
+            if vector is None:
+                vector = _description_vectors[(encoder_name, text)]
+            elif text in fixed:
+                _description_vectors[(encoder_name, text)] = vector
+            text_of[text] = knowledge.text_scores(vector)
 
-    film_signal: dict[str, dict[int, float]] = {}
-    for name, scores in image_signal.items():
-        film_signal[name] = _aggregate(scores, film_of, best_share=knobs.best_image_share, top=knobs.top_images)
-    if text_found:
-        film_signal["text"] = _top_normalised({f: s for f, (s, _) in text_found.items()}, knobs.candidates)
+    if "text" in signals and not text_on and any(part.text for part in parts):
+        status["text"] = "off"
+    # Staff weights (VibeSettings) scale each kind of evidence: text also scales its spread over the people graph.
+    staff = {"palette": knobs.palette_weight, "text": knobs.text_weight, "people": knobs.text_weight, "catalogue": 1.0}
+    part_scores, evidence = [], []
+    for part in parts:
+        weights = {name: weight * staff[name] for name, weight in EVIDENCE_WEIGHTS[part.kind].items()}
+        pieces: dict[str, np.ndarray] = {}
+        columns = [column_of[t.phrase] for t in part.terms if t.phrase in column_of]
+        if part.key == "picked colours" and "picked colours" in column_of:
+            columns = [column_of["picked colours"]]
+        if columns:
+            pieces["palette"] = _normalise_top(palette_film[:, columns].mean(1), knobs.candidates)
+        if part.text in text_of:
+            text_score = _normalise_top(text_of[part.text][0], knobs.candidates)
+            pieces["text"] = text_score
+            if knowledge.graph is not None:
+                seeds = np.where(
+                    text_score >= np.partition(text_score, F - min(TEXT_SEEDS, F))[F - min(TEXT_SEEDS, F)],
+                    text_score,
+                    0,
+                )
+                pieces["people"] = _normalise_top(knowledge.graph @ seeds, knobs.candidates)
+        if part.genres or part.years:
+            fits = np.ones(F, dtype=np.float32)
+            if part.genres:
+                fits *= np.array([bool(g & set(part.genres)) for g in knowledge.genres], dtype=np.float32)
+            if part.years:
+                fits *= ((knowledge.years >= part.years[0]) & (knowledge.years <= part.years[1])).astype(np.float32)
+            pieces["catalogue"] = fits
+        used = {name: piece for name, piece in pieces.items() if weights.get(name, 0) > 0}
+        if not used:
+            continue
+        total = sum(weights[name] for name in used)
+        part_scores.append(sum(weights[name] * piece for name, piece in used.items()) / total)
+        evidence.append((part, used))
+    if clip_film is not None and knobs.clip_weight > 0:
+        part_scores.append(clip_film)
+    if not part_scores:
+        return results
+    fused = np.mean(part_scores, axis=0)
+    matched = fused > 0
+    fused = np.where(matched, fused + POPULARITY_WEIGHT * knowledge.popularity, 0.0)
+    if genre or decade is not None:
+        allowed = allowed_films(genre=genre, decade=decade) or set()
+        fused[[i for i, film_id in enumerate(knowledge.film_ids) if int(film_id) not in allowed]] = 0.0
 
-    active = [name for name in film_signal if weights[name] > 0]
-    total_weight = sum(weights[name] for name in active) or 1.0
-    fused: dict[int, float] = {}
-    for name in active:
-        for film_id, score in film_signal[name].items():
-            fused[film_id] = fused.get(film_id, 0.0) + weights[name] * score / total_weight
-
-    taste_applied = False
-    if match_taste and user is not None and user.is_authenticated and fused:
-        pool = sorted(fused, key=fused.get, reverse=True)[: max(limit * 4, 100)]
-        taste = _taste_scores(user, pool)
+    order = np.argsort(-fused, kind="stable")
+    pool = [int(i) for i in order[: max(limit * 4, 100)] if fused[i] > 0]
+    if match_taste and user is not None and user.is_authenticated and pool:
+        taste = _taste_scores(user, [int(knowledge.film_ids[i]) for i in pool])
         if taste:
-            normalised = _top_normalised({f: taste.get(f, 0.0) for f in pool}, len(pool))
-            fused = {f: 0.7 * fused[f] + 0.3 * normalised.get(f, 0.0) for f in pool}
-            taste_applied = True
-
-    ranked = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:limit]
-    results = VibeResults(
-        query=query,
-        terms=[t.phrase for t in parsed.terms] + (["picked colours"] if colours else []),
-        meaning=parsed.meaning,
-        signal_status=status,
-        taste_applied=taste_applied,
-    )
+            normalised = _top_normalised({i: taste.get(int(knowledge.film_ids[i]), 0.0) for i in pool}, len(pool))
+            rescored = {i: 0.7 * float(fused[i]) + 0.3 * normalised.get(i, 0.0) for i in pool}
+            pool.sort(key=lambda i: -rescored[i])
+            results.taste_applied = True
+    ranked = pool[:limit]
     if not ranked:
         return results
 
-    # The matched image of a film: its best image on the image signals combined.
-    image_weight = {name: weights[name] for name in image_signal if weights[name] > 0}
-    combined: dict[int, float] = {}
-    for name, scores in image_signal.items():
-        for row_id, score in scores.items():
-            combined[row_id] = combined.get(row_id, 0.0) + image_weight.get(name, 0.0) * score
-    wanted = {film_id for film_id, _ in ranked}
-    best_image: dict[int, int] = {}
-    for row_id, score in combined.items():
-        film_id = film_of[row_id]
-        if film_id in wanted and (film_id not in best_image or score > combined[best_image[film_id]]):
-            best_image[film_id] = row_id
-
-    films = Film.objects.in_bulk([film_id for film_id, _ in ranked])
-    images = ImageAesthetics.objects.select_related("image").in_bulk(list(best_image.values()))
-    # Films matched on text alone show their card poster's palette when it has one.
-    missing = [films[f].poster_id for f, _ in ranked if f not in best_image and f in films and films[f].poster_id]
+    ids = [int(knowledge.film_ids[i]) for i in ranked]
+    films = Film.objects.in_bulk(ids)
+    best_row = _best_image_rows(index, per_term, knowledge, ranked) if per_term is not None else {}
+    image_of = {i: int(index.row_ids[row]) for i, row in best_row.items()}
+    images = ImageAesthetics.objects.select_related("image").defer(*_VECTORS).in_bulk(list(image_of.values()))
+    missing = [films[f].poster_id for f in ids if f in films and films[f].poster_id]
     by_image = {
-        row.image_id: row for row in ImageAesthetics.objects.select_related("image").filter(image_id__in=missing)
+        row.image_id: row
+        for row in ImageAesthetics.objects.select_related("image").defer(*_VECTORS).filter(image_id__in=missing)
     }
-    for film_id, score in ranked:
+    for i, film_id in zip(ranked, ids, strict=True):
         if film_id not in films:
             continue
-        row = images.get(best_image.get(film_id)) or by_image.get(films[film_id].poster_id)
-        kind = row.image.get_kind_display().lower() if row else "image"
-        reasons = []
-        signals_out = {name: round(film_signal[name].get(film_id, 0.0), 4) for name in active}
-        if film_id in best_image and best_image[film_id] in palette_reason:
-            reasons.append(f"{kind} palette: {palette_reason[best_image[film_id]]}")
-        if row is not None and row.pk in raw.get("clip", {}):
-            reasons.append(f"{kind} looks like “{query}”: {raw['clip'][row.pk]:.2f}")
-        if film_id in text_found:
-            similarity, source = text_found[film_id]
-            reasons.append(f"{source}: {parsed.meaning} {similarity:.2f}")
+        film = films[film_id]
+        row = images.get(image_of.get(i)) or by_image.get(film.poster_id)
+        reasons = _reasons(i, evidence, knowledge, text_of, row)
+        if clip_film is not None and clip_film[i] >= 0.5:
+            kind = row.image.get_kind_display().lower() if row is not None else "image"
+            reasons.insert(0, f"{kind} looks like “{query}”")
         results.matches.append(
-            FilmMatch(film=films[film_id], score=round(score, 4), signals=signals_out, reasons=reasons, image=row)
+            FilmMatch(
+                film=film,
+                score=round(float(fused[i]), 4),
+                signals=_signal_summary(i, evidence, clip_film),
+                reasons=reasons,
+                image=row,
+            )
         )
     return results
+
+
+def _signal_summary(i: int, evidence, clip_film: np.ndarray | None) -> dict[str, float]:
+    """Per kind of evidence (palette, text, people, catalogue, clip), its mean over the parts that used it."""
+    collected: dict[str, list[float]] = {}
+    for _, used in evidence:
+        for name, piece in used.items():
+            collected.setdefault(name, []).append(float(piece[i]))
+    if clip_film is not None:
+        collected["clip"] = [float(clip_film[i])]
+    return {name: round(float(np.mean(values)), 4) for name, values in collected.items()}
+
+
+def _reasons(i: int, evidence, knowledge: FilmKnowledge, text_of, row) -> list[str]:
+    """Why film position i matched, in words, strongest evidence first; no raw scores."""
+    reasons: list[tuple[float, str]] = []
+    kind = row.image.get_kind_display().lower() if row is not None else "poster"
+    for part, used in evidence:
+        for name, piece in used.items():
+            strength = float(piece[i])
+            if strength < 0.5:
+                continue
+            if name == "palette" and row is not None:
+                label = "colours" if kind == "poster" else "look"
+                words = colour_words(row.palette)
+                reasons.append(
+                    (strength, f"{kind} {label}: {words} ({part.label})" if words else f"{kind}: {part.label}")
+                )
+            elif name == "text":
+                _, source = text_of[part.text]
+                where = knowledge.text_sources[source[i]] if source[i] >= 0 else "plot"
+                where = "reviews" if where == "reviews" else ("tags" if where == "tags" else "plot")
+                reasons.append((strength, f"{where}: about {part.label.strip('“”')}"))
+            elif name == "people" and knowledge.graph is not None:
+                seeds = text_of[part.text][0]
+                neighbours = knowledge.graph[i]
+                if neighbours.nnz:
+                    best = int(neighbours.indices[np.argmax(neighbours.data * seeds[neighbours.indices])])
+                    reasons.append(
+                        (
+                            strength * 0.9,
+                            f"loved by people who love {knowledge.titles[best]} ({part.label.strip('“”')})",
+                        )
+                    )
+            elif name == "catalogue" and strength > 0:
+                reasons.append((0.6, f"{part.label}: by genre and period"))
+    reasons.sort(key=lambda item: -item[0])
+    return list(dict.fromkeys(text for _, text in reasons))[:3]
 
 
 def more_like_image(*, row: ImageAesthetics, limit: int = 24) -> VibeResults:
@@ -502,15 +805,19 @@ def more_like_image(*, row: ImageAesthetics, limit: int = 24) -> VibeResults:
             best[film_id] = image_id
     ranked = sorted(best.items(), key=lambda item: -combined[item[1]])[:limit]
     films = Film.objects.in_bulk([film_id for film_id, _ in ranked])
-    images = ImageAesthetics.objects.select_related("image").in_bulk([image_id for _, image_id in ranked])
+    images = (
+        ImageAesthetics.objects.select_related("image").defer(*_VECTORS).in_bulk([image_id for _, image_id in ranked])
+    )
     total = sum(weights[name] for name in found) or 1.0
     results = VibeResults(query=f"image {row.image_id}", terms=[], meaning="", signal_status=status)
     for film_id, image_id in ranked:
-        reasons = [
-            f"{name} like this image: {per_signal[name][image_id]:.2f}"
-            for name in found
-            if image_id in per_signal[name]
-        ]
+        image = images.get(image_id)
+        reasons = []
+        if "palette" in found and image_id in per_signal["palette"]:
+            words = colour_words(image.palette) if image is not None else ""
+            reasons.append(f"colours like this image{': ' + words if words else ''}")
+        if "clip" in found and image_id in per_signal["clip"]:
+            reasons.append("looks like this image")
         results.matches.append(
             FilmMatch(
                 film=films[film_id],

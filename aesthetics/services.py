@@ -14,10 +14,11 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from catalog.models import Film, FilmImage
+from cineaesthete.ml import text_encoder
 
-from .encoders import clip_encoder, text_encoder
+from .encoders import clip_encoder
 from .models import CLIP_DIM, FilmTextEmbedding, ImageAesthetics
-from .palette import ImageRejected, analyse_image, palette_vector
+from .palette import MEASURES, ImageRejected, analyse_image, palette_vector
 
 logger = logging.getLogger(__name__)
 Progress = Callable[[int, int, str], None]
@@ -39,7 +40,9 @@ class BatchResult:
 
 # --- images ---------------------------------------------------------------------------------------------
 def images_needing_palette() -> Iterable[int]:
-    return FilmImage.objects.filter(aesthetics__isnull=True).order_by("id").values_list("id", flat=True)
+    """Images never analysed, and analysed ones from before a measure was added (re-analysed in place)."""
+    stale = Q(aesthetics__status=ImageAesthetics.Status.DONE, aesthetics__neon__isnull=True)
+    return FilmImage.objects.filter(Q(aesthetics__isnull=True) | stale).order_by("id").values_list("id", flat=True)
 
 
 def _analysis(image: FilmImage) -> ImageAesthetics:
@@ -81,8 +84,13 @@ def images_analyse(*, image_ids: list[int] | None = None, batch_size: int = 200,
         failed = sum(row.status == ImageAesthetics.Status.FAILED for row in rows)
         result.failed += failed
         result.done += len(rows) - failed
-        # One statement per batch; an image analysed meanwhile by another worker is left as it is.
-        ImageAesthetics.objects.bulk_create(rows, ignore_conflicts=True)
+        # One statement per batch; a re-analysed image (a measure added since) is updated in place.
+        ImageAesthetics.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["image"],
+            update_fields=["status", "error", "palette", "palette_vector", *MEASURES],
+        )
         progress(min(start + batch_size, len(pending)), len(pending), "palettes")
     return result
 

@@ -71,12 +71,11 @@ def main() -> None:
         start, end = stars.indptr[row], stars.indptr[row + 1]
         item_rows, member_stars = stars.indices[start:end], stars.data[start:end]
         began = time.perf_counter()
-        with single_threaded_blas():  # as the site serves it (selectors.member_recommendations)
+        with single_threaded_blas():  # as the site serves it (serving.compute_recommendations)
             confidence = confidence_from_stars(member_stars, params=model.confidence)
             scores, folded = model.profile_scores(item_rows, confidence)
             top = model.rank(scores, 20, exclude=item_rows)
-            for item in top:
-                folded.explain(model.item_factors, int(item))
+            model.contributions(folded, item_rows[confidence > 0], top)  # exact shares for the reasons
         samples.append(time.perf_counter() - began)
     print(f"fold-in + top-20 + reasons for one member: {percentiles(samples)}")
 

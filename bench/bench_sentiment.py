@@ -50,9 +50,10 @@ def main() -> None:
     import django
 
     django.setup()
-    from reviews.sentiment import aspects, emotions
+    from reviews.sentiment import aspects, emotions, evaluation
     from reviews.sentiment.analysers import default_analyser
     from reviews.sentiment.data import default_training_file, read_labelled
+    from reviews.sentiment.services import clause_scorer
     from reviews.sentiment.text import split_sentences, words
     from reviews.sentiment.training import train_classifier
 
@@ -108,12 +109,24 @@ def main() -> None:
             seconds = time.perf_counter() - t0
             print(f"MiniLM aspect matching: {len(unassigned) / seconds:.0f} sentences/s")
 
+    labelled = Path(__file__).resolve().parent / "data" / "aspect_mentions.jsonl"
+    report = evaluation.aspect_polarity_accuracy(
+        evaluation.read_aspect_mentions(labelled), analyser=analyser, scorer=clause_scorer()
+    )
+    print(
+        f"aspect polarity on {report['mentions']} labelled mentions: {report['per_mention_accuracy']:.4f} per mention "
+        f"(before: {report['sentence_level_accuracy']:.4f} from the whole sentence, {report['analyser']}); "
+        f"sense checks {report['sense_checks_passed']}/{report['sense_checks']}"
+    )
+
     if not options.skip_train:
+        # Catalogue films (those in the database) are left out of training; the held-out films are never seen.
         with tempfile.TemporaryDirectory() as folder:
             result = train_classifier(output=Path(folder) / "nbsvm.npz", log=lambda message: None)
         print(
             f"training on {result.trained_on} reviews (read + fit + save): {result.seconds:.1f}s, "
-            f"artifact {result.size_bytes / 1e6:.2f} MB"
+            f"artifact {result.size_bytes / 1e6:.2f} MB; held-out accuracy {result.heldout_accuracy} on "
+            f"{result.heldout_n} reviews of unseen films; {result.catalogue_excluded} catalogue reviews left out"
         )
 
 

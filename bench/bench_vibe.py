@@ -48,8 +48,8 @@ def bench_palettes(files: list[str]) -> float:
 
 
 def bench_minilm(sample: int = 384) -> float:
-    from aesthetics.encoders import text_encoder
     from catalog.models import Film
+    from cineaesthete.ml import text_encoder
 
     plots = list(Film.objects.exclude(plot="").values_list("plot", flat=True)[:sample])
     total = Film.objects.exclude(plot="").count()
@@ -211,7 +211,7 @@ class _RollBack(Exception):
 SYNTHETIC_IMAGES_SQL = """
 WITH base AS (
     SELECT row_number() OVER (ORDER BY id) - 1 AS r, film_id, palette, brightness, contrast, saturation,
-           colourfulness, warmth, monochrome, palette_vector
+           colourfulness, warmth, monochrome, neon, palette_vector
     FROM aesthetics_imageaesthetics WHERE status = 'done'
 ), total AS (SELECT count(*) AS c FROM base),
 images AS (
@@ -221,9 +221,9 @@ images AS (
     RETURNING id, film_id, source
 )
 INSERT INTO aesthetics_imageaesthetics (image_id, film_id, status, error, palette, brightness, contrast, saturation,
-    colourfulness, warmth, monochrome, palette_vector, clip_vector, clip_model, analysed_at, updated_at)
+    colourfulness, warmth, monochrome, neon, palette_vector, clip_vector, clip_model, analysed_at, updated_at)
 SELECT i.id, i.film_id, 'done', '', b.palette, b.brightness, b.contrast, b.saturation, b.colourfulness, b.warmth,
-       b.monochrome, b.palette_vector,
+       b.monochrome, b.neon, b.palette_vector,
        (SELECT array_agg(random() - 0.5)::real[] FROM generate_series(1, 512) WHERE i.id IS NOT NULL)::halfvec(512),
        %(model)s, now(), now()
 FROM images AS i CROSS JOIN total
@@ -250,8 +250,8 @@ def bench_end_to_end_at_scale(n: int, queries: list[str]) -> float | None:
     from django.test.utils import override_settings
     from transformers import AutoTokenizer, CLIPConfig, CLIPModel
 
-    from aesthetics.encoders import default_text_model_dir
     from aesthetics.search import vibe_search
+    from cineaesthete.ml import default_text_model_dir
 
     with tempfile.TemporaryDirectory() as checkpoint:
         torch.manual_seed(0)  # default CLIPConfig sizes are ViT-B/32; MiniLM's tokenizer stands in for CLIP's

@@ -57,3 +57,28 @@ def match_score(query: str, text: str) -> float:
         if best == 1.0:
             break
     return best
+
+
+def word_tolerance(word: str) -> int:
+    """Typos forgiven in one word: one up to seven letters, two from eight ("hitchcok" finds Hitchcock)."""
+    return 1 if len(word) < 8 else 2
+
+
+def words_all_found(query: str, text: str) -> bool:
+    """Whether every word of the query is in the text, each within its typo tolerance; the last word may be
+    the start of a text word (search as you type). "tokyo story" is not in "Toy Story": "tokyo" is two edits
+    from "toy", more than a five-letter word is forgiven."""
+    text_words = words(text)
+    query_words = words(query)
+    if not query_words or not text_words:
+        return False
+    for n, word in enumerate(query_words):
+        last = n == len(query_words) - 1
+        allowed = word_tolerance(word)
+        if not any(
+            edit_distance(word, candidate) <= allowed
+            or (last and len(candidate) > len(word) and edit_distance(word, candidate[: len(word)]) <= allowed)
+            for candidate in text_words
+        ):
+            return False
+    return True

@@ -47,6 +47,9 @@ class Film(models.Model):
     # Denormalised from ratings (refreshed by catalog.services.stats.film_stats_refresh) so lists sort cheaply.
     rating_count = models.PositiveIntegerField(default=0, db_index=True)
     rating_mean = models.FloatField(null=True, blank=True)
+    # Set by the rating-integrity check while ratings from a suspected brigade are left out (else null):
+    # the film page shows it and "highest rated" sorts by it instead of the plain mean.
+    rating_robust_mean = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

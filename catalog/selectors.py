@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from django.contrib.postgres.search import TrigramSimilarity, TrigramStrictWordSimilarity
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Case, F, Prefetch, QuerySet, Value, When, prefetch_related_objects
+from django.db.models import Case, Count, F, Prefetch, QuerySet, Value, When, prefetch_related_objects
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from .matching import match_score
+from .matching import match_score, words_all_found
 from .models import AlternativeTitle, Credit, Film, FilmImage, Genre, Person, StaffPick, StaffPickList
 
 # Columns a film card needs: everything else stays in the database.
@@ -31,7 +32,7 @@ BROWSE_DECADES = tuple(range(1910, 2020, 10))
 # Below this many ratings a mean says little; such films rank after the rest when sorting by rating.
 RATING_SORT_MIN_COUNT = 50
 
-GENRES_CACHE_KEY = "catalog:genres:v1"
+GENRES_CACHE_KEY = "catalog:browse-choices:v2"
 GENRES_CACHE_SECONDS = 600
 
 # word_similarity(query, title) threshold for search. pg_trgm's default (0.6) misses one-letter
@@ -59,24 +60,23 @@ def film_cards_in_bulk(film_ids: Iterable[int]) -> dict[int, Film]:
     return Film.objects.select_related("poster").only(*fields).in_bulk(list(film_ids))
 
 
-def genre_choices() -> list[tuple[str, str]]:
-    """(slug, name) of every genre, cached: the list changes only when a catalogue is imported."""
-    return cache.get_or_set(
-        GENRES_CACHE_KEY, lambda: list(Genre.objects.order_by("name").values_list("slug", "name")), GENRES_CACHE_SECONDS
-    )
+def browse_choices() -> dict[str, list]:
+    """The browse page's choices, cached together (one cache read a page): ``genres`` as (slug, name) and
+    ``decades`` holding at least one film, oldest first. They change only when a catalogue is imported."""
 
-
-DECADES_CACHE_KEY = "catalog:browse-decades"
-
-
-def browse_decades() -> list[int]:
-    """The decades that hold at least one film, oldest first (cached like the genres)."""
-
-    def decades() -> list[int]:
+    def choices() -> dict[str, list]:
         years = Film.objects.exclude(year=None).values_list("year", flat=True).distinct()
-        return sorted({year // 10 * 10 for year in years})
+        return {
+            "genres": list(Genre.objects.order_by("name").values_list("slug", "name")),
+            "decades": sorted({year // 10 * 10 for year in years}),
+        }
 
-    return cache.get_or_set(DECADES_CACHE_KEY, decades, GENRES_CACHE_SECONDS)
+    return cache.get_or_set(GENRES_CACHE_KEY, choices, GENRES_CACHE_SECONDS)
+
+
+def genre_choices() -> list[tuple[str, str]]:
+    """(slug, name) of every genre, cached."""
+    return browse_choices()["genres"]
 
 
 @dataclass(frozen=True)
@@ -121,8 +121,10 @@ def film_browse(
         films = films.filter(year__gte=decade, year__lt=decade + 10)
     if sort == "rating":
         well_rated = Case(When(rating_count__gte=RATING_SORT_MIN_COUNT, then=Value(1)), default=Value(0))
-        return films.annotate(well_rated=well_rated).order_by(
-            "-well_rated", F("rating_mean").desc(nulls_last=True), "-rating_count", "id"
+        # A film under a rating brigade ranks by its manipulation-resistant mean (set only while it is flagged).
+        shown_mean = Coalesce("rating_robust_mean", "rating_mean")
+        return films.annotate(well_rated=well_rated, shown_mean=shown_mean).order_by(
+            "-well_rated", F("shown_mean").desc(nulls_last=True), "-rating_count", "id"
         )
     if sort == "newest":
         return films.order_by(F("year").desc(nulls_last=True), "sort_title", "id")
@@ -236,6 +238,9 @@ class SearchResults:
     query: str
     films: list[Film]
     people: list[Person]
+    # True when nothing found holds every word of the query (typos allowed): the results are only near
+    # misses, and the page says there is no film of that name rather than offering Toy Story for Tokyo Story.
+    weak: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.films or self.people)
@@ -265,14 +270,28 @@ def catalog_search(*, query: str, film_limit: int = 8, person_limit: int = 5) ->
         films = _film_search(query, limit=film_limit)
         person_candidates = list(
             Person.objects.filter(name__trigram_word_similar=query)
-            .annotate(trigram=TrigramSimilarity("name", query) + TrigramStrictWordSimilarity(query, "name"))
+            .annotate(
+                trigram=TrigramSimilarity("name", query) + TrigramStrictWordSimilarity(query, "name"),
+                credit_count=Count("credits"),
+            )
             .only("id", "name")
             .order_by("-trigram", "id")[:SEARCH_CANDIDATES]
         )
-        people = sorted(person_candidates, key=lambda person: -_search_rank(query, person.name, person.trigram, 0, 0))[
-            :person_limit
-        ]
-    return SearchResults(query=query, films=films, people=people)
+        # Among names that match alike, the one with more films comes first: Alfred before Robyn Hitchcock.
+        most_credited = max((person.credit_count for person in person_candidates), default=0)
+        people = sorted(
+            person_candidates,
+            key=lambda person: -_search_rank(query, person.name, person.trigram, person.credit_count, most_credited),
+        )[:person_limit]
+    weak = bool(films or people) and not (
+        any(words_all_found(query, title) for film in films for title in _film_forms(film))
+        or any(words_all_found(query, person.name) for person in people)
+    )
+    return SearchResults(query=query, films=films, people=people, weak=weak)
+
+
+def _film_forms(film: Film) -> list[str]:
+    return [text for text, _trigram in getattr(film, "search_forms", [(film.title, 0.0)])]
 
 
 def _film_search(query: str, *, limit: int) -> list[Film]:
@@ -306,6 +325,8 @@ def _film_search(query: str, *, limit: int) -> list[Film]:
         )
 
     films = sorted(candidates, key=lambda film: -rank(film))[:limit]
+    for film in films:
+        film.search_forms = forms[film.pk]
     prefetch_related_objects(films, Prefetch("poster", queryset=FilmImage.objects.only(*POSTER_FIELDS)))
     return films
 

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
+
+from cineaesthete.htmx import HtmxHttpRequest, render_page, wants_fragment
 
 from . import selectors
 from .models import Person
@@ -12,13 +13,8 @@ from .models import Person
 BROWSE_PAGE_SIZE = 48
 
 
-def _wants_fragment(request: HttpRequest) -> bool:
-    # A history restore (back button after hx-push-url) needs the whole page, not the fragment.
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: HtmxHttpRequest) -> HttpResponse:
     context = {
         "staff_lists": selectors.featured_staff_lists(),
         "popular_films": selectors.popular_films(),
@@ -26,15 +22,16 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/home.html", context)
 
 
-def _browse_filters(request: HttpRequest) -> dict:
+def _browse_filters(request: HtmxHttpRequest) -> dict:
     """Filters from the query string; unknown values fall back to "all" rather than erroring."""
     genre_slug = request.GET.get("genre", "")
-    genres = selectors.genre_choices()
+    choices = selectors.browse_choices()
+    genres = choices["genres"]
     if genre_slug not in {slug for slug, _ in genres}:
         genre_slug = ""
     decade_text = request.GET.get("decade", "").removesuffix("s")
     # Compared as text: "²".isdigit() is true but int("²") fails. Only decades that hold films are offered.
-    decades = selectors.browse_decades()
+    decades = choices["decades"]
     decade = {str(decade): decade for decade in decades}.get(decade_text)
     sort = request.GET.get("sort", "")
     if sort not in selectors.BROWSE_SORTS:
@@ -51,7 +48,7 @@ def _browse_filters(request: HttpRequest) -> dict:
 
 
 @require_GET
-def browse(request: HttpRequest) -> HttpResponse:
+def browse(request: HtmxHttpRequest) -> HttpResponse:
     filters = _browse_filters(request)
     films = selectors.film_browse(
         genre_slug=filters["genre"],
@@ -71,14 +68,11 @@ def browse(request: HttpRequest) -> HttpResponse:
         "page_prefix": f"?{params.urlencode()}&page=" if params else "?page=",
         "rating_min_count": selectors.RATING_SORT_MIN_COUNT,
     }
-    template = "catalog/browse.html#listing" if _wants_fragment(request) else "catalog/browse.html"
-    response = render(request, template, context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return render_page(request, "catalog/browse.html", context, fragment="listing")
 
 
 @require_GET
-def film_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def film_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     film = selectors.film_for_page(film_id=pk)
     context = {
         "film": film,
@@ -89,21 +83,16 @@ def film_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def person_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(Person.objects.only("id", "name", "imdb_id"), pk=pk)
     context = {"person": person, "sections": selectors.person_filmography(person=person)}
     return render(request, "catalog/person_detail.html", context)
 
 
 @require_GET
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: HtmxHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
-    if _wants_fragment(request):
-        results = selectors.catalog_search(query=query, film_limit=6, person_limit=4)
-        template = "catalog/search.html#suggestions"
-    else:
-        results = selectors.catalog_search(query=query, film_limit=48, person_limit=24)
-        template = "catalog/search.html"
-    response = render(request, template, {"results": results})
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    # The header's search box asks for a few suggestions; the search page shows many.
+    limits = {"film_limit": 6, "person_limit": 4} if wants_fragment(request) else {"film_limit": 48, "person_limit": 24}
+    results = selectors.catalog_search(query=query, **limits)
+    return render_page(request, "catalog/search.html", {"results": results}, fragment="suggestions")

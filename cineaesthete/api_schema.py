@@ -37,7 +37,12 @@ class AutoSchema(SpectacularAutoSchema):
                 "The request's values were refused.",
                 FIELD_ERRORS,
             ),
-            "401": (True, "The credentials are missing or wrong (with a token).", DETAIL),
+            # A view with no authentication (the token endpoint itself) never answers 401.
+            "401": (
+                bool(self.view.get_authenticators()),
+                "The credentials are missing or wrong (with a token).",
+                DETAIL,
+            ),
             "403": (True, "Not signed in, not allowed, or the CSRF check failed (with the session).", DETAIL),
             "404": (self._has_path_parameters() or self._is_list_view(), "No such object, or no such page.", DETAIL),
             "429": (True, "Too many requests; the Retry-After header says when to try again.", DETAIL),

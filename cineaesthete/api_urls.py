@@ -3,8 +3,9 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from accounts.api import views as member_views
+from accounts.api.views import ObtainToken
 from catalog.api.views import FilmViewSet, PersonViewSet
+from reviews.api import members as member_views
 from reviews.api.views import DiaryViewSet, FilmListViewSet, RatingViewSet, ReviewViewSet, WatchlistViewSet
 
 router = DefaultRouter()
@@ -17,7 +18,7 @@ router.register("me/diary", DiaryViewSet, basename="diary")
 router.register("me/watchlist", WatchlistViewSet, basename="watchlist")
 
 urlpatterns = [
-    path("token/", member_views.ObtainToken.as_view(), name="api-token"),
+    path("token/", ObtainToken.as_view(), name="api-token"),
     path("me/", member_views.me, name="api-me"),
     path("members/<str:username>/", member_views.member, name="api-member"),
     path("members/<str:username>/follow/", member_views.follow, name="api-follow"),

@@ -52,7 +52,7 @@ def _warm_models() -> None:
     # the master), and these pull in torch.
     from django.db import connection
 
-    from aesthetics.encoders import text_encoder
+    from cineaesthete.ml import text_encoder
     from recommendations.selectors import serving_model
 
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 
 from .validation import has_nul
 
@@ -23,5 +23,8 @@ class RejectNulMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         query = request.GET.lists()
         if has_nul(request.path) or any(has_nul(key) or any(map(has_nul, values)) for key, values in query):
-            return HttpResponseBadRequest("A NUL character is not allowed in a URL.")
+            message = "A NUL character is not allowed in a URL."
+            if request.path.startswith("/api/"):  # the API's error shape everywhere under /api/
+                return JsonResponse({"detail": message}, status=400)
+            return HttpResponseBadRequest(message)
         return self.get_response(request)

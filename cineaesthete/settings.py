@@ -32,6 +32,10 @@ MEDIA_URL = "/media/"
 # Serve MEDIA_ROOT from Django itself (development and single-machine installs); put a web server or an
 # object store in front of it otherwise.
 SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
+# Uploads that no URL may serve (Letterboxd exports hold a member's whole history and e-mail address).
+PRIVATE_ROOT = env_path("PRIVATE_ROOT", VAR_DIR / "private")
+if PRIVATE_ROOT.resolve().is_relative_to(MEDIA_ROOT.resolve()):
+    raise ImproperlyConfigured("PRIVATE_ROOT must not be inside MEDIA_ROOT, which is served to anyone")
 MODEL_DIR = env_path("MODEL_DIR", VAR_DIR / "models")
 # Local mirror of public data sets (MovieLens, posters, plots, IMDb reviews). See shared/datasets/README.md.
 _default_mirror = BASE_DIR.parent / "shared" / "datasets"
@@ -159,6 +163,14 @@ DRAMATIQ_AUTODISCOVER_MODULES = ["tasks"]
 # `--queues ml`), "imports" for member imports.
 DRAMATIQ_QUEUES = ["default", "imports", "ml"]
 
+# --- Member imports ---------------------------------------------------------------------------------
+# The largest upload accepted, counted while it streams in (a real Letterboxd export is well under 5 MB).
+LETTERBOXD_MAX_UPLOAD_BYTES = env_int("LETTERBOXD_MAX_UPLOAD_MB", 20) * 1024 * 1024
+# An import running longer than this is stopped, rolled back and shown to the member as failed.
+LETTERBOXD_IMPORT_TIME_LIMIT_S = env_int("LETTERBOXD_IMPORT_TIME_LIMIT_S", 300)
+# Uploads of imports that never finished (a worker lost, a job never run) are deleted after this long.
+LETTERBOXD_ABANDONED_AFTER_H = env_int("LETTERBOXD_ABANDONED_AFTER_H", 24)
+
 # --- Auth -------------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -232,6 +244,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # and whitenoise serves them from the source tree.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {"BACKEND": "cineaesthete.storage.PrivateStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = DEBUG
@@ -304,6 +317,8 @@ CLIP_BACKEND = env_str("CLIP_BACKEND", "transformers")  # or "open_clip" on GPU 
 TEXT_EMBEDDING_MODEL = env_str("TEXT_EMBEDDING_MODEL", "")
 # A fine-tuned transformers sentiment model directory; empty = use the project's own classifier.
 SENTIMENT_MODEL = env_str("SENTIMENT_MODEL", "")
+# How long after the first rating of a burst its film's integrity check runs (ratings meanwhile join it).
+RATING_INTEGRITY_CHECK_DELAY_SECONDS = env_int("RATING_INTEGRITY_CHECK_DELAY_SECONDS", 300)
 ML_DEVICE = env_str("ML_DEVICE", "cpu")
 ML_THREADS = env_int("ML_THREADS", 0)  # 0 = library default
 

@@ -19,10 +19,14 @@ from cineaesthete.core.models import JobRun
 from recommendations.engine import artifact as artifacts
 from recommendations.engine.als import ALSParams
 from recommendations.engine.confidence import ConfidenceParams
+from recommendations.engine.content import feature_matrix
 from recommendations.engine.data import build_matrix, densify
 from recommendations.engine.evaluation import train_production
 from recommendations.engine.recommender import BlendParams
+from recommendations.engine.signals import require_finite
 from recommendations.models import FilmFeedback, RecommenderModel
+from recommendations.training_data import content_pairs, rating_log_from_db, training_data_marker
+from reviews.models import Rating
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +55,6 @@ def default_params() -> dict:
 
 def _content_arrays(film_ids: np.ndarray, *, progress: Progress) -> dict[str, np.ndarray]:
     """Genre/people features and plot embeddings for the films in the model, stored in the artifact."""
-    from recommendations.engine.content import feature_matrix
-    from recommendations.selectors import content_pairs
-
     pairs = content_pairs(film_ids=[int(i) for i in film_ids])
     matrix, vocabulary = feature_matrix(film_ids, pairs)
     arrays = {
@@ -67,22 +68,23 @@ def _content_arrays(film_ids: np.ndarray, *, progress: Progress) -> dict[str, np
     return arrays
 
 
-def _vibe_plot_vectors(plots: dict[int, str]) -> dict[int, np.ndarray]:
-    """Plot vectors vibe search already computed with the same all-MiniLM-L6-v2 (``embed_texts``), when their
-    text is still current: the recommender then embeds only what vibe search has not."""
-    import hashlib
+# Plot vectors that another part of the site already computed with the same MiniLM encoder, by film id and
+# plot text. Vibe search stores them (``embed_texts``) and sits above this app, so it registers its reader
+# here when it starts (aesthetics.apps); the recommender then embeds only the plots nobody has embedded.
+PlotVectorSource = Callable[[dict[int, str]], dict[int, np.ndarray]]
+_plot_vector_sources: list[PlotVectorSource] = []
 
-    from aesthetics.models import FilmTextEmbedding
 
-    wanted = {film_id: hashlib.sha256(plot.strip().encode()).hexdigest() for film_id, plot in plots.items() if plot}
-    rows = FilmTextEmbedding.objects.filter(film_id__in=list(wanted), source=FilmTextEmbedding.Source.PLOT).values_list(
-        "film_id", "text_hash", "vector"
-    )
-    return {
-        film_id: np.asarray(vector, dtype=np.float32)
-        for film_id, text_hash, vector in rows
-        if wanted[film_id] == text_hash
-    }
+def plot_vector_source_register(source: PlotVectorSource) -> None:
+    if source not in _plot_vector_sources:
+        _plot_vector_sources.append(source)
+
+
+def _stored_plot_vectors(plots: dict[int, str]) -> dict[int, np.ndarray]:
+    found: dict[int, np.ndarray] = {}
+    for source in _plot_vector_sources:
+        found.update(source({film_id: plot for film_id, plot in plots.items() if film_id not in found}))
+    return found
 
 
 def _plot_vectors(film_ids: np.ndarray, *, progress: Progress) -> np.ndarray:
@@ -107,7 +109,7 @@ def _plot_vectors(film_ids: np.ndarray, *, progress: Progress) -> np.ndarray:
         pass
     vectors = np.zeros((len(film_ids), 384), dtype=np.float32)
     filled = np.zeros(len(film_ids), dtype=bool)
-    shared = _vibe_plot_vectors(plots)
+    shared = _stored_plot_vectors(plots)
     missing = []
     for row, (film_id, text_hash) in enumerate(zip(film_ids, hashes, strict=True)):
         vector = cached.get((int(film_id), int(text_hash)))
@@ -137,8 +139,6 @@ def recommender_train(*, progress: Progress | None = None, params: dict | None =
 
     A failure anywhere marks this version failed (with the error) and leaves the serving model as it was.
     """
-    from recommendations.selectors import rating_log_from_db
-
     progress = progress or (lambda done, total, message: None)
     params = {**default_params(), **(params or {})}
     with transaction.atomic():
@@ -149,9 +149,11 @@ def recommender_train(*, progress: Progress | None = None, params: dict | None =
     started = time.perf_counter()
     try:
         progress(0, 100, "reading ratings")
-        ratings = rating_log_from_db(include_likes=True)
+        marker = training_data_marker()
+        ratings = rating_log_from_db()
         if len(ratings) == 0:
             raise ValueError("there are no ratings to train on")
+        require_finite("training stars", ratings.stars)
         users, items, user_index, item_index = densify(ratings)
         stars = build_matrix(user_index, item_index, ratings.stars, shape=(len(users), len(items)))
         als = ALSParams(**params["als"])
@@ -178,6 +180,7 @@ def recommender_train(*, progress: Progress | None = None, params: dict | None =
             "members": len(users),
             "films": len(items),
             "ratings": len(ratings),
+            "data_marker": marker,
             "train_seconds": round(train_seconds, 2),
             "total_seconds": round(time.perf_counter() - started, 2),
         }
@@ -225,15 +228,13 @@ def recommender_abandoned_fail(*, lease: timedelta | None = None) -> int:
 def recommender_training_reason(*, if_older_than_hours: float | None = None, force: bool = False) -> str | None:
     """Why a new version should be trained now, or None when the active one is current.
 
-    None when the active model is younger than ``if_older_than_hours`` or was trained on the current number
-    of ratings (unless ``force``). Raises ValueError when there are no ratings to learn from.
+    None when the active model is younger than ``if_older_than_hours`` or was trained on exactly the data
+    there is now (``training_data_marker``: additions, edits and deletions all move it), unless ``force``.
+    Raises ValueError when there are no ratings to learn from.
     """
-    from reviews.models import Rating
-
     active = RecommenderModel.objects.filter(state=RecommenderModel.State.ACTIVE).first()
     if active is None:
-        count = Rating.objects.count()
-        if not count:
+        if not Rating.objects.exists():
             raise ValueError("There are no ratings yet: load the demo data first (manage.py load_demo).")
         return "no active model"
     age = timezone.now() - active.activated_at if active.activated_at else None
@@ -241,10 +242,9 @@ def recommender_training_reason(*, if_older_than_hours: float | None = None, for
         return None
     if force:
         return "forced"
-    count = Rating.objects.count()
-    if active.metrics.get("ratings") == count:
+    if active.metrics.get("data_marker") == training_data_marker():
         return None
-    return f"ratings changed since v{active.version} ({active.metrics.get('ratings')} -> {count})"
+    return f"ratings changed since v{active.version}"
 
 
 def recommender_activate(*, model: RecommenderModel) -> None:

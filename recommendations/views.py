@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Film
+from cineaesthete.htmx import HtmxHttpRequest, render_page
 from recommendations.engine.recommender import MODES
 from recommendations.models import FilmFeedback
 from recommendations.selectors import COLD_START_RATINGS, member_recommendations, onboarding_films
@@ -18,12 +19,12 @@ PAGE_SIZE = 20
 SURPRISE_PICKS = 3  # "Surprise me" shows a few picks, with "another one" to draw again
 
 
-def _mood(request: HttpRequest) -> str:
+def _mood(request: HtmxHttpRequest) -> str:
     mood = request.GET.get("mood") or request.POST.get("mood") or ""
     return mood if mood in mood_choices() else ""
 
 
-def _controls(request: HttpRequest) -> tuple[str, float]:
+def _controls(request: HtmxHttpRequest) -> tuple[str, float]:
     mode = request.GET.get("mode") or request.POST.get("mode") or "accurate"
     if mode not in MODES or mode == "diverse":
         mode = "accurate"
@@ -34,7 +35,7 @@ def _controls(request: HttpRequest) -> tuple[str, float]:
     return mode, diversity
 
 
-def _render_recommendations(request: HttpRequest, mode: str, diversity: float) -> HttpResponse:
+def _render_recommendations(request: HtmxHttpRequest, mode: str, diversity: float) -> HttpResponse:
     mood = _mood(request)
     result = member_recommendations(user=request.user, k=PAGE_SIZE, mode=mode, diversity=diversity or None, mood=mood)
     skipped = set(request.session.get("onboarding_skipped", []))
@@ -52,19 +53,19 @@ def _render_recommendations(request: HttpRequest, mode: str, diversity: float) -
         "needs_onboarding": result.liked_count < COLD_START_RATINGS,
     }
     template = "recommendations/recommendations.html"
-    return render(request, f"{template}#results" if request.htmx else template, context)
+    return render_page(request, template, context, fragment="results")
 
 
 @require_GET
 @login_required
-def recommendations_page(request: HttpRequest) -> HttpResponse:
+def recommendations_page(request: HtmxHttpRequest) -> HttpResponse:
     mode, diversity = _controls(request)
     return _render_recommendations(request, mode, diversity)
 
 
 @require_POST
 @login_required
-def feedback(request: HttpRequest, film_id: int) -> HttpResponse:
+def feedback(request: HtmxHttpRequest, film_id: int) -> HttpResponse:
     film = get_object_or_404(Film, pk=film_id)
     kind = request.POST.get("kind", "")
     if kind not in FilmFeedback.Kind.values:
@@ -81,7 +82,7 @@ FIRST_PICKS = 6
 
 
 @login_required
-def onboarding(request: HttpRequest) -> HttpResponse:
+def onboarding(request: HtmxHttpRequest) -> HttpResponse:
     """Rate well-known films with half stars; "Haven't seen" moves on (remembered in the session, and not
     recommended straight back), "Not for me" is the "not interested" feedback (never recommended)."""
     skipped = set(request.session.get("onboarding_skipped", []))
@@ -115,7 +116,7 @@ def onboarding(request: HttpRequest) -> HttpResponse:
         first_picks = [rec for rec in result.items if rec.film.pk not in skipped][:FIRST_PICKS]
     context = {"films": films, "rated_count": rated_count, "goal": ONBOARDING_GOAL, "first_picks": first_picks}
     template = "recommendations/onboarding.html"
-    return render(request, f"{template}#grid" if request.htmx else template, context)
+    return render_page(request, template, context, fragment="grid")
 
 
 def _rate(*, user, film: Film, stars) -> None:

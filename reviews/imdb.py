@@ -15,11 +15,13 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import Film
 
+from . import services
 from .models import Review
 
 BREAKS = re.compile(r"(?:\s*<br\s*/?>\s*)+", re.IGNORECASE)
@@ -46,7 +48,7 @@ def import_imdb_reviews(*, path: Path, links_path: Path, progress: Callable[[str
                     films_by_imdb.setdefault(f"tt{int(row['imdbId']):07d}", film_id)
     existing = set(Review.objects.filter(imported_from="imdb").values_list("external_id", flat=True))
     wanted: list[dict] = []
-    unmatched = already = 0
+    unmatched = already = refused = 0
     with _open(path) as lines:
         for line in lines:
             record = json.loads(line)
@@ -58,12 +60,18 @@ def import_imdb_reviews(*, path: Path, links_path: Path, progress: Callable[[str
             if external_id in existing:
                 already += 1
                 continue
-            wanted.append({**record, "film_id": film_id, "external_id": external_id})
-    say(f"{len(wanted)} reviews to import, {already} already imported.")
+            try:
+                # The same checks as a member's own review (length, no NUL): one path for all review text.
+                text = services.review_text_clean(clean_text(record.get("text", "")))
+            except ValidationError:
+                refused += 1
+                continue
+            wanted.append({**record, "text": text, "film_id": film_id, "external_id": external_id})
+    say(f"{len(wanted)} reviews to import, {already} already imported, {refused} refused.")
     if wanted:
         _create(wanted)
     films = Review.objects.filter(imported_from="imdb").values("film").distinct().count()
-    return {"created": len(wanted), "existing": already, "unmatched": unmatched, "films": films}
+    return {"created": len(wanted), "existing": already, "unmatched": unmatched, "refused": refused, "films": films}
 
 
 def _create(records: list[dict]) -> None:
@@ -95,11 +103,13 @@ def _create(records: list[dict]) -> None:
                 Review(
                     user_id=members[record["external_id"]],
                     film_id=record["film_id"],
-                    text=clean_text(record["text"])[:20000],
+                    text=record["text"],
                     stars=Decimal(int(record["rating"])) / 2 if record.get("rating") else None,
                     source_rating=record.get("rating"),
                     imported_from="imdb",
                     external_id=record["external_id"],
+                    # The data set has no review dates: pages say "imported" instead of this day.
+                    date_known=False,
                     created_at=now,
                     updated_at=now,
                 )

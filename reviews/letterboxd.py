@@ -1,13 +1,9 @@
-"""Letterboxd export zips: read one into a member's ratings, diary, watched films, watchlist and reviews,
-and write a member's data back in the same layout.
+"""Letterboxd export zips: import one into a member's ratings, likes, diary, watched films, watchlist,
+reviews and lists, and write a member's data back in the same layout.
 
-Reading is two phases: parse and check every file (nothing written; any problem raises LetterboxdError
-with a message naming the file and line), then write everything in one transaction. The archive is
-inspected before anything is decompressed: too many members, too much uncompressed data, or a
-suspicious compression ratio (a zip bomb) is refused.
-
-Letterboxd's columns: Date, Name, Year, Letterboxd URI, Rating, Rewatch, Tags, Watched Date, Review
-(optional tmdbID / imdbID columns are used for matching when present).
+Reading and checking the files is ``letterboxd_parse`` (nothing written; any problem raises
+LetterboxdError); matching rows to films is ``letterboxd_match``; here everything is written in one
+transaction, merging rows the member already has.
 """
 
 from __future__ import annotations
@@ -15,14 +11,11 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-import re
-import unicodedata
 import zipfile
-import zlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import IO
+from typing import IO, Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -32,249 +25,33 @@ from django.utils import timezone
 from catalog.models import Film
 
 from . import services
-from .models import DiaryEntry, LetterboxdFilm, Rating, Review, WatchlistEntry
+from .letterboxd_match import candidates, match_all
+from .letterboxd_parse import (
+    FILES,
+    LIKES,
+    LIST_COLUMNS,
+    LIST_HEADER,
+    LIST_MAGIC,
+    Export,
+    ListFile,
+    Row,
+    is_list_file,
+    parse_archive,
+)
+from .models import DiaryEntry, FilmList, FilmListEntry, LetterboxdFilm, Rating, Review, WatchlistEntry
 
-MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
-MAX_MEMBERS = 2000
-MAX_RATIO = 200  # CSV text compresses 5–20x; a bomb compresses hundreds or thousands of times
-MAX_ROWS = 200_000
-
-BASE_COLUMNS = ["Date", "Name", "Year", "Letterboxd URI"]
-FILES: dict[str, list[str]] = {
-    "watched.csv": BASE_COLUMNS,
-    "ratings.csv": [*BASE_COLUMNS, "Rating"],
-    "diary.csv": [*BASE_COLUMNS, "Rating", "Rewatch", "Tags", "Watched Date"],
-    "reviews.csv": [*BASE_COLUMNS, "Rating", "Rewatch", "Review", "Tags", "Watched Date"],
-    "watchlist.csv": BASE_COLUMNS,
-}
-REQUIRED: dict[str, set[str]] = {
-    "watched.csv": {"Name", "Date"},
-    "ratings.csv": {"Name", "Date", "Rating"},
-    "diary.csv": {"Name", "Date", "Watched Date"},
-    "reviews.csv": {"Name", "Date", "Review"},
-    "watchlist.csv": {"Name", "Date"},
-}
-
-
-class LetterboxdError(Exception):
-    """The archive is refused; the message says why, for the member."""
-
-
-# --- the archive --------------------------------------------------------------------------------------
-
-
-def check_archive(upload: IO[bytes]) -> dict[str, zipfile.ZipInfo]:
-    """Open the zip and check its table of contents; return the known CSV members by file name."""
-    try:
-        archive = zipfile.ZipFile(upload)
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise LetterboxdError("This is not a zip file. Upload the .zip that Letterboxd's export gives you.") from None
-    infos = archive.infolist()
-    if len(infos) > MAX_MEMBERS:
-        raise LetterboxdError(f"The zip holds {len(infos)} files; a Letterboxd export has far fewer.")
-    total = sum(info.file_size for info in infos)
-    if total > MAX_UNCOMPRESSED_BYTES:
-        raise LetterboxdError(
-            f"The zip would unpack to {total / 1e6:.0f} MB; the limit is {MAX_UNCOMPRESSED_BYTES / 1e6:.0f} MB."
-        )
-    known: dict[str, zipfile.ZipInfo] = {}
-    for info in infos:
-        if info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(1, info.compress_size):
-            raise LetterboxdError(f"{info.filename} is compressed suspiciously well (a zip bomb?); refused.")
-        name = info.filename.rsplit("/", 1)[-1].lower()
-        # Only top-level files count (Letterboxd also ships lists/, likes/, deleted/ folders).
-        if "/" not in info.filename.strip("/") and name in FILES:
-            known[name] = info
-    if not known:
-        raise LetterboxdError(
-            "No Letterboxd files found: expected ratings.csv, diary.csv, watched.csv, watchlist.csv or reviews.csv."
-        )
-    return known
-
-
-def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
-    # Never trust the declared size alone: read at most the limit, and refuse if there is more.
-    try:
-        with archive.open(info) as stream:
-            data = stream.read(MAX_UNCOMPRESSED_BYTES + 1)
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as error:
-        raise LetterboxdError(f"{info.filename} is damaged or encrypted ({error}).") from None
-    if len(data) > MAX_UNCOMPRESSED_BYTES:
-        raise LetterboxdError(f"{info.filename} is larger than it claims; refused.")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise LetterboxdError(f"{info.filename} is not a UTF-8 CSV file.") from None
-
-
-# --- parsing ------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Row:
-    file: str
-    line: int
-    date: datetime.date
-    name: str
-    year: int | None
-    uri: str = ""
-    stars: Decimal | None = None
-    rewatch: bool = False
-    tags: list[str] = field(default_factory=list)
-    watched_on: datetime.date | None = None
-    review: str = ""
-    tmdb_id: int | None = None
-    imdb_id: str = ""
-    film: Film | None = None
-
-
-def _parse_date(value: str, where: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(value.strip())
-    except ValueError:
-        raise LetterboxdError(f"{where}: {value!r} is not a date (YYYY-MM-DD).") from None
-
-
-def _parse_rows(file_name: str, text: str) -> list[Row]:
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = next(reader, None)
-        if header is None:
-            return []
-        header = [column.strip() for column in header]
-        missing = REQUIRED[file_name] - set(header)
-        if missing:
-            raise LetterboxdError(
-                f"{file_name} is not a Letterboxd file: it lacks the column{'s' if len(missing) > 1 else ''} "
-                f"{', '.join(sorted(missing))}."
-            )
-        rows: list[Row] = []
-        for values in reader:
-            line = reader.line_num
-            if not any(value.strip() for value in values):
-                continue
-            if len(values) != len(header):
-                raise LetterboxdError(
-                    f"{file_name}, line {line}: {len(values)} columns where the header has {len(header)}."
-                )
-            if len(rows) >= MAX_ROWS:
-                raise LetterboxdError(f"{file_name} has more than {MAX_ROWS} rows.")
-            record = dict(zip(header, values, strict=True))
-            rows.append(_row(file_name, line, record))
-        return rows
-    except csv.Error as error:
-        raise LetterboxdError(f"{file_name}, line {reader.line_num}: malformed CSV ({error}).") from None
-
-
-def _row(file_name: str, line: int, record: dict[str, str]) -> Row:
-    where = f"{file_name}, line {line}"
-    name = record.get("Name", "").strip()
-    if not name:
-        raise LetterboxdError(f"{where}: the film has no name.")
-    year_text = record.get("Year", "").strip()
-    if year_text and not year_text.isdigit():
-        raise LetterboxdError(f"{where}: {year_text!r} is not a year.")
-    stars = None
-    if rating_text := record.get("Rating", "").strip():
-        try:
-            stars = services.parse_stars(rating_text)
-        except Exception:
-            raise LetterboxdError(f"{where}: {rating_text!r} is not a rating from 0.5 to 5.") from None
-    if file_name == "ratings.csv" and stars is None:
-        raise LetterboxdError(f"{where}: a rating row without a rating.")
-    watched_text = record.get("Watched Date", "").strip()
-    tmdb_text = (record.get("tmdbID") or record.get("TMDb ID") or "").strip()
-    imdb_text = (record.get("imdbID") or record.get("IMDb ID") or "").strip()
-    review = record.get("Review", "")
-    if file_name == "reviews.csv" and not review.strip():
-        raise LetterboxdError(f"{where}: a review row without a review.")
-    return Row(
-        file=file_name,
-        line=line,
-        date=_parse_date(record.get("Date", ""), where),
-        name=name,
-        year=int(year_text) if year_text else None,
-        uri=record.get("Letterboxd URI", "").strip(),
-        stars=stars,
-        rewatch=record.get("Rewatch", "").strip().lower() in {"yes", "true", "1"},
-        tags=[tag.strip() for tag in record.get("Tags", "").split(",") if tag.strip()],
-        watched_on=_parse_date(watched_text, where) if watched_text else None,
-        review=review.replace("\r\n", "\n"),
-        tmdb_id=int(tmdb_text) if tmdb_text.isdigit() else None,
-        imdb_id=_imdb_id(imdb_text),
-    )
-
-
-def _imdb_id(text: str) -> str:
-    digits = text.lower().removeprefix("tt")
-    return f"tt{int(digits):07d}" if digits.isdigit() else ""
-
-
-def parse_archive(upload: IO[bytes]) -> dict[str, list[Row]]:
-    """Every known file's rows, checked; raises LetterboxdError on the first problem."""
-    known = check_archive(upload)
-    archive = zipfile.ZipFile(upload)
-    total = 0
-    parsed: dict[str, list[Row]] = {}
-    for file_name in FILES:
-        if file_name in known:
-            text = _read_member(archive, known[file_name])
-            total += len(text)
-            if total > MAX_UNCOMPRESSED_BYTES:
-                raise LetterboxdError("The export is larger than the import limit.")
-            parsed[file_name] = _parse_rows(file_name, text)
-    return parsed
+MAX_UNMATCHED_IN_REPORT = 500
+MAX_CANDIDATE_LOOKUPS = 100
 
 
 # --- matching -----------------------------------------------------------------------------------------
 
 
-def normalise_title(title: str) -> str:
-    """Case-, accent- and punctuation-insensitive title key ("Amélie!" and "amelie" match)."""
-    text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower().replace("&", " and ")
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
-
-
 def match_films(rows: Iterable[Row]) -> None:
-    """Set ``row.film``: by TMDb id, then IMDb id, then normalised title and year (a few queries in all)."""
+    """Set ``row.film`` for every row whose film the catalogue holds (a few queries in all)."""
     rows = list(rows)
-    tmdb_ids = {row.tmdb_id for row in rows if row.tmdb_id}
-    imdb_ids = {row.imdb_id for row in rows if row.imdb_id}
-    by_tmdb = {film.tmdb_id: film for film in Film.objects.filter(tmdb_id__in=tmdb_ids)} if tmdb_ids else {}
-    by_imdb = {film.imdb_id: film for film in Film.objects.filter(imdb_id__in=imdb_ids)} if imdb_ids else {}
-    uris = {row.uri for row in rows if row.uri}
-    by_uri = (
-        {link.uri: link.film for link in LetterboxdFilm.objects.filter(uri__in=uris).select_related("film")}
-        if uris
-        else {}
-    )
-    for row in rows:
-        row.film = by_tmdb.get(row.tmdb_id) or by_imdb.get(row.imdb_id) or by_uri.get(row.uri)
-    pending = [row for row in rows if row.film is None]
-    if not pending:
-        return
-    years = {row.year for row in pending if row.year}
-    # Titles vary a little between sources, and years by one (festival vs release), so look one year around.
-    nearby = {y + delta for y in years for delta in (-1, 0, 1)}
-    candidates = Film.objects.filter(Q(year__in=nearby) | Q(year__isnull=True)) if nearby else Film.objects.all()
-    index: dict[str, list[Film]] = {}
-    for film in candidates.only("id", "title", "original_title", "year"):
-        for title in {film.title, film.original_title}:
-            if title:
-                index.setdefault(normalise_title(title), []).append(film)
-                # MovieLens writes "Matrix, The"; Letterboxd writes "The Matrix".
-                if m := re.match(r"^(.*), (the|a|an|le|la|les|l'|il|el|der|die|das)$", title, re.IGNORECASE):
-                    index.setdefault(normalise_title(f"{m.group(2)} {m.group(1)}"), []).append(film)
-    for row in pending:
-        films = index.get(normalise_title(row.name), [])
-        exact = [film for film in films if film.year == row.year]
-        close = [film for film in films if row.year and film.year and abs(film.year - row.year) == 1]
-        if len(exact) == 1:
-            row.film = exact[0]
-        elif not exact and len(close) == 1:
-            row.film = close[0]
-        elif not row.year and len(films) == 1:
-            row.film = films[0]
+    for row, film in zip(rows, match_all(row.wanted() for row in rows), strict=True):
+        row.film = film
 
 
 # --- import -------------------------------------------------------------------------------------------
@@ -289,111 +66,26 @@ def _day(moment: datetime.datetime) -> datetime.date:
     return timezone.localtime(moment).date()
 
 
-def import_archive(*, user, upload: IO[bytes], progress: Callable[[int, int, str], None] | None = None) -> dict:
-    """Import a Letterboxd export for ``user``; returns the report. Raises LetterboxdError (nothing imported)."""
-    parsed = parse_archive(upload)
-    all_rows = [row for rows in parsed.values() for row in rows]
-    match_films(all_rows)
-    total = len(all_rows)
-    done = 0
-    created = {"ratings": 0, "watched": 0, "diary entries": 0, "reviews": 0, "watchlist entries": 0}
+Progress = Callable[[int, int, str], None]
+CREATED_KEYS = ("ratings", "likes", "watched", "diary entries", "reviews", "watchlist entries", "list entries")
+# Files whose Letterboxd URI names the film (in diary and reviews it names one viewing).
+_FILM_URI_FILES = {"watched.csv", "ratings.csv", "watchlist.csv", LIKES}
+_LETTERBOXD_HOSTS = {"boxd.it", "letterboxd.com", "www.letterboxd.com"}
 
-    def step(message: str) -> None:
-        nonlocal done
-        done += 1
-        if progress and (done % 200 == 0 or done == total):
-            progress(done, total, message)
 
+def import_archive(*, user, upload: IO[bytes], progress: Progress | None = None, dry_run: bool = False) -> dict:
+    """Import a Letterboxd export for ``user``; returns the report. Raises LetterboxdError (nothing imported).
+
+    With ``dry_run`` everything is parsed and matched, and the report says what would be created, but the
+    transaction is rolled back.
+    """
+    export = parse_archive(upload)
+    match_films(export.all_rows())
     with transaction.atomic():
-        links = {row.film.pk: row.uri for row in all_rows if row.film and row.uri and row.file in _FILM_URI_FILES}
-        existing_links = set(LetterboxdFilm.objects.filter(film_id__in=links).values_list("film_id", flat=True))
-        LetterboxdFilm.objects.bulk_create(
-            [
-                LetterboxdFilm(film_id=film_id, uri=uri)
-                for film_id, uri in links.items()
-                if film_id not in existing_links
-            ]
-        )
-        ratings = {r.film_id: r for r in Rating.objects.filter(user=user)}
-        for row in parsed.get("watched.csv", []):
-            if row.film and row.film.pk not in ratings:
-                ratings[row.film.pk] = Rating.objects.create(
-                    user=user, film=row.film, created_at=_at(row.date), updated_at=_at(row.date)
-                )
-                created["watched"] += 1
-            step("watched films")
-        for row in parsed.get("ratings.csv", []):
-            if row.film:
-                rating = ratings.get(row.film.pk)
-                if rating is None:
-                    rating = ratings[row.film.pk] = Rating(user=user, film=row.film, created_at=_at(row.date))
-                    created["ratings"] += 1
-                elif rating.stars is None:
-                    created["ratings"] += 1
-                rating.stars = row.stars
-                rating.updated_at = _at(row.date)
-                rating.save()
-            step("ratings")
-        diary_by_uri = {e.letterboxd_uri: e for e in DiaryEntry.objects.filter(user=user).exclude(letterboxd_uri="")}
-        diary_by_key = {(e.film_id, e.watched_on, _day(e.created_at)): e for e in DiaryEntry.objects.filter(user=user)}
-        for row in parsed.get("diary.csv", []):
-            if row.film:
-                entry = diary_by_uri.get(row.uri) if row.uri else None
-                entry = entry or diary_by_key.get((row.film.pk, row.watched_on, row.date))
-                if entry is None:
-                    entry = DiaryEntry.objects.create(
-                        user=user,
-                        film=row.film,
-                        watched_on=row.watched_on or row.date,
-                        rewatch=row.rewatch,
-                        stars=row.stars,
-                        tags=services._clean_tags(row.tags),
-                        letterboxd_uri=row.uri,
-                        created_at=_at(row.date),
-                    )
-                    created["diary entries"] += 1
-                    if row.uri:
-                        diary_by_uri[row.uri] = entry
-                    diary_by_key[(row.film.pk, entry.watched_on, row.date)] = entry
-            step("diary")
-        reviews_by_uri = {r.letterboxd_uri: r for r in Review.objects.filter(user=user).exclude(letterboxd_uri="")}
-        reviews_by_text = {(r.film_id, r.text.strip()): r for r in Review.objects.filter(user=user)}
-        for row in parsed.get("reviews.csv", []):
-            if row.film:
-                review = (reviews_by_uri.get(row.uri) if row.uri else None) or reviews_by_text.get(
-                    (row.film.pk, row.review.strip())
-                )
-                if review is None:
-                    review = Review.objects.create(
-                        user=user,
-                        film=row.film,
-                        text=row.review.strip(),
-                        stars=row.stars,
-                        letterboxd_uri=row.uri,
-                        created_at=_at(row.date),
-                        updated_at=_at(row.date),
-                    )
-                    reviews_by_text[(row.film.pk, review.text)] = review
-                    created["reviews"] += 1
-                    services.review_sentiment_enqueue(review_id=review.pk)
-                # On Letterboxd a review belongs to a diary entry (same URI, or same film and viewing date).
-                entry = (diary_by_uri.get(row.uri) if row.uri else None) or (
-                    diary_by_key.get((row.film.pk, row.watched_on, row.date)) if row.watched_on else None
-                )
-                if entry is not None and entry.review_id is None:
-                    entry.review = review
-                    entry.save(update_fields=["review"])
-            step("reviews")
-        on_watchlist = set(WatchlistEntry.objects.filter(user=user).values_list("film_id", flat=True))
-        new_entries = []
-        for row in parsed.get("watchlist.csv", []):
-            if row.film and row.film.pk not in on_watchlist:
-                on_watchlist.add(row.film.pk)
-                new_entries.append(WatchlistEntry(user=user, film=row.film, added_at=_at(row.date)))
-            step("watchlist")
-        WatchlistEntry.objects.bulk_create(new_entries)
-        created["watchlist entries"] = len(new_entries)
-        services.film_rating_stats_refresh(film_ids={row.film.pk for row in parsed.get("ratings.csv", []) if row.film})
+        created = write_rows(user=user, export=export, progress=progress)
+        _learn_links(export.all_rows())
+        if dry_run:
+            transaction.set_rollback(True)
     return {
         "files": {
             name: {
@@ -401,24 +93,240 @@ def import_archive(*, user, upload: IO[bytes], progress: Callable[[int, int, str
                 "matched": sum(1 for row in rows if row.film),
                 "unmatched": sum(1 for row in rows if not row.film),
             }
-            for name, rows in parsed.items()
+            for name, rows in export.files.items()
         },
         "created": created,
-        "unmatched": _unmatched(all_rows)[:500],
+        "unmatched": unmatched_report(export),
+        "lists": list_meta(export),
+        "dry_run": dry_run,
     }
 
 
-_FILM_URI_FILES = {"watched.csv", "ratings.csv", "watchlist.csv"}
+def _learn_links(rows: list[Row]) -> None:
+    """Remember Letterboxd's address of films matched by id or by title, so exports give it back. A link
+    learnt here is not trusted: it is only believed later when the row's name and year agree with it."""
+    links = {
+        row.film.pk: row.uri
+        for row in rows
+        if row.film and row.file in _FILM_URI_FILES and urlsplit(row.uri).netloc.lower() in _LETTERBOXD_HOSTS
+    }
+    known = LetterboxdFilm.objects.filter(Q(film_id__in=links) | Q(uri__in=links.values()))
+    existing_films, existing_uris = set(), set()
+    for film_id, uri in known.values_list("film_id", "uri"):
+        existing_films.add(film_id)
+        existing_uris.add(uri)
+    LetterboxdFilm.objects.bulk_create(
+        [
+            LetterboxdFilm(film_id=film_id, uri=uri)
+            for film_id, uri in links.items()
+            if film_id not in existing_films and uri not in existing_uris
+        ]
+    )
 
 
-def _unmatched(rows: list[Row]) -> list[dict]:
-    seen: set[tuple[str, int | None]] = set()
-    unmatched = []
-    for row in rows:
-        if row.film is None and (row.name, row.year) not in seen:
-            seen.add((row.name, row.year))
-            unmatched.append({"name": row.name, "year": row.year, "file": row.file})
-    return unmatched
+def write_rows(*, user, export: Export, progress: Progress | None = None) -> dict[str, int]:
+    """Write the matched rows (call inside a transaction); rows already present are merged, not repeated.
+    A few bulk statements per file, not one per row: an export of thousands of films stays quick."""
+    files = export.files
+    total = sum(len(rows) for rows in files.values())
+    done = 0
+    created = dict.fromkeys(CREATED_KEYS, 0)
+
+    def step(message: str, count: int) -> None:
+        nonlocal done
+        done += count
+        if progress:
+            progress(done, total, message)
+
+    # Ratings: watched films, stars and likes all land on the member's one row per film.
+    ratings = {r.film_id: r for r in Rating.objects.filter(user=user)}
+    new_ratings: dict[int, Rating] = {}
+    changed: set[int] = set()
+
+    def rating_for(row: Row) -> Rating:
+        rating = ratings.get(row.film.pk)
+        if rating is None:
+            rating = ratings[row.film.pk] = new_ratings[row.film.pk] = Rating(
+                user=user, film=row.film, created_at=_at(row.date), updated_at=_at(row.date)
+            )
+        return rating
+
+    for row in files.get("watched.csv", []):
+        if row.film and row.film.pk not in ratings:
+            rating_for(row)
+            created["watched"] += 1
+    for row in files.get("ratings.csv", []):
+        if row.film:
+            rating = rating_for(row)
+            if rating.stars is None:
+                created["ratings"] += 1
+            rating.stars = row.stars
+            rating.updated_at = _at(row.date)
+            changed.add(row.film.pk)
+    for row in files.get(LIKES, []):
+        if row.film and not (rating := rating_for(row)).liked:
+            rating.liked = True
+            changed.add(row.film.pk)
+            created["likes"] += 1
+    Rating.objects.bulk_create(new_ratings.values(), batch_size=1000)
+    Rating.objects.bulk_update(
+        [ratings[film_id] for film_id in changed if film_id not in new_ratings],
+        ["stars", "liked", "updated_at"],
+        batch_size=1000,
+    )
+    step("ratings", sum(len(files.get(name, [])) for name in ("watched.csv", "ratings.csv", LIKES)))
+
+    diary_by_uri = {e.letterboxd_uri: e for e in DiaryEntry.objects.filter(user=user).exclude(letterboxd_uri="")}
+    diary_by_key = {(e.film_id, e.watched_on, _day(e.created_at)): e for e in DiaryEntry.objects.filter(user=user)}
+    new_entries: list[DiaryEntry] = []
+    for row in files.get("diary.csv", []):
+        if row.film:
+            entry = diary_by_uri.get(row.uri) if row.uri else None
+            entry = entry or diary_by_key.get((row.film.pk, row.watched_on or row.date, row.date))
+            if entry is None:
+                entry = DiaryEntry(
+                    user=user,
+                    film=row.film,
+                    watched_on=row.watched_on or row.date,
+                    rewatch=row.rewatch,
+                    stars=row.stars,
+                    tags=row.tags,
+                    letterboxd_uri=row.uri,
+                    created_at=_at(row.date),
+                )
+                new_entries.append(entry)
+                if row.uri:
+                    diary_by_uri[row.uri] = entry
+                diary_by_key[(row.film.pk, entry.watched_on, row.date)] = entry
+    DiaryEntry.objects.bulk_create(new_entries, batch_size=1000)
+    created["diary entries"] = len(new_entries)
+    step("diary", len(files.get("diary.csv", [])))
+
+    reviews_by_uri = {r.letterboxd_uri: r for r in Review.objects.filter(user=user).exclude(letterboxd_uri="")}
+    reviews_by_text = {(r.film_id, r.text.strip()): r for r in Review.objects.filter(user=user)}
+    new_reviews: list[Review] = []
+    reviewed: list[tuple[Row, Review]] = []
+    for row in files.get("reviews.csv", []):
+        if row.film:
+            review = (reviews_by_uri.get(row.uri) if row.uri else None) or reviews_by_text.get(
+                (row.film.pk, row.review)
+            )
+            if review is None:
+                # Letterboxd dates every review: it keeps its own date, not the day of the import.
+                review = Review(
+                    user=user,
+                    film=row.film,
+                    text=row.review,
+                    stars=row.stars,
+                    letterboxd_uri=row.uri,
+                    created_at=_at(row.date),
+                    updated_at=_at(row.date),
+                )
+                new_reviews.append(review)
+                reviews_by_text[(row.film.pk, review.text)] = review
+                if row.uri:
+                    reviews_by_uri[row.uri] = review
+            reviewed.append((row, review))
+    Review.objects.bulk_create(new_reviews, batch_size=500)
+    created["reviews"] = len(new_reviews)
+    for review in new_reviews:
+        services.review_sentiment_enqueue(review_id=review.pk)
+    linked: list[DiaryEntry] = []
+    for row, review in reviewed:
+        # On Letterboxd a review belongs to a diary entry (same URI, or same film and viewing date).
+        entry = (diary_by_uri.get(row.uri) if row.uri else None) or (
+            diary_by_key.get((row.film.pk, row.watched_on, row.date)) if row.watched_on else None
+        )
+        if entry is not None and entry.review_id is None:
+            entry.review = review
+            linked.append(entry)
+    DiaryEntry.objects.bulk_update(linked, ["review"], batch_size=1000)
+    step("reviews", len(files.get("reviews.csv", [])))
+
+    on_watchlist = set(WatchlistEntry.objects.filter(user=user).values_list("film_id", flat=True))
+    new_watchlist = []
+    for row in files.get("watchlist.csv", []):
+        if row.film and row.film.pk not in on_watchlist:
+            on_watchlist.add(row.film.pk)
+            new_watchlist.append(WatchlistEntry(user=user, film=row.film, added_at=_at(row.date)))
+    WatchlistEntry.objects.bulk_create(new_watchlist, batch_size=1000)
+    created["watchlist entries"] = len(new_watchlist)
+    step("watchlist", len(files.get("watchlist.csv", [])))
+
+    for path, rows in files.items():
+        # A list comes over even when empty or none of its films matched (picking them later fills it).
+        if (list_file := export.lists.get(path)) is not None:
+            created["list entries"] += _write_list(user=user, list_file=list_file, rows=rows)
+            step("lists", len(rows))
+    services.film_rating_stats_refresh(film_ids={row.film.pk for row in files.get("ratings.csv", []) if row.film})
+    return created
+
+
+def _write_list(*, user, list_file: ListFile, rows: list[Row]) -> int:
+    """Add the matched films to the member's list of that title (created private: Letterboxd's export
+    does not say who could see it)."""
+    film_list = FilmList.objects.filter(user=user, title=list_file.title).first()
+    if film_list is None:
+        film_list = services.list_create(
+            user=user, title=list_file.title, description=list_file.description, is_public=False
+        )
+    present = set(FilmListEntry.objects.filter(film_list=film_list).values_list("film_id", flat=True))
+    added = 0
+    for row in sorted(rows, key=lambda r: (r.position or 0, r.line)):
+        if row.film and row.film.pk not in present:
+            services.list_add(film_list=film_list, film=row.film, note=row.note)
+            present.add(row.film.pk)
+            added += 1
+    return added
+
+
+def unmatched_report(export: Export) -> list[dict[str, Any]]:
+    """One entry per film name and year that matched nothing: the closest catalogue films, and the rows
+    (kept so that picking the film later imports them)."""
+    entries: dict[tuple[str, int | None], dict[str, Any]] = {}
+    for row in export.all_rows():
+        if row.film is not None:
+            continue
+        entry = entries.get((row.name, row.year))
+        if entry is None:
+            if len(entries) >= MAX_UNMATCHED_IN_REPORT:
+                continue
+            entry = entries[(row.name, row.year)] = {
+                "name": row.name,
+                "year": row.year,
+                "file": row.file,
+                "rows": [],
+                "candidates": [],
+                "resolved_film": None,
+            }
+        entry["rows"].append(row.to_json())
+    for n, entry in enumerate(entries.values()):
+        if n < MAX_CANDIDATE_LOOKUPS:
+            entry["candidates"] = [
+                {"id": film.pk, "title": film.title, "year": film.year}
+                for film in candidates(name=entry["name"], year=entry["year"])
+            ]
+    return list(entries.values())
+
+
+def import_rows(*, user, rows: list[dict[str, Any]], film: Film, lists: dict[str, dict[str, str]]) -> dict[str, int]:
+    """Import rows kept in a report, now that the member has said which film they are."""
+    parsed = [Row.from_json(data) for data in rows]
+    for row in parsed:
+        row.film = film
+    export = Export(files={}, lists={})
+    for row in parsed:
+        export.files.setdefault(row.file, []).append(row)
+        if is_list_file(row.file) and row.file in lists:
+            meta = lists[row.file]
+            export.lists[row.file] = ListFile(
+                file=row.file, title=meta["title"], description=meta["description"], rows=[]
+            )
+    return write_rows(user=user, export=export)
+
+
+def list_meta(export: Export) -> dict[str, dict[str, str]]:
+    return {path: {"title": f.title, "description": f.description} for path, f in export.lists.items()}
 
 
 # --- export -------------------------------------------------------------------------------------------
@@ -431,7 +339,8 @@ def _stars_text(stars: Decimal | None) -> str:
 
 
 def export_rows(*, user) -> dict[str, list[list[str]]]:
-    """The member's data as Letterboxd CSV rows (header first), file name → rows."""
+    """The member's data as Letterboxd CSV rows (header first), file name → rows. Likes and lists only
+    appear when the member has some."""
     site = settings.SITE_URL.rstrip("/")
     film_uris = dict(LetterboxdFilm.objects.filter(film__ratings__user=user).values_list("film_id", "uri"))
     film_uris.update(LetterboxdFilm.objects.filter(film__watchlist_entries__user=user).values_list("film_id", "uri"))
@@ -442,7 +351,7 @@ def export_rows(*, user) -> dict[str, list[list[str]]]:
     def base(date: datetime.date, film: Film, uri: str | None = None) -> list[str]:
         return [date.isoformat(), film.title, str(film.year or ""), uri or film_uri(film)]
 
-    files: dict[str, list[list[str]]] = {name: [columns] for name, columns in FILES.items()}
+    files: dict[str, list[list[str]]] = {name: [columns] for name, columns in FILES.items() if name != LIKES}
     ratings = list(Rating.objects.filter(user=user).select_related("film").order_by("created_at", "id"))
     diary = list(DiaryEntry.objects.filter(user=user).select_related("film", "review").order_by("created_at", "id"))
     watched = {rating.film_id for rating in ratings}
@@ -455,6 +364,8 @@ def export_rows(*, user) -> dict[str, list[list[str]]]:
     for rating in sorted(ratings, key=lambda r: (r.updated_at, r.pk)):
         if rating.stars is not None:
             files["ratings.csv"].append([*base(_day(rating.updated_at), rating.film), _stars_text(rating.stars)])
+    if liked := [rating for rating in ratings if rating.liked]:
+        files[LIKES] = [FILES[LIKES], *(base(_day(rating.updated_at), rating.film) for rating in liked)]
     reviewed_in_diary: dict[int, DiaryEntry] = {}
     for entry in diary:
         files["diary.csv"].append(
@@ -482,6 +393,18 @@ def export_rows(*, user) -> dict[str, list[list[str]]]:
         )
     for item in WatchlistEntry.objects.filter(user=user).select_related("film").order_by("added_at", "id"):
         files["watchlist.csv"].append(base(_day(item.added_at), item.film))
+    for film_list in FilmList.objects.filter(user=user).prefetch_related("entries__film").order_by("id"):
+        files[f"lists/{film_list.slug}.csv"] = [
+            [f"{LIST_MAGIC} v7"],
+            LIST_HEADER,
+            [_day(film_list.created_at).isoformat(), film_list.title, "", "", film_list.description],
+            [],
+            LIST_COLUMNS,
+            *(
+                [str(n), entry.film.title, str(entry.film.year or ""), film_uri(entry.film), entry.note]
+                for n, entry in enumerate(film_list.entries.all(), start=1)
+            ),
+        ]
     return files
 
 
@@ -494,3 +417,21 @@ def export_member(*, user) -> bytes:
             csv.writer(text, lineterminator="\n").writerows(rows)
             archive.writestr(name, text.getvalue())
     return buffer.getvalue()
+
+
+# --- trusted links ------------------------------------------------------------------------------------
+
+
+def links_trust(*, links: Iterable[tuple[int, str]]) -> int:
+    """Record curated Letterboxd addresses (film id, URI) as trusted: they are believed even when a row's
+    name differs (a translated title, say), and replace whatever an upload taught for that film or URI."""
+    links = {film_id: uri.strip() for film_id, uri in links}
+    with transaction.atomic():
+        LetterboxdFilm.objects.filter(Q(film_id__in=links) | Q(uri__in=links.values()), trusted=False).delete()
+        LetterboxdFilm.objects.bulk_create(
+            [LetterboxdFilm(film_id=film_id, uri=uri, trusted=True) for film_id, uri in links.items()],
+            update_conflicts=True,
+            unique_fields=["film"],
+            update_fields=["uri", "trusted"],
+        )
+    return len(links)

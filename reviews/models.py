@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.files.storage import Storage, storages
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -89,6 +91,9 @@ class Review(models.Model):
     is_private = models.BooleanField(default=False, db_default=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # False when the source gave no date (IMDb's data set): created_at is then the import's day, and pages
+    # say "imported" rather than show it as the day the review was written.
+    date_known = models.BooleanField(default=True)
 
     class Meta:
         constraints = [
@@ -280,37 +285,66 @@ class Activity(models.Model):
 
 
 class LetterboxdFilm(models.Model):
-    """A film's Letterboxd address, learnt from imports, so exports give the same links back."""
+    """A film's Letterboxd address, learnt from imports, so exports give the same links back.
+
+    Any member's upload can teach a link, so a learnt link is only believed when a row's name and year agree
+    with its film; ``trusted`` marks links set by staff or a curated source, which are believed on their own.
+    """
 
     film = models.OneToOneField("catalog.Film", on_delete=models.CASCADE, related_name="+")
-    uri = models.CharField(max_length=200)
+    uri = models.CharField(max_length=200, db_index=True)
+    trusted = models.BooleanField(default=False, help_text="Set by staff or a curated source, not by an upload.")
 
     def __str__(self) -> str:
         return self.uri
 
 
+def private_storage() -> Storage:
+    """Uploads that hold a member's whole history: outside MEDIA_ROOT, so no URL serves them."""
+    return storages["private"]
+
+
 def letterboxd_upload_path(instance: LetterboxdImport, filename: str) -> str:
-    return f"imports/letterboxd/{instance.user_id}/{timezone.now():%Y%m%d%H%M%S}.zip"
+    # Unguessable, though nothing serves this folder: a name is no secret once a path leaks into a log.
+    return f"letterboxd/{instance.user_id}/{secrets.token_urlsafe(18)}.zip"
 
 
 class LetterboxdImport(models.Model):
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"
+        RUNNING = "running", "Importing"
         DONE = "done", "Imported"
         REFUSED = "refused", "Refused"
+        FAILED = "failed", "Failed"
+
+    ACTIVE_STATES = (State.QUEUED, State.RUNNING)
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="letterboxd_imports")
-    file = models.FileField(upload_to=letterboxd_upload_path, max_length=200)
+    # Emptied when the import ends: the upload is kept only while the job needs it.
+    file = models.FileField(upload_to=letterboxd_upload_path, storage=private_storage, max_length=200, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
     report = models.JSONField(default=dict, blank=True)
     job = models.ForeignKey("core.JobRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            # One import at a time per member: a second would race the first over the same rows.
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(state__in=["queued", "running"]),
+                name="one_active_letterboxd_import",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Letterboxd import {self.pk} ({self.state})"
 
     def get_absolute_url(self) -> str:
         return reverse("reviews:letterboxd_import_detail", args=[self.pk])
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in self.ACTIVE_STATES

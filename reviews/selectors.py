@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 import datetime
 from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -212,6 +213,22 @@ def watchlist_sorts() -> list[str]:
     return list(WATCHLIST_SORTS)
 
 
+# How well films fit a member, as catalogue percentiles (1 = best fit). The recommender sits above this app,
+# so it registers its scorer here when it starts (recommendations.apps); without one, "predicted" keeps the
+# order in which films were added.
+FilmFitScorer = Callable[..., Mapping[int, float]]
+_film_fit_scorer: FilmFitScorer | None = None
+
+
+def film_fit_scorer_register(scorer: FilmFitScorer) -> None:
+    global _film_fit_scorer
+    _film_fit_scorer = scorer
+
+
+def _film_fit(*, user, film_ids: list[int]) -> Mapping[int, float]:
+    return _film_fit_scorer(user=user, film_ids=film_ids) if _film_fit_scorer else {}
+
+
 def member_watchlist(*, member, viewer=None, sort: str = "added") -> list[WatchlistEntry]:
     """A member's watchlist; ``sort="predicted"`` puts the films the recommender thinks fit them best first.
 
@@ -221,10 +238,8 @@ def member_watchlist(*, member, viewer=None, sort: str = "added") -> list[Watchl
     """
     entries = WatchlistEntry.objects.filter(user=member).select_related("film", "film__poster")
     if sort == "predicted":
-        from recommendations.selectors import predicted_ratings
-
         rows = list(entries.order_by("-added_at"))
-        predictions = predicted_ratings(user=member, film_ids=[e.film_id for e in rows])
+        predictions = _film_fit(user=member, film_ids=[e.film_id for e in rows])
         for entry in rows:
             entry.predicted = predictions.get(entry.film_id)
             entry.match_top_percent = None if entry.predicted is None else max(1, round((1 - entry.predicted) * 100))

@@ -22,6 +22,7 @@ from django.utils.text import slugify
 from catalog.models import Film
 from catalog.services.stats import film_stats_refresh
 from cineaesthete.validation import clean_line, clean_text
+from reviews.sentiment.services import rating_integrity_watch
 
 from .models import (
     Activity,
@@ -184,6 +185,8 @@ def rating_set(
         else:
             rating.save(update_fields=["stars", "is_private", "updated_at", *parsed_aspects])
         _film_stats_apply(film_id=film.pk, old=old_public, new=_public_stars(rating))
+        if old_public != _public_stars(rating):
+            rating_integrity_watch(film_id=film.pk)
         _rating_activity(rating)
     return rating
 
@@ -306,7 +309,7 @@ def review_like_toggle(*, user, review: Review) -> bool:
 # --- diary --------------------------------------------------------------------------------------------
 
 
-def _clean_tags(tags: Iterable[str]) -> list[str]:
+def tags_clean(tags: Iterable[str]) -> list[str]:
     cleaned: list[str] = []
     for tag in tags:
         tag = clean_line(str(tag), max_length=1000, name="A tag").lower()[:50]
@@ -318,7 +321,7 @@ def _clean_tags(tags: Iterable[str]) -> list[str]:
 
 
 def parse_tags(text: str) -> list[str]:
-    return _clean_tags(text.split(","))
+    return tags_clean(text.split(","))
 
 
 def diary_log(
@@ -341,7 +344,7 @@ def diary_log(
     stars = parse_stars(stars)
     if watched_on > timezone.localdate() + datetime.timedelta(days=1):
         raise ValidationError("The viewing date is in the future.")
-    tags = _clean_tags(tags)
+    tags = tags_clean(tags)
     with transaction.atomic():
         if stars is not None:
             rating_set(user=user, film=film, stars=stars, is_private=is_private)
@@ -447,7 +450,7 @@ def _unique_list_slug(*, user, title: str, exclude_pk: int | None = None) -> str
     return slug
 
 
-def _clean_title(title: object) -> str:
+def list_title_clean(title: object) -> str:
     return clean_line(title, max_length=200, name="A list's title", required=True)
 
 
@@ -469,7 +472,7 @@ def _list_touched(film_list: FilmList) -> None:
 
 
 def list_create(*, user, title: str, description: str = "", is_public: bool = True) -> FilmList:
-    title = _clean_title(title)
+    title = list_title_clean(title)
     with transaction.atomic():
         film_list = FilmList.objects.create(
             user=user,
@@ -483,7 +486,7 @@ def list_create(*, user, title: str, description: str = "", is_public: bool = Tr
 
 
 def list_update(*, film_list: FilmList, title: str, description: str, is_public: bool) -> FilmList:
-    title = _clean_title(title)
+    title = list_title_clean(title)
     description = _clean_description(description)
     with transaction.atomic():
         if title != film_list.title:

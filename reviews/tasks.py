@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
+import dramatiq
+from django.conf import settings
+from dramatiq_crontab import cron
+
 from cineaesthete.core.jobs import JobProgress, job_actor
 
-from .letterboxd import LetterboxdError, import_archive
-from .models import LetterboxdImport
+from .imports import letterboxd_import_run, letterboxd_imports_cleanup
 
 
-@job_actor(queue_name="imports")
+# Imports have their own queue, so a long one never holds the threads that sentiment and training use
+# (run a worker with `--queues imports` to give them their own), and a time limit that stops a runaway.
+@job_actor(queue_name="imports", time_limit=settings.LETTERBOXD_IMPORT_TIME_LIMIT_S * 1000)
 def import_letterboxd(job: JobProgress, *, import_id: int) -> dict:
-    """Import an uploaded Letterboxd zip. Safe to run twice: a finished import is left alone, and the import
-    itself merges rows the member already has."""
-    record = LetterboxdImport.objects.select_related("user").get(pk=import_id)
-    if record.state != LetterboxdImport.State.QUEUED:
-        return {"state": record.state}
-    try:
-        with record.file.open("rb") as upload:
-            report = import_archive(user=record.user, upload=upload, progress=job.progress)
-    except LetterboxdError as error:
-        record.state = LetterboxdImport.State.REFUSED
-        record.report = {"error": str(error)}
-    else:
-        record.state = LetterboxdImport.State.DONE
-        record.report = report
-    record.save(update_fields=["state", "report"])
-    return {"state": record.state, **({"error": record.report["error"]} if "error" in record.report else {})}
+    """Import an uploaded Letterboxd zip (see ``reviews.imports.letterboxd_import_run``)."""
+    return letterboxd_import_run(import_id=import_id, progress=job.progress)
+
+
+@cron("40 * * * *")  # hourly; sent by the `manage.py crontab` scheduler process
+@dramatiq.actor(queue_name="imports", max_retries=0)
+def cleanup_letterboxd_uploads() -> None:
+    """End abandoned imports and delete uploads that no unfinished import needs."""
+    letterboxd_imports_cleanup()

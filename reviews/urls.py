@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import letterboxd_views, views
 
 app_name = "reviews"
 urlpatterns = [
@@ -30,9 +30,18 @@ urlpatterns = [
     path("feed/", views.feed, name="feed"),
     path("settings/favourites/", views.favourites_edit, name="favourites_edit"),
     path("settings/delete/", views.account_delete, name="account_delete"),
-    path("import/letterboxd/", views.letterboxd_import, name="letterboxd_import"),
-    path("import/letterboxd/<int:import_id>/", views.letterboxd_import_detail, name="letterboxd_import_detail"),
-    path("export/letterboxd/", views.letterboxd_export, name="letterboxd_export"),
+    path("import/letterboxd/", letterboxd_views.letterboxd_import, name="letterboxd_import"),
+    path(
+        "import/letterboxd/<int:import_id>/",
+        letterboxd_views.letterboxd_import_detail,
+        name="letterboxd_import_detail",
+    ),
+    path(
+        "import/letterboxd/<int:import_id>/pick/",
+        letterboxd_views.letterboxd_import_pick,
+        name="letterboxd_import_pick",
+    ),
+    path("export/letterboxd/", letterboxd_views.letterboxd_export, name="letterboxd_export"),
     # Public member pages.
     path("members/<str:username>/", views.profile, name="profile"),
     path("members/<str:username>/follow/", views.follow, name="follow"),

@@ -1,4 +1,5 @@
-"""Member pages: rating widget, diary, reviews, watchlist, lists, profile, feed, stats, Letterboxd import/export.
+"""Member pages: rating widget, diary, reviews, watchlist, lists, profile, feed, stats (Letterboxd pages are in
+``letterboxd_views``).
 
 Thin views: access helpers from ``selectors`` (404/403), writes through ``services``. Widgets are named
 partials of their templates, returned alone to HTMX requests; without JavaScript every form posts and
@@ -15,7 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -23,16 +24,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import trigger_client_event
 
 from catalog.models import Film
+from cineaesthete.htmx import HtmxHttpRequest, render_page
 from cineaesthete.validation import clean_text, parse_id, parse_optional_id
 
 from . import selectors, services
-from .forms import DiaryForm, FilmListForm, LetterboxdUploadForm, ReviewForm, WatchlistEntryForm, aspect_selects
-from .models import FilmList, LetterboxdImport, Rating, ReviewLike, WatchlistEntry
+from .forms import DiaryForm, FilmListForm, ReviewForm, WatchlistEntryForm, aspect_selects
+from .models import FilmList, Rating, ReviewLike, WatchlistEntry
 
 REVIEWS_PER_PAGE = 10
 
 
-def _back(request: HttpRequest, default: str) -> HttpResponse:
+def _back(request: HtmxHttpRequest, default: str) -> HttpResponse:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return redirect(target)
@@ -43,7 +45,7 @@ def _errors(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
-def _posted_film(request: HttpRequest) -> Film:
+def _posted_film(request: HtmxHttpRequest) -> Film:
     """The film named by the POST's ``film`` field: ValidationError when it is not an id, 404 when missing."""
     return get_object_or_404(Film, pk=parse_id(request.POST.get("film"), name="film"))
 
@@ -51,7 +53,7 @@ def _posted_film(request: HttpRequest) -> Film:
 # --- rating widget ------------------------------------------------------------------------------------
 
 
-def _widget(request: HttpRequest, film: Film, *, status: int = 200, error: str = "") -> HttpResponse:
+def _widget(request: HtmxHttpRequest, film: Film, *, status: int = 200, error: str = "") -> HttpResponse:
     state = selectors.film_member_state(film=film, user=request.user)
     context = {"film": film, "state": state, "error": error, "aspect_selects": aspect_selects(state.rating)}
     return render(request, "reviews/rating_widget.html#widget", context, status=status)
@@ -64,7 +66,7 @@ def _taste_changed(response: HttpResponse) -> HttpResponse:
 
 @require_POST
 @login_required
-def rate(request: HttpRequest, film_id: int) -> HttpResponse:
+def rate(request: HtmxHttpRequest, film_id: int) -> HttpResponse:
     """Set, change or clear (empty ``stars``) the member's stars; aspect ratings when the form has them."""
     film = get_object_or_404(Film, pk=film_id)
     # Aspect ratings come from their own small form; the service validates every value.
@@ -87,7 +89,7 @@ def rate(request: HttpRequest, film_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def like(request: HttpRequest, film_id: int) -> HttpResponse:
+def like(request: HtmxHttpRequest, film_id: int) -> HttpResponse:
     film = get_object_or_404(Film, pk=film_id)
     services.like_toggle(user=request.user, film=film)
     if request.htmx:
@@ -97,7 +99,7 @@ def like(request: HttpRequest, film_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def watchlist_toggle(request: HttpRequest, film_id: int) -> HttpResponse:
+def watchlist_toggle(request: HtmxHttpRequest, film_id: int) -> HttpResponse:
     film = get_object_or_404(Film, pk=film_id)
     on_watchlist = services.watchlist_toggle(user=request.user, film=film)
     if request.htmx:
@@ -108,7 +110,7 @@ def watchlist_toggle(request: HttpRequest, film_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def watchlist_edit(request: HttpRequest, film_id: int) -> HttpResponse:
+def watchlist_edit(request: HtmxHttpRequest, film_id: int) -> HttpResponse:
     entry = get_object_or_404(WatchlistEntry.objects.select_related("film"), user=request.user, film_id=film_id)
     form = WatchlistEntryForm(request.POST)
     if not form.is_valid():
@@ -121,14 +123,13 @@ def watchlist_edit(request: HttpRequest, film_id: int) -> HttpResponse:
 
 
 @require_GET
-def film_reviews(request: HttpRequest, film_id: int) -> HttpResponse:
+def film_reviews(request: HtmxHttpRequest, film_id: int) -> HttpResponse:
     film = get_object_or_404(Film, pk=film_id)
     context = film_reviews_context(request, film)
-    template = "reviews/film_reviews.html#reviews" if request.htmx else "reviews/film_reviews.html"
-    return render(request, template, context)
+    return render_page(request, "reviews/film_reviews.html", context, fragment="reviews")
 
 
-def film_reviews_context(request: HttpRequest, film: Film) -> dict:
+def film_reviews_context(request: HtmxHttpRequest, film: Film) -> dict:
     sort = request.GET.get("sort", "recent")
     if sort not in selectors.REVIEW_SORTS:
         sort = "recent"
@@ -139,7 +140,7 @@ def film_reviews_context(request: HttpRequest, film: Film) -> dict:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def review_new(request: HttpRequest, film_id: int) -> HttpResponse:
+def review_new(request: HtmxHttpRequest, film_id: int) -> HttpResponse:
     film = get_object_or_404(Film, pk=film_id)
     form = ReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -154,7 +155,7 @@ def review_new(request: HttpRequest, film_id: int) -> HttpResponse:
 
 
 @require_GET
-def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
+def review_detail(request: HtmxHttpRequest, review_id: int) -> HttpResponse:
     review = selectors.review_for_viewer(viewer=request.user, review_id=review_id)
     viewer_liked = (
         request.user.is_authenticated and ReviewLike.objects.filter(user=request.user, review=review).exists()
@@ -164,7 +165,7 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def review_edit(request: HttpRequest, review_id: int) -> HttpResponse:
+def review_edit(request: HtmxHttpRequest, review_id: int) -> HttpResponse:
     review = selectors.review_for_author(user=request.user, review_id=review_id)
     form = ReviewForm(
         request.POST or None, initial={"text": review.text, "contains_spoilers": review.contains_spoilers}
@@ -182,7 +183,7 @@ def review_edit(request: HttpRequest, review_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def review_delete(request: HttpRequest, review_id: int) -> HttpResponse:
+def review_delete(request: HtmxHttpRequest, review_id: int) -> HttpResponse:
     review = selectors.review_for_author(user=request.user, review_id=review_id)
     film = review.film
     services.review_delete(review=review)
@@ -192,7 +193,7 @@ def review_delete(request: HttpRequest, review_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def review_like(request: HttpRequest, review_id: int) -> HttpResponse:
+def review_like(request: HtmxHttpRequest, review_id: int) -> HttpResponse:
     review = selectors.review_for_viewer(viewer=request.user, review_id=review_id)
     try:
         liked = services.review_like_toggle(user=request.user, review=review)
@@ -208,7 +209,7 @@ def review_like(request: HttpRequest, review_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def diary_log(request: HttpRequest, film_id: int) -> HttpResponse:
+def diary_log(request: HtmxHttpRequest, film_id: int) -> HttpResponse:
     film = get_object_or_404(Film, pk=film_id)
     form = DiaryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -236,7 +237,7 @@ def diary_log(request: HttpRequest, film_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def diary_delete(request: HttpRequest, entry_id: int) -> HttpResponse:
+def diary_delete(request: HtmxHttpRequest, entry_id: int) -> HttpResponse:
     entry = selectors.diary_entry_for_owner(user=request.user, entry_id=entry_id)
     services.diary_delete(entry=entry)
     messages.success(request, "Diary entry deleted.")
@@ -244,7 +245,7 @@ def diary_delete(request: HttpRequest, entry_id: int) -> HttpResponse:
 
 
 @require_GET
-def diary(request: HttpRequest, username: str, year: int | None = None, month: int | None = None) -> HttpResponse:
+def diary(request: HtmxHttpRequest, username: str, year: int | None = None, month: int | None = None) -> HttpResponse:
     member = selectors.member_by_username(username)
     if year is not None and not 1 <= year <= 9999:
         raise Http404("No such year.")
@@ -267,7 +268,7 @@ def diary(request: HttpRequest, username: str, year: int | None = None, month: i
 
 
 @require_GET
-def watchlist(request: HttpRequest, username: str) -> HttpResponse:
+def watchlist(request: HtmxHttpRequest, username: str) -> HttpResponse:
     member = selectors.member_by_username(username)
     sorts = selectors.watchlist_sorts()
     sort = request.GET.get("sort", "added")
@@ -288,7 +289,7 @@ def watchlist(request: HttpRequest, username: str) -> HttpResponse:
 
 
 @require_GET
-def lists(request: HttpRequest, username: str) -> HttpResponse:
+def lists(request: HtmxHttpRequest, username: str) -> HttpResponse:
     member = selectors.member_by_username(username)
     context = {
         "member": member,
@@ -299,7 +300,7 @@ def lists(request: HttpRequest, username: str) -> HttpResponse:
 
 
 @require_GET
-def list_detail(request: HttpRequest, username: str, slug: str) -> HttpResponse:
+def list_detail(request: HtmxHttpRequest, username: str, slug: str) -> HttpResponse:
     film_list = selectors.list_for_viewer(viewer=request.user, owner_username=username, slug=slug)
     entries, seen = selectors.list_entries(film_list=film_list, viewer=request.user)
     context = {
@@ -313,7 +314,7 @@ def list_detail(request: HttpRequest, username: str, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def list_new(request: HttpRequest) -> HttpResponse:
+def list_new(request: HtmxHttpRequest) -> HttpResponse:
     form = FilmListForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         # The film to start the list with is checked before the list is created.
@@ -332,7 +333,7 @@ def list_new(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def list_edit(request: HttpRequest, list_id: int) -> HttpResponse:
+def list_edit(request: HtmxHttpRequest, list_id: int) -> HttpResponse:
     film_list = selectors.list_for_owner(user=request.user, list_id=list_id)
     form = FilmListForm(
         request.POST or None,
@@ -351,7 +352,7 @@ def list_edit(request: HttpRequest, list_id: int) -> HttpResponse:
     return render(request, "reviews/list_form.html", {"form": form, "film_list": film_list, "entries": entries})
 
 
-def _save_entry_edits(request: HttpRequest, film_list: FilmList) -> None:
+def _save_entry_edits(request: HtmxHttpRequest, film_list: FilmList) -> None:
     """The edit form's per-entry position and note fields (``position-<film id>``, ``note-<film id>``)."""
     entries = {entry.film_id: entry for entry in film_list.entries.all()}
     positions: list[tuple[float, int]] = []
@@ -372,7 +373,7 @@ def _save_entry_edits(request: HttpRequest, film_list: FilmList) -> None:
 
 @require_POST
 @login_required
-def list_delete(request: HttpRequest, list_id: int) -> HttpResponse:
+def list_delete(request: HtmxHttpRequest, list_id: int) -> HttpResponse:
     film_list = selectors.list_for_owner(user=request.user, list_id=list_id)
     services.list_delete(film_list=film_list)
     messages.success(request, "List deleted.")
@@ -381,7 +382,7 @@ def list_delete(request: HttpRequest, list_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def list_add(request: HttpRequest) -> HttpResponse:
+def list_add(request: HtmxHttpRequest) -> HttpResponse:
     """Add a film (``film``) to one of the member's lists (``list``), from the film page."""
     try:
         list_id = parse_id(request.POST.get("list"), name="list")
@@ -399,7 +400,7 @@ def list_add(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def list_remove(request: HttpRequest, list_id: int) -> HttpResponse:
+def list_remove(request: HtmxHttpRequest, list_id: int) -> HttpResponse:
     film_list = selectors.list_for_owner(user=request.user, list_id=list_id)
     try:
         film = _posted_film(request)
@@ -411,7 +412,7 @@ def list_remove(request: HttpRequest, list_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def list_reorder(request: HttpRequest, list_id: int) -> HttpResponse:
+def list_reorder(request: HtmxHttpRequest, list_id: int) -> HttpResponse:
     """New order from the drag-and-drop script (JSON ``{"films": [ids]}``) or a form (``films`` repeated)."""
     film_list = selectors.list_for_owner(user=request.user, list_id=list_id)
     try:
@@ -429,7 +430,7 @@ def list_reorder(request: HttpRequest, list_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def list_move(request: HttpRequest, list_id: int) -> HttpResponse:
+def list_move(request: HtmxHttpRequest, list_id: int) -> HttpResponse:
     film_list = selectors.list_for_owner(user=request.user, list_id=list_id)
     try:
         film = _posted_film(request)
@@ -444,7 +445,7 @@ def list_move(request: HttpRequest, list_id: int) -> HttpResponse:
 
 
 @require_GET
-def profile(request: HttpRequest, username: str) -> HttpResponse:
+def profile(request: HtmxHttpRequest, username: str) -> HttpResponse:
     member = selectors.member_by_username(username)
     context = {
         "member": member,
@@ -460,7 +461,7 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
 
 @require_POST
 @login_required
-def follow(request: HttpRequest, username: str) -> HttpResponse:
+def follow(request: HtmxHttpRequest, username: str) -> HttpResponse:
     member = selectors.member_by_username(username)
     if request.POST.get("action") == "unfollow":
         services.follow_delete(follower=request.user, followed=member)
@@ -478,13 +479,13 @@ def follow(request: HttpRequest, username: str) -> HttpResponse:
 
 @require_GET
 @login_required
-def feed(request: HttpRequest) -> HttpResponse:
+def feed(request: HtmxHttpRequest) -> HttpResponse:
     activities = selectors.member_feed(user=request.user, limit=50)
     return render(request, "reviews/feed.html", {"activities": activities})
 
 
 @require_GET
-def stats(request: HttpRequest, username: str) -> HttpResponse:
+def stats(request: HtmxHttpRequest, username: str) -> HttpResponse:
     member = selectors.member_by_username(username)
     member_stats = selectors.member_stats(member=member, viewer=request.user)
     return render(request, "reviews/stats.html", {"member": member, "stats": member_stats})
@@ -492,7 +493,7 @@ def stats(request: HttpRequest, username: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def favourites_edit(request: HttpRequest) -> HttpResponse:
+def favourites_edit(request: HtmxHttpRequest) -> HttpResponse:
     """Pick four favourites among the films the member has rated."""
     choices = list(
         Film.objects.filter(ratings__user=request.user)
@@ -517,57 +518,12 @@ def favourites_edit(request: HttpRequest) -> HttpResponse:
     return render(request, "reviews/favourites_form.html", {"choices": choices, "slots": slots})
 
 
-# --- Letterboxd ---------------------------------------------------------------------------------------
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
-def letterboxd_import(request: HttpRequest) -> HttpResponse:
-    from .letterboxd import LetterboxdError, check_archive
-    from .tasks import import_letterboxd
-
-    form = LetterboxdUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            check_archive(upload)
-        except LetterboxdError as error:
-            form.add_error("file", str(error))
-        else:
-            from cineaesthete.core.jobs import job_enqueue
-
-            upload.seek(0)
-            record = LetterboxdImport.objects.create(user=request.user, file=upload)
-            record.job = job_enqueue(import_letterboxd, import_id=record.pk, created_by=request.user)
-            record.save(update_fields=["job"])
-            return redirect(record)
-    imports = LetterboxdImport.objects.filter(user=request.user).select_related("job")[:10]
-    return render(request, "reviews/letterboxd_import.html", {"form": form, "imports": imports})
-
-
-@require_GET
-@login_required
-def letterboxd_import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
-    record = get_object_or_404(LetterboxdImport.objects.select_related("job"), pk=import_id, user=request.user)
-    return render(request, "reviews/letterboxd_import_detail.html", {"record": record})
-
-
-@require_GET
-@login_required
-def letterboxd_export(request: HttpRequest) -> HttpResponse:
-    from .letterboxd import export_member
-
-    response = HttpResponse(export_member(user=request.user), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="letterboxd-{request.user.username}.zip"'
-    return response
-
-
 # --- Leaving -----------------------------------------------------------------------------------------
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def account_delete(request: HttpRequest) -> HttpResponse:
+def account_delete(request: HtmxHttpRequest) -> HttpResponse:
     """Delete the account after the member confirms with their password; the export is offered first."""
     error = ""
     if request.method == "POST":

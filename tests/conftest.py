@@ -10,6 +10,7 @@ from tests.factories import make_film, make_member
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_ROOT = tmp_path / "private"
 
 
 @pytest.fixture
@@ -40,9 +41,20 @@ def stub_broker(settings):
     import dramatiq
 
     broker = dramatiq.get_broker()
-    broker.flush_all()
+    _stub_broker_empty(broker)
     yield broker
+    _stub_broker_empty(broker)
+
+
+def _stub_broker_empty(broker) -> None:
+    """Flush every queue and settle its count of unfinished messages. A test that takes a message off a queue
+    by hand without task_done() would otherwise leave the count above zero, and every later join() on that
+    queue would wait forever."""
     broker.flush_all()
+    for queue in broker.queues.values():  # delay queues included (their names are in broker.delay_queues)
+        with queue.all_tasks_done:
+            queue.unfinished_tasks = len(queue.queue)  # qsize() would take the lock held here
+            queue.all_tasks_done.notify_all()
 
 
 @pytest.fixture

@@ -47,7 +47,7 @@ def make_rating(member: User, film: Film, stars: float | None, *, liked: bool = 
 
 
 def make_poster(film: Film, *, color: tuple[int, int, int] = (200, 40, 40), size: tuple[int, int] = (20, 30)):
-    """A small solid-colour JPEG stored as the film's poster (added by CATALOG-WEB)."""
+    """A small solid-colour JPEG stored as the film's poster."""
     import hashlib
     import io
 

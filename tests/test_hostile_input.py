@@ -58,8 +58,9 @@ FORM_FIELDS = [
 ]  # fmt: skip
 FORM_VALUES = [NUL, "²", "abc", HUGE, LONG, "-1"]
 JSON_BODIES = [[1, 2], {name: NUL for name in FORM_FIELDS}, {name: [HUGE] for name in FORM_FIELDS}, "²", None]
-# Django's own tables: sessions change on any request by design, the rest never change at run time.
-FRAMEWORK_TABLES = ("django_", "auth_permission", "auth_group_permissions")
+# Django's own tables: sessions change on any request by design, the rest never change at run time. The
+# shared cache table holds rate-limit counters, which count refused requests too (that is their job).
+FRAMEWORK_TABLES = ("django_", "auth_permission", "auth_group_permissions", "cineaesthete_cache")
 PARAM = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>|\(\?P<(?P<group>\w+)>[^)]*\)")
 
 

@@ -89,6 +89,7 @@ class FoldIn:
     item_index: np.ndarray  # rated items (dense indices)
     confidence: np.ndarray  # their matrix values
     cho: tuple | None  # Cholesky factor of W_u⁻¹, None for an empty profile
+    ease_total: np.ndarray | None = None  # Σ_{j liked} B_j, kept from scoring so reasons need not redo it
 
     def explain(self, item_factors: np.ndarray, item: int) -> list[tuple[int, float]]:
         """Contribution of each positively rated item to the score of ``item``, largest first."""

@@ -46,6 +46,10 @@ def save(recommender: Recommender, path: Path, *, extra: dict[str, np.ndarray] |
     }
     if recommender.ease is not None:
         arrays["ease"] = recommender.ease.astype(np.float32)
+    for name in ("item_factors", "popularity", "quality", "ease"):
+        if name in arrays and not np.isfinite(arrays[name]).all():
+            # A NaN here (a like without stars read as NaN, once) silently disables filters downstream.
+            raise ArtifactError(f"refusing to write a model whose {name} contains NaN or infinite values")
     temporary = path.with_name(path.name + ".tmp")
     with temporary.open("wb") as handle:
         np.savez(handle, **arrays)

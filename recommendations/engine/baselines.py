@@ -14,11 +14,17 @@ def item_popularity(train: sp.csr_matrix) -> np.ndarray:
     return np.asarray((train > 0).sum(axis=0)).ravel().astype(np.float64)
 
 
-def ease_weights(train: sp.csr_matrix, *, regularization: float) -> np.ndarray:
-    """EASE (Steck 2019): B = I − P / diag(P), P = (XᵀX + λI)⁻¹, zero diagonal; float32 items×items."""
+def ease_weights(train: sp.csr_matrix, *, regularization: float, dropout: float = 0.0) -> np.ndarray:
+    """EASE (Steck 2019): B = I − P / diag(P), P = (XᵀX + Λ)⁻¹, zero diagonal; float32 items×items.
+
+    ``dropout`` p > 0 gives EDLAE (Steck 2020, "Autoencoders that don't overfit towards the identity"):
+    training a zero-diagonal linear autoencoder with input dropout p is, in closed form, EASE with an
+    item-specific penalty Λ = λI + p/(1−p)·diag(XᵀX), which regularises popular items more.
+    """
     binary = (train > 0).astype(np.float64)
     gram = (binary.T @ binary).toarray()
-    gram[np.diag_indices_from(gram)] += regularization
+    diagonal = np.diag(gram).copy()
+    gram[np.diag_indices_from(gram)] += regularization + (dropout / (1.0 - dropout)) * diagonal
     precision = np.linalg.inv(gram)
     weights = precision / (-np.diag(precision))
     weights[np.diag_indices_from(weights)] = 0.0

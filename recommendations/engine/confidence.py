@@ -14,7 +14,8 @@ Our choice:
   this"); but they disliked it, so it must not count as a like either. Zero confidence would throw away
   the fact that they said "no"; a strong negative would push away whole neighbourhoods on one bad
   evening. A small negative weight says "not this one" a little more firmly than an unseen film does.
-- A like without stars counts as ★★★★; a like adds half a star to the stars it comes with.
+- What a like, a like with stars or a watched film without stars is worth in stars is defined once, in
+  ``signals.py``; this module only turns those effective stars into confidences.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from .signals import counts_as_positive, effective_stars, require_finite
 
 
 @dataclass(frozen=True)
@@ -35,20 +38,17 @@ class ConfidenceParams:
 def confidence_from_stars(
     stars: np.ndarray, *, params: ConfidenceParams = ConfidenceParams(), liked: np.ndarray | None = None
 ) -> np.ndarray:
-    """Matrix values for implicit's ALS: > 1 for positives, < -1 for negatives (float32)."""
-    stars = np.asarray(stars, dtype=np.float32).copy()
-    missing = np.isnan(stars)
-    if liked is not None:
-        liked = np.asarray(liked, dtype=bool)
-        stars = np.where(missing & liked, 4.0, stars)
-        stars = np.where(~missing & liked, np.minimum(stars + 0.5, 5.0), stars)
-        missing = np.isnan(stars)
-    stars = np.where(missing, 3.0, stars)  # a logged film without stars: watched, mildly positive
-    positive = stars > params.low_star_threshold
+    """Matrix values for implicit's ALS: > 1 for positives, < -1 for negatives (float32), never NaN.
+
+    ``stars`` are raw stars (NaN = none given) read through ``signals.effective_stars`` with ``liked``.
+    """
+    stars = effective_stars(stars, liked)
+    positive = counts_as_positive(stars, low_star_threshold=params.low_star_threshold)
     strength = np.clip((stars - params.low_star_threshold) / (5.0 - params.low_star_threshold), 0.0, 1.0)
     values = np.where(
         positive,
         1.0 + params.alpha * strength**params.power,
         -(1.0 + params.negative_weight * params.alpha),
-    )
-    return values.astype(np.float32)
+    ).astype(np.float32)
+    require_finite("confidence", values)
+    return values

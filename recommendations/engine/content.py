@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from cineaesthete.ml import text_encoder
+
 GENRE_WEIGHT = 1.0
 PERSON_WEIGHT = 0.7  # shared people matter, but one shared actor should not outweigh the genres
 
@@ -36,11 +38,9 @@ def feature_matrix(
 def embed_plots(texts: list[str], *, batch_size: int = 32) -> np.ndarray:
     """Unit-length 384-d all-MiniLM-L6-v2 vectors, one per text (empty texts get zeros).
 
-    The encoder is the one vibe search and sentiment use (``aesthetics.encoders.text_encoder``), so the
+    The encoder is the one vibe search and sentiment use (``cineaesthete.ml.text_encoder``), so the
     recommender can reuse the plot vectors ``embed_texts`` already stored.
     """
-    from aesthetics.encoders import text_encoder
-
     out = np.zeros((len(texts), 384), dtype=np.float32)
     todo = [i for i, text in enumerate(texts) if text.strip()]
     if todo:

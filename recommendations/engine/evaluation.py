@@ -7,6 +7,15 @@ test get ``int(0.1 n)`` each), full ranking over all items, and the member's tra
 test, the validation items) excluded. Hyperparameters are tuned on the validation split; the test split is
 used once, for the final table. Models are trained on the training split only, as RecBole does.
 
+Strong generalisation (what the site serves): the same positives and 10-core filter define members and
+films; 10% of members are held out entirely. The model is trained on every rating of the others (low
+stars included, as production trains). Each held-out member is folded in from a random 80% of their
+ratings, low stars as weak negatives included (exactly the serving path), and ranked against the
+positives among the other 20%.
+
+Every protocol can be repeated over several seeds (split and ALS initialisation) and reported as the mean
+and standard deviation of each metric, so a difference can be told from seed noise.
+
 Temporal: the same positives and 10-core filter; each member's last 20% by timestamp is the test, the 20%
 before that the validation, the rest the training data.
 
@@ -31,6 +40,7 @@ from .confidence import ConfidenceParams, confidence_from_stars
 from .data import RatingLog, build_matrix
 from .ranking import popular_mask, shrunk_mean
 from .recommender import EASE_MAX_ITEMS, BlendParams, Recommender
+from .signals import require_finite
 
 KS = (10, 20)
 
@@ -103,6 +113,45 @@ def temporal_split(log: RatingLog, *, held_out: float = 0.2) -> Split:
     return _split(log, part)
 
 
+@dataclass
+class StrongSplit:
+    """Training members' ratings; held-out members' fold-in ratings and their held-out positives."""
+
+    train: sp.csr_matrix  # training members × items, stars (all ratings)
+    fold: sp.csr_matrix  # held-out members × items, stars (80% of their ratings)
+    test: sp.csr_matrix  # held-out members × items, positives among the other 20%
+    item_ids: np.ndarray
+
+
+def strong_split(
+    log: RatingLog, *, seed: int = 2020, held_out_members: float = 0.1, fold_share: float = 0.8
+) -> StrongSplit:
+    core = k_core(log.subset(log.stars >= 3))
+    members, items = np.unique(core.user_ids), np.unique(core.item_ids)
+    log = log.subset(np.isin(log.user_ids, members) & np.isin(log.item_ids, items))
+    rng = np.random.default_rng(seed)
+    held = np.sort(rng.choice(members, size=max(1, int(round(held_out_members * len(members)))), replace=False))
+    training = np.setdiff1d(members, held)
+    item_index = np.searchsorted(items, log.item_ids)
+    is_held = np.isin(log.user_ids, held)
+    train_rows = np.searchsorted(training, log.user_ids[~is_held])
+    train = build_matrix(train_rows, item_index[~is_held], log.stars[~is_held], shape=(len(training), len(items)))
+    positions = np.flatnonzero(is_held)
+    in_fold = np.zeros(len(log), dtype=bool)
+    order = positions[np.argsort(log.user_ids[positions], kind="stable")]
+    boundaries = np.flatnonzero(np.diff(log.user_ids[order])) + 1
+    for group in np.split(order, boundaries):
+        shuffled = rng.permutation(group)
+        in_fold[shuffled[: int(round(fold_share * len(shuffled)))]] = True
+    held_rows = np.searchsorted(held, log.user_ids)
+    fold_mask = is_held & in_fold
+    test_mask = is_held & ~in_fold & (log.stars >= 3)
+    shape = (len(held), len(items))
+    fold = build_matrix(held_rows[fold_mask], item_index[fold_mask], log.stars[fold_mask], shape=shape)
+    test = build_matrix(held_rows[test_mask], item_index[test_mask], np.ones(test_mask.sum()), shape=shape)
+    return StrongSplit(train, fold, test, items)
+
+
 # --- metrics ---------------------------------------------------------------------------------------
 
 
@@ -171,6 +220,7 @@ def train_production(
 ) -> tuple[Recommender, np.ndarray]:
     """Train the production model on a stars matrix; returns it and the training users' factors."""
     coo = train.tocoo()
+    require_finite("training stars", coo.data)
     values = confidence_from_stars(coo.data, params=confidence)
     conf = build_matrix(coo.row, coo.col, values, shape=train.shape)
     user_factors, item_factors = train_als(conf, params=als, threads=threads, on_iteration=on_iteration)
@@ -185,7 +235,7 @@ def train_production(
     quality = shrunk_mean(sums, counts, prior_mean=global_mean)
     ease = None
     if blend.ease_weight > 0 and train.shape[1] <= EASE_MAX_ITEMS:
-        ease = ease_weights(positive, regularization=ease_regularization)
+        ease = ease_weights(positive, regularization=ease_regularization, dropout=blend.ease_dropout)
     model = Recommender(
         item_ids=item_ids,
         item_factors=item_factors,
@@ -236,6 +286,11 @@ class Tuned:
     confidence: ConfidenceParams
     blend: BlendParams
     log: list
+    production_lambda: float | None = None  # the blend's EASE/EDLAE λ when EDLAE won (else ease_regularization)
+
+    @property
+    def blend_lambda(self) -> float:
+        return self.ease_regularization if self.production_lambda is None else self.production_lambda
 
 
 def _binary(matrix: sp.csr_matrix) -> sp.csr_matrix:
@@ -263,7 +318,18 @@ def tune(split: Split, *, threads: int = 0, quick: bool = False, echo=print) -> 
         echo(f"  ease λ={lam}: valid ndcg@10={metrics['ndcg@10']:.4f}")
         if metrics["ndcg@10"] > best_ease[1]:
             best_ease = (lam, metrics["ndcg@10"])
-    ease_lambda = best_ease[0]
+    ease_lambda = production_lambda = best_ease[0]
+    # EDLAE: dropout regularises popular items more; it wants a smaller uniform λ beside it.
+    best_dropout = (0.0, best_ease[1])
+    for dropout, lam in [] if quick else [(0.1, ease_lambda / 2), (0.25, ease_lambda / 4), (0.33, ease_lambda / 8)]:
+        weights = ease_weights(binary, regularization=lam, dropout=dropout)
+        metrics = valid_ndcg(lists_from_scores(lambda rows, weights=weights: binary[rows] @ weights, binary))
+        log.append({"model": "edlae", "lambda": lam, "dropout": dropout, **metrics})
+        echo(f"  edlae p={dropout} λ={lam}: valid ndcg@10={metrics['ndcg@10']:.4f}")
+        if metrics["ndcg@10"] > best_dropout[1]:
+            best_dropout = (dropout, metrics["ndcg@10"])
+            production_lambda = lam
+    ease_dropout = best_dropout[0]
 
     def als_valid(als: ALSParams, conf: ConfidenceParams, blend: BlendParams) -> dict:
         model, user_factors = train_production(
@@ -308,14 +374,14 @@ def tune(split: Split, *, threads: int = 0, quick: bool = False, echo=print) -> 
         split.item_ids,
         als=als_best,
         confidence=conf_best,
-        blend=BlendParams(ease_weight=0.5),
-        ease_regularization=ease_lambda,
+        blend=BlendParams(ease_weight=0.5, ease_dropout=ease_dropout),
+        ease_regularization=production_lambda,
         threads=threads,
     )
     blend_results = []
     for weight in [0.0, 0.5, 0.7, 0.85]:
         for penalty in [0.0, 0.1, 0.2, 0.3, 0.5]:
-            model.blend = BlendParams(ease_weight=weight, popularity_penalty=penalty)
+            model.blend = BlendParams(ease_weight=weight, popularity_penalty=penalty, ease_dropout=ease_dropout)
             metrics = valid_ndcg(production_lists(model, user_factors, train, binary, mode="accurate"))
             log.append({"model": "blend", **model.blend.as_dict(), **metrics})
             echo(
@@ -325,7 +391,7 @@ def tune(split: Split, *, threads: int = 0, quick: bool = False, echo=print) -> 
     top = max(metrics["ndcg@10"] for _, metrics in blend_results)
     eligible = [(b, m) for b, m in blend_results if m["ndcg@10"] >= 0.99 * top]
     blend_best = max(eligible, key=lambda pair: (pair[0].popularity_penalty, pair[1]["ndcg@10"]))[0]
-    return Tuned(ease_lambda, als_best, conf_best, blend_best, log)
+    return Tuned(ease_lambda, als_best, conf_best, blend_best, log, production_lambda)
 
 
 def run_protocol(split: Split, tuned: Tuned, *, threads: int = 0, echo=print) -> list[dict]:
@@ -386,7 +452,7 @@ def run_protocol(split: Split, tuned: Tuned, *, threads: int = 0, echo=print) ->
         als=tuned.als,
         confidence=tuned.confidence,
         blend=tuned.blend,
-        ease_regularization=tuned.ease_regularization,
+        ease_regularization=tuned.blend_lambda,
         threads=threads,
     )
     seconds = time.perf_counter() - started
@@ -398,3 +464,86 @@ def run_protocol(split: Split, tuned: Tuned, *, threads: int = 0, echo=print) ->
             tuned.blend.as_dict(),
         )
     return rows
+
+
+def run_strong(split: StrongSplit, tuned: Tuned, *, threads: int = 0, seed: int = 42, echo=print) -> list[dict]:
+    """Strong generalisation: held-out members folded in as served, against EASE and ALS on the same data."""
+    positives = split.train.copy()
+    positives.data = (positives.data >= 3).astype(np.float32)
+    positives.eliminate_zeros()
+    popularity = item_popularity(positives)
+    n_users = split.train.shape[0]
+    fold_positive = split.fold.copy()
+    fold_positive.data = (fold_positive.data >= 3).astype(np.float32)
+    fold_positive.eliminate_zeros()
+    exclude = _binary(split.fold)
+    rows: list[dict] = []
+
+    def add(name: str, lists: np.ndarray, seconds: float, params: dict) -> None:
+        metrics = evaluate_lists(lists, split.test, popularity=popularity, n_users_train=n_users)
+        rows.append({"model": name, **metrics, "train_seconds": round(seconds, 2), "params": params})
+        echo(
+            f"  {name}: ndcg@10={metrics['ndcg@10']:.4f} recall@10={metrics['recall@10']:.4f} coverage={metrics['coverage@10']:.3f}"
+        )
+
+    add("popularity", lists_from_scores(lambda r: np.tile(popularity, (len(r), 1)), exclude), 0.0, {})
+    started = time.perf_counter()
+    ease = ease_weights(positives, regularization=tuned.ease_regularization)
+    add(
+        "EASE",
+        lists_from_scores(lambda r: fold_positive[r] @ ease, exclude),
+        time.perf_counter() - started,
+        {"lambda": tuned.ease_regularization},
+    )
+    for name, blend in (("ALS", BlendParams()), ("production (accurate)", tuned.blend)):
+        started = time.perf_counter()
+        model, _ = train_production(
+            split.train,
+            split.item_ids,
+            als=ALSParams(**{**tuned.als.as_dict(), "seed": seed}),
+            confidence=tuned.confidence,
+            blend=blend,
+            ease_regularization=tuned.blend_lambda,
+            threads=threads,
+        )
+        seconds = time.perf_counter() - started
+        add(name, fold_in_lists(model, split.fold, exclude), seconds, blend.as_dict())
+    return rows
+
+
+def fold_in_lists(model: Recommender, fold: sp.csr_matrix, exclude: sp.csr_matrix, *, k: int = 20) -> np.ndarray:
+    """Top-k for members who were not trained on: each folded in from their stars as the site serves them."""
+    out = np.full((fold.shape[0], k), -1, dtype=np.int64)
+    for row in range(fold.shape[0]):
+        start, end = fold.indptr[row], fold.indptr[row + 1]
+        if end == start:
+            continue
+        items, stars = fold.indices[start:end], fold.data[start:end]
+        scores, _ = model.profile_scores(items, confidence_from_stars(stars, params=model.confidence))
+        ranked = model.rank(scores, k, exclude=exclude.indices[exclude.indptr[row] : exclude.indptr[row + 1]])
+        out[row, : len(ranked)] = ranked
+    return out
+
+
+def summarise(runs: list[list[dict]]) -> list[dict]:
+    """Rows of several seeds → one row per model with ``metric`` (mean) and ``metric_std`` for each metric."""
+    summary = []
+    for position, first in enumerate(runs[0]):
+        same = [run[position] for run in runs]
+        row = {"model": first["model"], "seeds": len(runs), "params": first["params"]}
+        for key, value in first.items():
+            if isinstance(value, int | float) and not isinstance(value, bool) and key != "users":
+                values = np.array([r[key] for r in same], dtype=np.float64)
+                row[key] = float(values.mean())
+                row[f"{key}_std"] = float(values.std(ddof=1)) if len(values) > 1 else 0.0
+        row["users"] = first.get("users")
+        summary.append(row)
+    # Seeds move every model together (another split, other members): the paired difference to EASE on
+    # the same seed is what tells a real gain from noise.
+    ease = next((p for p, r in enumerate(runs[0]) if r["model"] == "EASE"), None)
+    if ease is not None:
+        for position, row in enumerate(summary):
+            diff = np.array([run[position]["ndcg@10"] - run[ease]["ndcg@10"] for run in runs], dtype=np.float64)
+            row["ndcg@10_minus_ease"] = float(diff.mean())
+            row["ndcg@10_minus_ease_std"] = float(diff.std(ddof=1)) if len(diff) > 1 else 0.0
+    return summary

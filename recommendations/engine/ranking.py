@@ -80,10 +80,17 @@ def hidden_gems(
     quality: np.ndarray,
     quality_floor: float,
     exclude: np.ndarray | None = None,
+    counts: np.ndarray | None = None,
+    min_count: int = 0,
 ) -> np.ndarray:
-    """Best-predicted items outside the popular head whose quality (e.g. a shrunk mean rating) clears the floor."""
+    """Best-predicted items outside the popular head whose quality (e.g. a shrunk mean rating) clears the
+    floor and, given ``counts``, that at least ``min_count`` members rated (a NaN quality never passes)."""
     scores = np.asarray(scores, dtype=np.float64).copy()
-    scores[head | (quality < quality_floor)] = -np.inf
+    quality = np.asarray(quality, dtype=np.float64)
+    blocked = head | ~(quality >= quality_floor)
+    if counts is not None:
+        blocked |= np.asarray(counts) < min_count
+    scores[blocked] = -np.inf
     return top_k(scores, k, exclude=exclude)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+import scipy.linalg
 
 from .als import FoldIn, fold_in, gram
 from .confidence import ConfidenceParams
@@ -32,7 +33,9 @@ class BlendParams:
     popularity_penalty: float = 0.0
     diversity: float = 0.5  # the "diverse" mode's default dial position
     gems_quality_floor: float = 3.6  # shrunk mean stars a hidden gem must reach
+    gems_min_ratings: int = 20  # and this many members who liked it: one 5-star rating is not a gem
     candidate_pool: int = 200
+    ease_dropout: float = 0.0  # EDLAE's dropout (0 = plain EASE); see baselines.ease_weights
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -61,6 +64,7 @@ class Recommender:
         logpop = np.log1p(self.popularity)
         self._z_logpop = ((logpop - logpop.mean()) / max(logpop.std(), 1e-9)).astype(np.float32)
         self._index = {int(v): i for i, v in enumerate(self.item_ids)}
+        self._ease_row_mean = None if self.ease is None else self.ease.mean(axis=1, dtype=np.float64)
 
     @property
     def n_items(self) -> int:
@@ -96,10 +100,71 @@ class Recommender:
             combined = combined - self.blend.popularity_penalty * self._z_logpop
         return combined.astype(np.float32)
 
+    def _ease_history_sum(self, liked: np.ndarray) -> np.ndarray:
+        """Σ_{j liked} B_j over all items: gathered rows for short histories, one product for long ones."""
+        if len(liked) <= 150:
+            return self.ease[liked].sum(axis=0, dtype=np.float64)
+        indicator = np.zeros(self.n_items, dtype=np.float32)
+        indicator[liked] = 1.0
+        return (indicator @ self.ease).astype(np.float64)
+
     def profile_scores(self, item_index: np.ndarray, confidence: np.ndarray) -> tuple[np.ndarray, FoldIn]:
+        """One member's blended scores (the same formula as ``scores``), computing Σ B_j once for reasons."""
         folded = self.fold_in(item_index, confidence)
         liked = np.asarray(item_index)[np.asarray(confidence) > 0]
-        return self.scores(folded.factor[None, :], [liked])[0], folded
+        if self.ease is None or self.blend.ease_weight <= 0:
+            return self.scores(folded.factor[None, :], [liked])[0], folded
+        als = (self.item_factors @ folded.factor)[None, :]
+        ease = (self._ease_history_sum(liked) if len(liked) else np.zeros(self.n_items))[None, :]
+        folded.ease_total = ease[0]
+        w = self.blend.ease_weight
+        combined = (1 - w) * _standardise_rows(als) + w * _standardise_rows(ease.astype(np.float32))
+        if self.blend.popularity_penalty:
+            combined = combined - self.blend.popularity_penalty * self._z_logpop
+        return combined.astype(np.float32)[0], folded
+
+    def contributions(self, folded: FoldIn, liked: np.ndarray, items: np.ndarray) -> np.ndarray:
+        """Each liked film's exact share of the served score of ``items``: an (items × liked) matrix.
+
+        Both terms of the blend are linear in the member's history: the ALS score is Σ_j c_j y_iᵀW y_j
+        (``FoldIn.explain``) and the EASE score Σ_j B_ji. The per-member standardisation subtracts a mean
+        that is itself a sum over j and divides by a per-member constant, so share_ij below sums over j to
+        the served score minus the popularity term (and, for plain ALS without standardising, a constant).
+        """
+        items = np.asarray(items, dtype=np.int64)
+        liked = np.asarray(liked, dtype=np.int64)
+        out = np.zeros((len(items), len(liked)), dtype=np.float64)
+        if len(liked) == 0 or len(items) == 0:
+            return out
+        standardise = bool(self.blend.popularity_penalty) or (self.ease is not None and self.blend.ease_weight > 0)
+        w = self.blend.ease_weight if (self.ease is not None and self.blend.ease_weight > 0) else 0.0
+        positive = folded.confidence > 0
+        rated = folded.item_index[positive]
+        weights = folded.confidence[positive]
+        if folded.cho is not None and len(rated):
+            factors = self.item_factors[items].astype(np.float64)
+            if standardise:
+                factors = factors - self.item_factors.mean(axis=0, dtype=np.float64)
+                als = self.item_factors @ folded.factor
+                scale = (1 - w) / max(float(als.std()), 1e-9)
+            else:
+                scale = 1.0
+            # W is symmetric, so c_j (y_i − ȳ)ᵀ W y_j = c_j y_jᵀ W (y_i − ȳ): one solve per listed item.
+            solved = scipy.linalg.cho_solve(folded.cho, factors.T)  # (k, items)
+            als_share = (self.item_factors[rated].astype(np.float64) @ solved).T * (weights * scale)
+            if np.array_equal(rated, liked):
+                out += als_share
+            else:
+                column = {int(j): n for n, j in enumerate(rated)}
+                for n, j in enumerate(liked):
+                    if int(j) in column:
+                        out[:, n] += als_share[:, column[int(j)]]
+        if w > 0:
+            total = folded.ease_total if folded.ease_total is not None else self._ease_history_sum(liked)
+            scale = w / max(float(total.std()), 1e-9)
+            gathered = self.ease[np.ix_(liked, items)].astype(np.float64)  # (liked, items): small
+            out += ((gathered - self._ease_row_mean[liked][:, None]) * scale).T
+        return out
 
     def rank(
         self,
@@ -120,6 +185,8 @@ class Recommender:
                 quality=self.quality,
                 quality_floor=self.blend.gems_quality_floor,
                 exclude=exclude,
+                counts=self.popularity,
+                min_count=self.blend.gems_min_ratings,
             )
         if mode == "surprise":
             pick = surprise(

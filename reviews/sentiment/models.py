@@ -42,7 +42,8 @@ class ReviewSentenceAspect(models.Model):
     position = models.PositiveSmallIntegerField(help_text="Sentence number within the review.")
     sentence = models.TextField()
     aspect = models.CharField(max_length=20, blank=True, default="")
-    score = models.FloatField()
+    score = models.FloatField(help_text="Polarity of this aspect's mentions: the clause around each, not the sentence.")
+    sentence_score = models.FloatField(null=True, blank=True, help_text="Polarity of the whole sentence.")
 
     class Meta:
         indexes = [models.Index(fields=["review", "position"], name="sentence_aspect_review")]
@@ -118,7 +119,11 @@ class FilmRatingIntegrity(models.Model):
     plain_count = models.PositiveIntegerField(default=0)
     robust_mean = models.FloatField(null=True, blank=True)
     excluded_count = models.PositiveIntegerField(default=0)
-    checked_at = models.DateTimeField(default=timezone.now)
+    # Null until the first check; a row may exist before that, holding only a queued check's due time.
+    checked_at = models.DateTimeField(null=True, blank=True)
+    # When the queued check of a rating burst runs: ratings arriving before then are seen by that check, so
+    # they queue nothing more (one job per film per debounce window, however many ratings arrive).
+    check_due_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"Film {self.film_id}: {self.plain_mean} plain, {self.robust_mean} robust"

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from reviews.sentiment.aspects import ASPECT_LABELS
 from reviews.sentiment.models import FilmRatingIntegrity, FilmSentimentSummary
+from reviews.sentiment.services import MIN_REVIEWS_FOR_DETAIL
+
+# An aspect bar needs this many mentions across the film's reviews.
+MIN_ASPECT_MENTIONS = 3
 
 
 def film_sentiment_context(*, film) -> dict:
@@ -12,6 +16,15 @@ def film_sentiment_context(*, film) -> dict:
     integrity = FilmRatingIntegrity.objects.filter(film=film).first()
     if summary is None:
         return {"film": film, "summary": None, "integrity": integrity}
+    if summary.review_count < MIN_REVIEWS_FOR_DETAIL:
+        # Counts only: aspects, moods and quotes from one or two reviews would speak for one or two people.
+        return {
+            "film": film,
+            "summary": summary,
+            "too_few": True,
+            "min_reviews": MIN_REVIEWS_FOR_DETAIL,
+            "integrity": integrity,
+        }
     aspects = [
         {
             "key": key,
@@ -23,7 +36,7 @@ def film_sentiment_context(*, film) -> dict:
             "positive": item["mean"] >= 0,
         }
         for key, label in ASPECT_LABELS.items()
-        if (item := summary.aspects.get(key))
+        if (item := summary.aspects.get(key)) and item["count"] >= MIN_ASPECT_MENTIONS
     ]
     emotions = sorted(summary.emotions.items(), key=lambda pair: pair[1], reverse=True)[:4]
     peak = max((point["count"] for point in summary.timeline), default=1)
@@ -38,6 +51,10 @@ def film_sentiment_context(*, film) -> dict:
         "emotions": [(name, round(share * 100)) for name, share in emotions if share],
         "timeline": timeline,
         "integrity": integrity,
+        "too_few": False,
+        "loved": summary.loved,
+        "disliked": summary.disliked,
+        "moods": summary.moods,
     }
 
 

@@ -15,10 +15,13 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
+from django.conf import settings
 from django.db import transaction
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Avg, Count, Exists, F, Min, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from catalog.models import Film
 from reviews.models import Rating, Review
 from reviews.sentiment import aspects as aspect_lib
 from reviews.sentiment import emotions as emotion_lib
@@ -39,12 +42,27 @@ Progress = Callable[[int, int, str], None]
 
 # A sentence with no aspect is still stored when it is this polar: it may be quoted as loved/disliked.
 QUOTE_MIN_SCORE = 0.5
+# Below this many analysed reviews a film shows no aspect bars, moods or quotes: one rant is not an audience.
+MIN_REVIEWS_FOR_DETAIL = 5
+# Bumped when the way sentences are split into aspects and scored changes, so reviews are analysed again.
+ASPECT_METHOD = "mentions-1"
 # MiniLM aspect matching is only worth its cost on sentences that carry an opinion.
 EMBED_MIN_ABS_SCORE = 0.3
 
 
+_clause_scorer: aspect_lib.ClauseScorer | None = None
+
+
+def clause_scorer() -> aspect_lib.ClauseScorer:
+    """One per process: building VADER's lexicon takes a moment."""
+    global _clause_scorer
+    if _clause_scorer is None:
+        _clause_scorer = aspect_lib.ClauseScorer()
+    return _clause_scorer
+
+
 def _fingerprint(text: str, analyser: Analyser) -> str:
-    return hashlib.sha256(f"{analyser.name}:{analyser.version}\n{text}".encode()).hexdigest()[:32]
+    return hashlib.sha256(f"{analyser.name}:{analyser.version}:{ASPECT_METHOD}\n{text}".encode()).hexdigest()[:32]
 
 
 def review_sentiment_enqueue(*, review_id: int) -> None:
@@ -133,34 +151,56 @@ def reviews_analyse(
                 sentence_texts.append(sentence)
 
     sentence_scores = [p.score for p in analyser.analyse_batch(sentence_texts)] if sentence_texts else []
-    lexicon_hits = [aspect_lib.lexicon_aspects(sentence) for sentence in sentence_texts]
+    mentions = [aspect_lib.aspect_mentions(sentence) for sentence in sentence_texts]
+    # Aspect -> polarity of its mentions in the sentence (the clause around each, with negation).
+    aspect_scores: list[dict[str, float]] = [
+        aspect_lib.mention_scores(sentence, sentence_score=score, scorer=clause_scorer(), mentions=found)
+        if found
+        else {}
+        for sentence, score, found in zip(sentence_texts, sentence_scores, mentions, strict=True)
+    ]
     if embedder is not None:
         todo = [
             i
-            for i, hits in enumerate(lexicon_hits)
-            if not hits
+            for i, scores in enumerate(aspect_scores)
+            if not scores
             and abs(sentence_scores[i]) >= EMBED_MIN_ABS_SCORE
             and len(words(sentence_texts[i])) >= aspect_lib.MIN_WORDS
         ]
         if todo:
             assigned = aspect_lib.assign_aspects([sentence_texts[i] for i in todo], embedder=embedder)
             for i, found in zip(todo, assigned, strict=True):
-                lexicon_hits[i] = found
+                # Matched by meaning, not by a word: the whole sentence is the mention.
+                aspect_scores[i] = dict.fromkeys(found, sentence_scores[i])
 
     sentence_rows = []
-    for (review_id, position), sentence, score, found in zip(
-        sentence_owner, sentence_texts, sentence_scores, lexicon_hits, strict=True
+    for (review_id, position), sentence, score, scores in zip(
+        sentence_owner, sentence_texts, sentence_scores, aspect_scores, strict=True
     ):
-        if found:
+        if scores:
             sentence_rows.extend(
-                ReviewSentenceAspect(review_id=review_id, position=position, sentence=sentence, aspect=a, score=score)
-                for a in found
+                ReviewSentenceAspect(
+                    review_id=review_id,
+                    position=position,
+                    sentence=sentence,
+                    aspect=aspect,
+                    score=aspect_score,
+                    sentence_score=score,
+                )
+                for aspect, aspect_score in scores.items()
             )
         elif (
             abs(score) >= QUOTE_MIN_SCORE and aspect_lib.MIN_WORDS <= len(words(sentence)) <= aspect_lib.MAX_QUOTE_WORDS
         ):
             sentence_rows.append(
-                ReviewSentenceAspect(review_id=review_id, position=position, sentence=sentence, aspect="", score=score)
+                ReviewSentenceAspect(
+                    review_id=review_id,
+                    position=position,
+                    sentence=sentence,
+                    aspect="",
+                    score=score,
+                    sentence_score=score,
+                )
             )
 
     review_ids = [review.pk for review in reviews]
@@ -223,13 +263,16 @@ def film_sentiment_refresh(
 
     sentence_rows = list(
         ReviewSentenceAspect.objects.filter(review__film_id=film_id, review__is_private=False).values_list(
-            "review_id", "position", "sentence", "aspect", "score"
+            "review_id", "position", "sentence", "aspect", "score", "sentence_score"
         )
     )
-    aspect_summary = aspect_lib.aggregate_aspects((aspect, score) for _, _, _, aspect, score in sentence_rows)
+    aspect_summary = aspect_lib.aggregate_aspects((aspect, score) for _, _, _, aspect, score, _ in sentence_rows)
     grouped: dict[tuple[int, int], list] = {}
-    for review_id, position, sentence, aspect, score in sentence_rows:
-        entry = grouped.setdefault((review_id, position), [sentence, score, []])
+    for review_id, position, sentence, aspect, score, sentence_score in sentence_rows:
+        # A quote is chosen by the polarity of its whole sentence, not of one aspect in it.
+        entry = grouped.setdefault(
+            (review_id, position), [sentence, score if sentence_score is None else sentence_score, []]
+        )
         if aspect:
             entry[2].append(aspect)
     candidates = [
@@ -251,7 +294,7 @@ def film_sentiment_refresh(
             "mean_score": round(sum(score for _, _, score, *_ in sentiments) / len(sentiments), 4),
             "aspects": {aspect: item.as_dict() for aspect, item in aspect_summary.items()},
             "emotions": profile,
-            "moods": emotion_lib.moods(profile),
+            "moods": emotion_lib.moods(profile) if len(sentiments) >= MIN_REVIEWS_FOR_DETAIL else [],
             "loved": [quote.as_dict() for quote in loved],
             "disliked": [quote.as_dict() for quote in disliked],
             "timeline": _timeline((created_at, score) for _, _, score, _, created_at, _ in sentiments),
@@ -319,6 +362,39 @@ def reviews_backfill(
 
 
 # --- rating integrity ----------------------------------------------------------------------------------
+# A burst of ratings on a film queues one check per this window; the check runs
+# settings.RATING_INTEGRITY_CHECK_DELAY_SECONDS after the first rating (the same five minutes by default),
+# so the ratings that arrive meanwhile are all seen by it and queue nothing more.
+INTEGRITY_CHECK_DEBOUNCE = datetime.timedelta(minutes=5)
+
+
+def rating_integrity_watch(*, film_id: int) -> None:
+    """A member's stars on a film changed: once the transaction commits, make sure a burst check is queued."""
+    transaction.on_commit(lambda: film_integrity_check_schedule(film_id=film_id))
+
+
+def film_integrity_check_schedule(*, film_id: int, now: datetime.datetime | None = None) -> bool:
+    """Queue a delayed integrity check of the film unless one is already due; True when this call queued it.
+
+    The claim is a conditional UPDATE on the film's integrity row, so concurrent ratings (in any number of
+    processes) queue one job per film per INTEGRITY_CHECK_DEBOUNCE.
+    """
+    from reviews.sentiment.tasks import check_film_integrity  # tasks imports this module
+
+    now = now or timezone.now()
+    due = now + INTEGRITY_CHECK_DEBOUNCE
+    FilmRatingIntegrity.objects.get_or_create(film_id=film_id)
+    claimed = (
+        FilmRatingIntegrity.objects.filter(film_id=film_id)
+        .filter(Q(check_due_at__isnull=True) | Q(check_due_at__lte=now))
+        .update(check_due_at=due)
+    )
+    if claimed:
+        delay_ms = 1000 * settings.RATING_INTEGRITY_CHECK_DELAY_SECONDS
+        check_film_integrity.send_with_options(args=(film_id,), delay=delay_ms or None)
+    return bool(claimed)
+
+
 def catalogue_mean_stars() -> float:
     """The mean of every star rating in the catalogue (the prior of the robust average); 3.5 when there are none."""
 
@@ -329,31 +405,37 @@ def catalogue_mean_stars() -> float:
 def film_rating_integrity_check(*, film_id: int, prior_mean: float | None = None, prior_weight: float = 10.0):
     """Look for rating bursts on a film, record them for staff, and store the plain and robust averages.
 
-    Accounts imported from MovieLens/IMDb are treated as established (their join date is the import date).
-    Ratings by accounts flagged in a burst that staff have not dismissed are left out of the robust average.
+    Every account is judged the same way, imported or not: its age at a rating counts from its first activity
+    (its join date, or its first rating if that is older: imported accounts joined on the import date but
+    rated for years before), and its rating count is the real one. So an imported member with a long history
+    is established, while a freshly created or freshly imported account with a handful of ratings is not.
+    Ratings by accounts flagged in a burst that staff have not dismissed are left out of the robust average,
+    and while any are, the film's `rating_robust_mean` carries it for its page and the "highest rated" sort.
     """
     rows = list(
         Rating.objects.filter(film_id=film_id, stars__isnull=False, is_private=False).values_list(
-            "user_id", "stars", "created_at", "user__date_joined", "user__imported_from"
+            "user_id", "stars", "created_at", "user__date_joined"
         )
     )
     prior_mean = catalogue_mean_stars() if prior_mean is None else prior_mean
     if not rows:
         FilmRatingIntegrity.objects.filter(film_id=film_id).delete()
+        Film.objects.filter(pk=film_id).exclude(rating_robust_mean=None).update(rating_robust_mean=None)
         return None
     user_ids = [row[0] for row in rows]
-    totals = dict(
-        Rating.objects.filter(user_id__in=set(user_ids))
+    history = {
+        user_id: (count, first)
+        for user_id, count, first in Rating.objects.filter(user_id__in=set(user_ids))
         .values("user_id")
-        .annotate(n=Count("id"))
-        .values_list("user_id", "n")
-    )
+        .annotate(n=Count("id"), first=Min("created_at"))
+        .values_list("user_id", "n", "first")
+    }
     stars = np.array([float(row[1]) for row in rows])
     days = np.array([row[2].date().toordinal() for row in rows])
     ages = np.array(
-        [1e6 if imported else (created - joined).total_seconds() / 86400 for _, _, created, joined, imported in rows]
+        [(created - min(joined, history[user_id][1])).total_seconds() / 86400 for user_id, _, created, joined in rows]
     )
-    counts = np.array([1e6 if row[4] else totals.get(row[0], 1) for row in rows])
+    counts = np.array([history[user_id][0] for user_id in user_ids])
     bursts = integrity.detect_bursts(days, stars, account_age_days=ages, account_rating_count=counts)
 
     for burst in bursts:
@@ -386,27 +468,52 @@ def film_rating_integrity_check(*, film_id: int, prior_mean: float | None = None
     ):
         flagged_users.update(flagged)
     excluded = np.array([user_id in flagged_users for user_id in user_ids])
-    result, _ = FilmRatingIntegrity.objects.update_or_create(
-        film_id=film_id,
-        defaults={
-            "plain_mean": round(float(stars.mean()), 3),
-            "plain_count": len(stars),
-            "robust_mean": round(
-                integrity.robust_mean(stars, prior_mean=prior_mean, prior_weight=prior_weight, exclude=excluded), 3
-            ),
-            "excluded_count": int(excluded.sum()),
-            "checked_at": timezone.now(),
-        },
-    )
+    robust = round(integrity.robust_mean(stars, prior_mean=prior_mean, prior_weight=prior_weight, exclude=excluded), 3)
+    with transaction.atomic():
+        result, _ = FilmRatingIntegrity.objects.update_or_create(
+            film_id=film_id,
+            defaults={
+                "plain_mean": round(float(stars.mean()), 3),
+                "plain_count": len(stars),
+                "robust_mean": robust,
+                "excluded_count": int(excluded.sum()),
+                "checked_at": timezone.now(),
+            },
+        )
+        Film.objects.filter(pk=film_id).update(rating_robust_mean=robust if excluded.any() else None)
     return result
 
 
-def ratings_integrity_check_all(*, progress: Progress | None = None) -> dict:
-    """Run film_rating_integrity_check over every rated film. Safe to re-run (bursts are upserted)."""
-    prior = catalogue_mean_stars()
-    films = list(
-        Rating.objects.filter(stars__isnull=False).values_list("film_id", flat=True).distinct().order_by("film_id")
+def films_with_unchecked_ratings() -> list[int]:
+    """Films whose ratings changed since their last integrity check (or were never checked), and checked films
+    whose number of ratings no longer matches (a rating was deleted, which leaves no timestamp behind)."""
+    checked_since = FilmRatingIntegrity.objects.filter(
+        film_id=OuterRef("film_id"), checked_at__isnull=False, checked_at__gte=OuterRef("updated_at")
     )
+    changed = set(
+        Rating.objects.filter(stars__isnull=False)
+        .filter(~Exists(checked_since))
+        .values_list("film_id", flat=True)
+        .distinct()
+    )
+    counted = Rating.objects.filter(film_id=OuterRef("film_id"), stars__isnull=False).values("film_id")
+    shrunk = FilmRatingIntegrity.objects.annotate(
+        now_count=Coalesce(Subquery(counted.annotate(n=Count("id")).values("n")), 0)
+    ).exclude(now_count=F("plain_count"))
+    changed.update(shrunk.values_list("film_id", flat=True))
+    return sorted(changed)
+
+
+def ratings_integrity_check_all(*, changed_only: bool = False, progress: Progress | None = None) -> dict:
+    """Run film_rating_integrity_check over every rated film, or with `changed_only` over the films whose ratings
+    changed since their last check (the nightly run). Safe to re-run (bursts are upserted)."""
+    prior = catalogue_mean_stars()
+    if changed_only:
+        films = films_with_unchecked_ratings()
+    else:
+        films = list(
+            Rating.objects.filter(stars__isnull=False).values_list("film_id", flat=True).distinct().order_by("film_id")
+        )
     for number, film_id in enumerate(films, start=1):
         film_rating_integrity_check(film_id=film_id, prior_mean=prior)
         if progress and (number % 200 == 0 or number == len(films)):

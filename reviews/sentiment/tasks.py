@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import dramatiq
+from dramatiq_crontab import cron
 
-from cineaesthete.core.jobs import JobProgress, job_actor
+from cineaesthete.core.jobs import JobProgress, job_actor, job_enqueue
 from reviews.sentiment.services import (
+    film_rating_integrity_check,
     film_sentiment_refresh,
     ratings_integrity_check_all,
     review_sentiment_refresh,
@@ -32,6 +34,21 @@ def analyse_reviews_backfill(job: JobProgress, *, force: bool = False, use_embed
 
 
 @job_actor(queue_name="default")
-def check_rating_integrity(job: JobProgress) -> dict:
-    """Burst detection and robust averages for every rated film."""
-    return ratings_integrity_check_all(progress=lambda done, total, message: job.progress(done, total, message))
+def check_rating_integrity(job: JobProgress, *, changed_only: bool = False) -> dict:
+    """Burst detection and robust averages for every rated film (or those whose ratings changed since)."""
+    return ratings_integrity_check_all(
+        changed_only=changed_only, progress=lambda done, total, message: job.progress(done, total, message)
+    )
+
+
+@dramatiq.actor(queue_name="default", max_retries=3)
+def check_film_integrity(film_id: int) -> None:
+    """One film's burst check, queued (debounced) by the ratings that arrive on it. Safe to run twice."""
+    film_rating_integrity_check(film_id=film_id)
+
+
+@cron("45 2 * * *")  # nightly, in TIME_ZONE; sent by the `manage.py crontab` scheduler process
+@dramatiq.actor(queue_name="default", max_retries=0)
+def nightly_rating_integrity() -> None:
+    """Check every film whose ratings changed since its last check, as a tracked job."""
+    job_enqueue(check_rating_integrity, changed_only=True)

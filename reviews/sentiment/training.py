@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,7 +13,13 @@ import numpy as np
 
 from reviews.sentiment import nbsvm
 from reviews.sentiment.analysers import classifier_artifact_path, reset_default_analyser
-from reviews.sentiment.data import default_training_file, read_labelled
+from reviews.sentiment.data import (
+    LabelledReviews,
+    catalogue_imdb_ids,
+    default_training_file,
+    read_labelled,
+    split_of,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +32,10 @@ class TrainingResult:
     trained_on: int
     seconds: float
     version: str
-    cv_accuracy: dict[float, float] = field(default_factory=dict)  # mean accuracy per C, when tuned
+    validation_accuracy: dict[float, float] = field(default_factory=dict)  # per C, when tuned
+    heldout_accuracy: float | None = None  # on reviews of films neither trained nor tuned on
+    heldout_n: int = 0
+    catalogue_excluded: int = 0  # reviews of catalogue films left out of training
 
 
 def file_digest(path: Path) -> str:
@@ -37,6 +46,18 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def review_splits(reviews: LabelledReviews, *, catalogue: Collection[str]) -> list[str]:
+    """The split of every review (see data.split_of); a review without a film id stands for its own film."""
+    return [split_of(film or f"#{i}", catalogue=catalogue) for i, film in enumerate(reviews.films)]
+
+
+def _accuracy(model: nbsvm.NbSvmModel, reviews: LabelledReviews) -> float | None:
+    if not reviews.texts:
+        return None
+    predicted = (model.decision(reviews.texts) >= 0).astype(int)
+    return round(float((predicted == np.asarray(reviews.labels)).mean()), 4)
+
+
 def train_classifier(
     *,
     data: Path | None = None,
@@ -44,60 +65,95 @@ def train_classifier(
     c: float = nbsvm.DEFAULT_C,
     tune: bool = False,
     c_values: Sequence[float] = (0.3, 1.0, 3.0),
-    folds: int = 5,
+    catalogue: Collection[str] | None = None,
     limit: int | None = None,
     log: Callable[[str], None] = logger.info,
 ) -> TrainingResult:
     """Train on `data` (default: the mirror's IMDb training file) and save to `output` (default: MODEL_DIR).
 
-    With `tune`, C is chosen by stratified k-fold cross-validation on the same file before the final fit.
+    Reviews of the catalogue's films (default: the films in the database) are never trained on, so every review
+    the site shows is labelled out of sample. Of the other films, a fixed share is held out as a test set and
+    another as a validation set: with `tune`, C is chosen on the validation set, never on the test set; the
+    final model is fitted on train + validation and its test accuracy is stored in the artifact.
     """
     data = data or default_training_file()
     output = output or classifier_artifact_path()
+    catalogue = catalogue_imdb_ids() if catalogue is None else set(catalogue)
     started = time.perf_counter()
     reviews = read_labelled(data, limit=limit)
-    if len(reviews.texts) < 4 or len(set(reviews.labels)) < 2:
-        raise ValueError(f"{data} has too few labelled reviews (need both pos and neg)")
-    log(f"read {len(reviews.texts)} labelled reviews from {data}")
-    cv_accuracy: dict[float, float] = {}
+    splits = review_splits(reviews, catalogue=catalogue)
+    fit_on = reviews.subset([split in ("train", "validation") for split in splits])
+    heldout = reviews.subset([split == "test" for split in splits])
+    if len(fit_on.texts) < 4 or len(set(fit_on.labels)) < 2:
+        raise ValueError(f"{data} has too few labelled reviews outside the catalogue (need both pos and neg)")
+    excluded = splits.count("catalogue")
+    log(
+        f"read {len(reviews.texts)} labelled reviews from {data}: {excluded} of catalogue films left out, "
+        f"{len(heldout.texts)} held out for testing, {len(fit_on.texts)} to train on"
+    )
+    validation_accuracy: dict[float, float] = {}
     if tune:
-        per_fold = nbsvm.cross_validate(reviews.texts, reviews.labels, c_values=c_values, folds=folds)
-        cv_accuracy = {value: float(np.mean(scores)) for value, scores in per_fold.items()}
-        for value, accuracy in cv_accuracy.items():
-            log(f"  C={value:g}: {folds}-fold accuracy {accuracy:.4f}")
-        c = max(cv_accuracy, key=cv_accuracy.get)
+        train_part = reviews.subset([split == "train" for split in splits])
+        validation = reviews.subset([split == "validation" for split in splits])
+        if len(set(train_part.labels)) < 2 or not validation.texts:
+            raise ValueError("too few reviews to tune on a validation split")
+        for value in c_values:
+            candidate = nbsvm.train(train_part.texts, train_part.labels, c=value)
+            validation_accuracy[value] = _accuracy(candidate, validation)
+            log(f"  C={value:g}: validation accuracy {validation_accuracy[value]:.4f}")
+        c = max(validation_accuracy, key=validation_accuracy.get)
         log(f"chose C={c:g}")
-    model = nbsvm.train(
-        reviews.texts,
-        reviews.labels,
-        c=c,
-        extra_meta={
+    model = nbsvm.train(fit_on.texts, fit_on.labels, c=c)
+    heldout_accuracy = _accuracy(model, heldout)
+    model.meta.update(
+        {
             "data": data.name,
             "data_sha256": file_digest(data),
-            "cv_accuracy": {f"{k:g}": round(v, 4) for k, v in cv_accuracy.items()},
-        },
+            "validation_accuracy": {f"{k:g}": v for k, v in validation_accuracy.items()},
+            "heldout_accuracy": heldout_accuracy,
+            "heldout_n": len(heldout.texts),
+            # The films whose reviews were kept out, so evaluation can tell which reviews are out of sample.
+            "excluded_films": sorted(catalogue & set(reviews.films)),
+        }
     )
     size = model.save(output)
     reset_default_analyser()
     seconds = time.perf_counter() - started
+    if heldout_accuracy is not None:
+        log(f"held-out accuracy {heldout_accuracy:.4f} on {len(heldout.texts)} reviews of unseen films")
     log(f"saved {output} ({size / 1e6:.2f} MB, version {model.version}) in {seconds:.1f}s")
     return TrainingResult(
         path=output,
         size_bytes=size,
         c=c,
-        trained_on=len(reviews.texts),
+        trained_on=len(fit_on.texts),
         seconds=seconds,
         version=model.version,
-        cv_accuracy=cv_accuracy,
+        validation_accuracy=validation_accuracy,
+        heldout_accuracy=heldout_accuracy,
+        heldout_n=len(heldout.texts),
+        catalogue_excluded=excluded,
     )
 
 
+def trained_out_of_sample(path: Path) -> bool:
+    """Whether the artifact records which films it kept out; older artifacts were trained on every review."""
+    try:
+        return "excluded_films" in nbsvm.NbSvmModel.load(path).meta
+    except (OSError, ValueError, KeyError):
+        return False
+
+
 def ensure_classifier(*, log: Callable[[str], None] = logger.info) -> bool:
-    """Train the classifier if its artifact is missing and the training data is at hand; True if it exists."""
-    if classifier_artifact_path().exists():
+    """Train the classifier if its artifact is missing (or was trained on the catalogue's own reviews) and the
+    training data is at hand; True if a usable artifact exists."""
+    artifact = classifier_artifact_path()
+    if artifact.exists() and (trained_out_of_sample(artifact) or not default_training_file().exists()):
         return True
     if not default_training_file().exists():
         log(f"no sentiment artifact and no training data at {default_training_file()}: using VADER")
         return False
+    if artifact.exists():
+        log("the sentiment artifact was trained on the catalogue's own reviews: training it out of sample")
     train_classifier(log=log)
     return True

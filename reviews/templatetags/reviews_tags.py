@@ -42,7 +42,7 @@ def film_reviews_section(context, film) -> dict:
 @register.inclusion_tag("reviews/_rating_summary.html")
 def film_rating_summary(film) -> dict:
     """The film page's count, mean and half-star histogram of members' ratings (one query)."""
-    return {"rating_summary": selectors.film_rating_summary(film=film)}
+    return {"rating_summary": selectors.film_rating_summary(film=film), "film": film}
 
 
 @register.filter

@@ -10,8 +10,8 @@ from django.core.files.base import ContentFile
 from PIL import Image
 from transformers import AutoTokenizer, CLIPConfig, CLIPModel
 
-from aesthetics.encoders import default_text_model_dir
 from catalog.models import FilmImage
+from cineaesthete.ml import default_text_model_dir
 
 
 def image_bytes(colour: str | list[str], *, size=(60, 90), fmt: str = "PNG") -> bytes:
@@ -99,5 +99,7 @@ def _fresh_palette_index():
     from aesthetics import search
 
     search._index_cache.clear()
+    search._knowledge_cache.clear()
     yield
     search._index_cache.clear()
+    search._knowledge_cache.clear()

@@ -5,7 +5,8 @@ import io
 import numpy as np
 import pytest
 
-from aesthetics.encoders import ClipEncoder, TextEncoder, clip_encoder, default_text_model_dir, load_clip
+from aesthetics.encoders import ClipEncoder, clip_encoder, load_clip
+from cineaesthete.ml import TextEncoder, default_text_model_dir
 from tests.aesthetics.conftest import image_bytes
 
 

@@ -40,7 +40,8 @@ def test_colour_words_rank_the_matching_poster_first(gallery):
     assert ranked_titles(vibe_search(query="black and white"))[0] == "Grey Streets"
     results = vibe_search(query="cold blue")
     assert ranked_titles(results)[0] == "Cold Shore"
-    assert results.matches[0].reasons[0].startswith("poster palette: cold blue 0.")
+    assert results.matches[0].reasons[0].startswith("poster colours: ")
+    assert not any(ch.isdigit() for reason in results.matches[0].reasons for ch in reason)  # words, no scores
 
 
 def test_meaning_goes_to_the_plot_signal_and_fuses_with_colour(gallery):
@@ -49,8 +50,8 @@ def test_meaning_goes_to_the_plot_signal_and_fuses_with_colour(gallery):
     assert ranked_titles(results)[0] == "Grey Streets"
     fused = vibe_search(query="lonely fisherman, cold blue")
     assert ranked_titles(fused)[0] == "Cold Shore"
-    assert set(fused.matches[0].signals) == {"palette", "text"}
-    assert any(reason.startswith("plot: lonely fisherman") for reason in fused.matches[0].reasons)
+    assert {"palette", "text"} <= set(fused.matches[0].signals)
+    assert any(reason.startswith("plot: about fisherman") for reason in fused.matches[0].reasons)
 
 
 def test_staff_weights_change_the_fusion(gallery):

@@ -31,7 +31,7 @@ def test_vibe_page_anonymous_shows_examples_and_results(client, red_film):
     assert page.status_code == 200 and b"rain with neon reflections" in page.content
     results = client.get(reverse("aesthetics:vibe"), {"q": "red"})
     assert results.status_code == 200
-    assert b"Crimson Tide" in results.content and b"poster palette: red" in results.content
+    assert b"Crimson Tide" in results.content and b"poster colours:" in results.content
 
 
 def test_vibe_page_signed_in_offers_match_my_taste(client, alice, red_film):

@@ -165,3 +165,9 @@ def test_the_schema_documents_the_token_refusals_the_vibe_search_and_both_auth_s
     assert set(schema["paths"]["/api/token/"]["post"]["responses"]) == {"200", "400", "403", "429"}
     assert {"200", "400", "429"} <= set(schema["paths"]["/api/vibe/"]["get"]["responses"])
     assert {"cookieAuth", "tokenAuth"} <= set(schema["components"]["securitySchemes"])
+
+
+def test_even_right_passwords_are_limited_per_address_as_on_the_login_page(api, alice):
+    # allauth's "login" rate: 30 attempts a minute from one address, whatever their outcome.
+    codes = [api.post(TOKEN_URL, {"username": "alice", "password": PASSWORD}).status_code for _ in range(31)]
+    assert codes == [200] * 30 + [429]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from playwright.sync_api import expect
+
 from reviews.models import Rating
 from tests.browser.conftest import MOBILE_WIDTH
 from tests.browser.seed import log_in
@@ -35,10 +37,12 @@ def test_the_stars_are_one_radio_group_driven_by_arrow_keys_and_keep_focus(page,
     for expected in ("3.5", "4.0"):
         with page.expect_response(lambda response: "/rate/" in response.url):
             page.keyboard.press("ArrowRight")
-        page.wait_for_function(
-            f"document.activeElement && document.activeElement.name === 'stars' && "
-            f"parseFloat(document.activeElement.value) === {expected} && document.activeElement.checked"
-        )
+        # Focus came back to the radio of the new value, now checked (Playwright's expect: the page's CSP
+        # forbids the string evaluation wait_for_function uses).
+        expect(page.locator(".rating-caption")).to_contain_text(f"({expected})")  # the swapped widget is in
+        radio = page.get_by_role("radio", name=f"{expected.removesuffix('.0')} stars")
+        expect(radio).to_be_focused()
+        expect(radio).to_be_checked()
         assert _stars(site, film) == Decimal(expected)
 
 
@@ -108,7 +112,9 @@ def test_a_list_can_be_reordered_with_the_keyboard(page, site, console_errors):
     page.get_by_role("button", name="Move Stalker up").focus()
     with page.expect_response(lambda response: "/move/" in response.url):
         page.keyboard.press("Enter")
-    page.wait_for_function("document.activeElement && document.activeElement.id.startsWith('move-up-')")
+    # The POST answers with a redirect; wait until the swapped list shows the new order, then check focus.
+    expect(page.locator(".list-entry a.title").nth(1)).to_contain_text("Stalker")
+    expect(page.locator(f"#move-up-{site.films['Stalker'].pk}")).to_be_focused()
     order = list(
         FilmListEntry.objects.filter(film_list=film_list).order_by("position").values_list("film__title", flat=True)
     )
@@ -116,6 +122,7 @@ def test_a_list_can_be_reordered_with_the_keyboard(page, site, console_errors):
     assert page.evaluate("document.activeElement.id") == f"move-up-{site.films['Stalker'].pk}"
     with page.expect_response(lambda response: "/move/" in response.url):
         page.keyboard.press("Enter")  # focus stayed on Stalker's "up": press again
+    expect(page.locator(".list-entry a.title").nth(0)).to_contain_text("Stalker")
     order = list(
         FilmListEntry.objects.filter(film_list=film_list).order_by("position").values_list("film__title", flat=True)
     )

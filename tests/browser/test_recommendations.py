@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+from playwright.sync_api import expect
+
 from tests.browser.seed import log_in
 
 
@@ -11,7 +15,7 @@ def test_mode_changes_update_the_url_and_survive_a_refresh(page, site, console_e
     assert page.locator(".recs-list .recs-item").count() >= 2
     with page.expect_response(lambda response: "/recommendations/" in response.url and "mode=gems" in response.url):
         page.locator("label[for=mode-gems]").click()
-    page.wait_for_function("location.search.includes('mode=gems')")
+    expect(page).to_have_url(re.compile(r"mode=gems"))
     page.reload()
     assert page.get_by_role("radio", name="Hidden gems").is_checked()
 

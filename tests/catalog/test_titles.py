@@ -184,7 +184,9 @@ def test_round_trip_raw_to_display_to_key_equals_raw_to_key(case):
     assert sort_key(raw) == sort_key(display) == sort_key(movielens_form)
     main = movielens_form.removesuffix(f", {article}")
     if article and article.casefold() in SORT_ARTICLES and main[0].isalnum():
-        assume(main.split(" ", 1)[0].casefold() not in SORT_ARTICLES)
+        first_word = main.split(" ", 1)[0].casefold()
+        # A second article ("The L'Avventura") is part of the title: only the first one is skipped.
+        assume(first_word not in SORT_ARTICLES and not first_word.startswith(("l'", "gl'", "un'")))
         assert sort_key(display) == sort_key(main)  # the article does not decide where it sorts
 
 

@@ -176,6 +176,9 @@ def test_hostile_filter_values_fall_back_to_everything_never_an_error(client, db
         for name in ("genre", "decade", "sort", "mood", "page"):
             for headers in ({}, {"HX-Request": "true"}):
                 response = client.get(BROWSE_URL, {name: value}, headers=headers)
+                if "\x00" in value:  # refused for the whole site by RejectNulMiddleware
+                    assert response.status_code == 400, (name, value)
+                    continue
                 assert response.status_code == 200, (name, value)
                 assert titles(response) == ["Psycho"], (name, value)
 
@@ -193,7 +196,7 @@ def test_decade_filter_lists_only_decades_with_films(client, db):
     assert 'value="1920s"' in html and 'value="1980s"' in html and 'value="1950s"' not in html
 
 
-@pytest.mark.parametrize("decade", ["²", "1980s\x00", "19" * 50, "-10s", "1985s"])
+@pytest.mark.parametrize("decade", ["²", "１９８０s", "19" * 50, "-10s", "1985s"])
 def test_hostile_decades_fall_back_to_any_decade(client, db, decade):
     make_film("Ran", year=1985)
     response = client.get(BROWSE_URL, {"decade": decade})

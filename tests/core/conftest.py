@@ -23,7 +23,7 @@ def site_pages(alice, bob, staff):
     services.watchlist_add(user=alice, film=make_film("Heat", year=1995, genres=("Crime",)))
     film_list = services.list_create(user=alice, title="Night films")
     services.list_add(film_list=film_list, film=film)
-    services.follow(follower=alice, followed=bob)
+    services.follow_create(follower=alice, followed=bob)
     review = film.reviews.first()
     year = timezone.localdate().year
     public = [

@@ -24,7 +24,7 @@ TRAIN_PARAMS = {
 @pytest.fixture(autouse=True)
 def _isolated_recommender(settings, tmp_path, db):
     """Each test gets its own MODEL_DIR, no plot embeddings (no torch in tests), and a cold serving cache."""
-    from recommendations import selectors
+    from recommendations import serving as selectors
 
     settings.MODEL_DIR = tmp_path / "models"
     settings.RECOMMENDER_PLOT_EMBEDDINGS = False

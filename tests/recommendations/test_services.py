@@ -64,7 +64,7 @@ def test_recommendations_exclude_rated_films_and_follow_taste(trained):
     assert result.source in {"model", "cold-start"}
     assert not set(ids(result)) & {film.pk for film in action[:3]}
     assert set(ids(result)[:3]) <= {film.pk for film in action}
-    assert any("Because you rated Action" in reason for item in result.items for reason in item.reasons)
+    assert any("Because you liked Action" in reason for item in result.items for reason in item.reasons)
 
 
 def test_a_rating_moves_the_members_recommendations(trained):

@@ -26,7 +26,7 @@ def test_member_sees_recommendations_with_reasons(client, trained):
     client.force_login(member)
     response = client.get(PAGE)
     assert response.status_code == 200
-    assert b"Because you rated Action" in response.content
+    assert b"Because you liked Action" in response.content
     partial = client.get(PAGE, {"mode": "gems", "diversity": "0.6"}, headers={"HX-Request": "true"})
     assert partial.status_code == 200
     assert b"<html" not in partial.content

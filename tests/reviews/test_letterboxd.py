@@ -8,8 +8,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from reviews import letterboxd
-from reviews.letterboxd import LetterboxdError, export_member, import_archive
+from reviews import letterboxd_parse
+from reviews.letterboxd import export_member, import_archive
+from reviews.letterboxd_parse import LetterboxdError
 from reviews.models import DiaryEntry, LetterboxdImport, Rating, Review, WatchlistEntry
 from tests.factories import make_film
 
@@ -78,7 +79,9 @@ def films(db):
 def test_import_creates_everything_and_reports_unmatched(alice, films):
     report = import_archive(user=alice, upload=make_zip(FILES))
     assert report["files"]["watchlist.csv"] == {"rows": 2, "matched": 1, "unmatched": 1}
-    assert report["unmatched"] == [{"name": "Not In Catalogue", "year": 1901, "file": "watchlist.csv"}]
+    [entry] = report["unmatched"]
+    assert (entry["name"], entry["year"], entry["file"]) == ("Not In Catalogue", 1901, "watchlist.csv")
+    assert [row["line"] for row in entry["rows"]] == [3] and entry["resolved_film"] is None
     assert Rating.objects.filter(user=alice, stars__isnull=False).count() == 2
     assert Rating.objects.filter(user=alice).count() == 3  # Amélie watched, not rated
     entry = DiaryEntry.objects.get(user=alice, film=films["alien"])
@@ -183,7 +186,7 @@ def test_a_100_mb_decompression_bomb_is_refused_before_unpacking(alice, films, m
             member.write(chunk)
     assert len(bomb.getvalue()) < 1024 * 1024
     read = []
-    monkeypatch.setattr(letterboxd, "_read_member", lambda *a: read.append(a) or "")
+    monkeypatch.setattr(letterboxd_parse, "_read_member", lambda *a: read.append(a) or "")
     with pytest.raises(LetterboxdError, match="unpack to 105 MB"):
         import_archive(user=alice, upload=bomb)
     assert read == []
@@ -196,13 +199,13 @@ def test_a_small_but_suspiciously_compressed_member_is_refused(alice, films):
 
 
 def test_a_member_lying_about_its_size_is_refused(alice, monkeypatch):
-    monkeypatch.setattr(letterboxd, "MAX_UNCOMPRESSED_BYTES", 1000)
+    monkeypatch.setattr(letterboxd_parse, "MAX_UNCOMPRESSED_BYTES", 1000)
     archive = make_zip({"watched.csv": [HEAD] + [f"2023-01-01,Film {n},1979,u" for n in range(30)]})
     with zipfile.ZipFile(archive) as opened:
         info = opened.getinfo("watched.csv")
     info.file_size = 10  # a forged header
     with zipfile.ZipFile(archive) as opened, pytest.raises(LetterboxdError, match="damaged|larger than it claims"):
-        letterboxd._read_member(opened, info)
+        letterboxd_parse._read_member(opened, info)
 
 
 # --- pages and the job --------------------------------------------------------------------------------
@@ -228,7 +231,7 @@ def test_upload_page_refuses_a_bad_zip_at_once(client, alice):
     client.force_login(alice)
     upload = SimpleUploadedFile("x.zip", b"not a zip", content_type="application/zip")
     response = client.post(reverse("reviews:letterboxd_import"), {"file": upload})
-    assert response.status_code == 200 and "not a zip file" in response.content.decode()
+    assert response.status_code == 400 and "not a zip file" in response.content.decode()
     assert not LetterboxdImport.objects.exists()
 
 

@@ -92,7 +92,7 @@ def test_feed_and_list_pages_have_fixed_query_count(client, alice, bob, film):
 
 
 def test_film_page_with_members_section_has_fixed_query_count(client, alice, bob, film):
-    """The whole film page (CATALOG-WEB's view, with this app's section included)."""
+    """The whole film page (the catalogue's view, with this app's section included)."""
     client.force_login(bob)
     url = film.get_absolute_url()
     grow(owner=alice, viewer=bob, film=film, start=0, stop=2)

@@ -21,17 +21,42 @@ pytestmark = pytest.mark.django_db
 SECTION = Template("{% load sentiment_tags %}{% film_sentiment_section film %}")
 
 
+LOVED_TEXTS = [
+    "The acting was superb, truly wonderful. The music is haunting and beautiful.",
+    "A wonderful cast gives great performances. The soundtrack is lovely.",
+    "Brilliant acting from everyone involved. I adored the music.",
+    "The performances are moving and the score is gorgeous.",
+    "Superb actors at their best. Beautiful songs too.",
+]
+
+
 def test_the_panel_quotes_real_reviews_with_links_in_two_queries(alice, film):
-    review = Review.objects.create(
-        user=alice, film=film, text="The acting was superb, truly wonderful. The music is haunting and beautiful."
-    )
-    review_sentiment_refresh(review_id=review.pk)
+    reviews = [
+        Review.objects.create(user=make_member(f"fan{i}") if i else alice, film=film, text=text)
+        for i, text in enumerate(LOVED_TEXTS)
+    ]
+    for review in reviews:
+        review_sentiment_refresh(review_id=review.pk)
     with CaptureQueriesContext(connection) as queries:
         html = SECTION.render(Context({"film": film}))
     assert len(queries) == 2
-    assert "What people loved" in html and "The acting was superb" in html
-    assert f"/reviews/{review.pk}/" in html
+    assert "What people loved" in html and "Too few reviews" not in html
+    assert any(f"/reviews/{review.pk}/" in html for review in reviews)
     assert "Acting" in html and "Music &amp; sound" in html
+
+
+@pytest.mark.parametrize("count", [1, 4])
+def test_below_five_reviews_the_panel_shows_counts_but_no_aspects_moods_or_quotes(film, count):
+    rant = "The acting was awful and wooden. The music is dreadful. A terrifying, horrible, sickening bore."
+    for i in range(count):
+        review = Review.objects.create(user=make_member(f"ranter{i}"), film=film, text=rant)
+        review_sentiment_refresh(review_id=review.pk)
+    summary = film.sentiment_summary
+    summary.refresh_from_db()
+    assert summary.review_count == count and summary.moods == []
+    html = SECTION.render(Context({"film": film}))
+    assert "Too few reviews" in html and f"From {count} review" in html
+    assert "What people disliked" not in html and "By aspect" not in html and "Mood:" not in html
 
 
 def test_the_panel_without_reviews_says_so(film):
@@ -99,10 +124,18 @@ def test_films_can_be_filtered_by_mood(alice, bob, film):
     from reviews.sentiment.selectors import film_ids_with_mood, mood_choices
 
     sad = make_film("Grave of the Fireflies")
-    Review.objects.create(user=alice, film=sad, text="A sad, lonely film about grief and loss; I cried, so mournful.")
-    Review.objects.create(
-        user=bob, film=film, text="A terrifying horror film: I screamed in fear at the scary monster."
-    )
+    # Moods need five reviews: fewer would make one viewer's feeling the film's.
+    for i in range(5):
+        Review.objects.create(
+            user=make_member(f"mourner{i}"),
+            film=sad,
+            text="A sad, lonely film about grief and loss; I cried, so mournful.",
+        )
+        Review.objects.create(
+            user=make_member(f"screamer{i}"),
+            film=film,
+            text="A terrifying horror film: I screamed in fear at the scary monster.",
+        )
     for review in Review.objects.all():
         review_sentiment_refresh(review_id=review.pk)
     assert "melancholic" in mood_choices()

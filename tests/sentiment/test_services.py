@@ -191,5 +191,8 @@ def test_the_film_page_shows_the_sentiment_panel(client, alice, film):
     review = write_review(alice, film, LOVED)
     review_sentiment_refresh(review_id=review.pk)
     page = client.get(film.get_absolute_url())
-    assert b"Audience sentiment" in page.content
-    assert b"What people loved" in page.content
+    assert b"Audience sentiment" in page.content and b"Too few reviews" in page.content
+    for i in range(4):
+        review_sentiment_refresh(review_id=write_review(make_member(f"fan{i}"), film, LOVED).pk)
+    page = client.get(film.get_absolute_url())
+    assert b"What people loved" in page.content and b"Too few reviews" not in page.content

@@ -4,46 +4,61 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ...evaluation import evaluate_fused, evaluate_palette, evaluate_text
-from ...models import FilmTextEmbedding
+from ...evaluation import evaluate_judgements, evaluate_palette, evaluate_propagation
 
 
 class Command(BaseCommand):
-    help = "Precision@10 of each signal and of the fusion on labelled queries with known answers."
+    help = (
+        "Vibe search on the labelled queries (aesthetics/judgements.py): precision@10, recall@50 and MRR per "
+        "query kind; and the pixel signal's precision@10 on synthetic images of known colour."
+    )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--queries", type=int, default=100, help="Text and fused queries (default 100).")
         parser.add_argument("--per-class", type=int, default=20, help="Synthetic images per colour class.")
         parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument("--queries", action="store_true", help="Also print every labelled query's numbers.")
         parser.add_argument("--json", action="store_true")
 
-    def handle(self, *, queries: int, per_class: int, seed: int, json: bool, **options) -> None:
+    def handle(self, *, per_class: int, seed: int, queries: bool, json: bool, **options) -> None:
         palette = evaluate_palette(per_class=per_class, seed=seed)
+        labelled = evaluate_judgements()
         report: dict = {
             "palette_precision@10": palette,
             "palette_mean_precision@10": sum(palette.values()) / len(palette),
+            "labelled": labelled,
+            "propagation_spearman": evaluate_propagation(),
         }
-        if FilmTextEmbedding.objects.exists():
-            report["text"] = evaluate_text(count=queries, seed=seed)
-            report["fused"] = evaluate_fused(count=queries, seed=seed)
-        elif queries:
-            self.stderr.write("No text embeddings: run `manage.py embed_texts` for the text and fused numbers.")
         if json:
             self.stdout.write(_dumps(report))
-            return
-        self.stdout.write(f"Pixel signal, {per_class * len(palette)} synthetic images, precision@10 per query:")
-        for query, value in palette.items():
-            self.stdout.write(f"  {query:18s} {value:.2f}")
-        self.stdout.write(f"  {'mean':18s} {report['palette_mean_precision@10']:.2f}")
-        if "text" in report:
-            text = report["text"]
+        else:
+            self.stdout.write(f"Pixel signal, {per_class * len(palette)} synthetic images, precision@10 per query:")
+            for query, value in palette.items():
+                self.stdout.write(f"  {query:18s} {value:.2f}")
+            self.stdout.write(f"  {'mean':18s} {report['palette_mean_precision@10']:.2f}")
+            self.stdout.write("Labelled queries, whole search (mean per query kind):")
+            self.stdout.write(f"  {'kind':8s} {'queries':>7s} {'P@10':>6s} {'R@50':>6s} {'MRR':>6s}")
+            for kind, row in labelled["per_kind"].items():
+                self.stdout.write(
+                    f"  {kind:8s} {row['queries']:7d} {row['precision@10']:6.3f} {row['recall@50']:6.3f} {row['mrr']:6.3f}"
+                )
+            overall = labelled["overall"]
             self.stdout.write(
-                f"Text signal, {text['queries']} plot paraphrases: hit@10 {text['hit@10']:.2f} "
-                f"(precision@10 {text['precision@10']:.3f}, one relevant film each), MRR {text['mrr']:.2f}"
+                f"  {'all':8s} {len(labelled['per_query']):7d} {overall['precision@10']:6.3f} "
+                f"{overall['recall@50']:6.3f} {overall['mrr']:6.3f}"
             )
-            self.stdout.write("Colour word + paraphrase over films with synthetic images of known colour:")
-            for name, values in report["fused"].items():
-                self.stdout.write(f"  {name:8s} hit@10 {values['hit@10']:.2f}  MRR {values['mrr']:.2f}")
+            spread = report["propagation_spearman"]
+            if spread:
+                self.stdout.write(
+                    f"Descriptors of {spread['held_out_films']} films with their reviews hidden, predicted "
+                    f"(mean Spearman over {spread['descriptors']} descriptors): plot {spread['plot']:.3f}, "
+                    f"people graph {spread['people']:.3f}, both {spread['plot+people']:.3f}"
+                )
+            if queries:
+                for query, row in labelled["per_query"].items():
+                    self.stdout.write(
+                        f"  {row['kind']:8s} {query:28s} P@10 {row['precision@10']:.2f} "
+                        f"R@50 {row['recall@50']:.2f} MRR {row['mrr']:.2f}"
+                    )
         if report["palette_mean_precision@10"] <= 0:
             raise CommandError("the pixel signal found nothing: something is broken")
 

@@ -3,12 +3,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from reviews.sentiment.analysers import NbSvmAnalyser, available_analysers
-from reviews.sentiment.data import default_training_file, read_labelled
-from reviews.sentiment.evaluation import evaluate_all, holdout_nbsvm
-from reviews.sentiment.training import file_digest
+from reviews.sentiment.analysers import NbSvmAnalyser, available_analysers, default_analyser
+from reviews.sentiment.data import LabelledReviews, catalogue_imdb_ids, default_training_file, read_labelled
+from reviews.sentiment.evaluation import aspect_polarity_accuracy, evaluate_all, holdout_nbsvm, read_aspect_mentions
+from reviews.sentiment.services import clause_scorer
+from reviews.sentiment.training import file_digest, review_splits
+
+
+def default_aspect_set() -> Path:
+    return Path(settings.BASE_DIR) / "bench" / "data" / "aspect_mentions.jsonl"
 
 
 class Command(BaseCommand):
@@ -25,9 +31,22 @@ class Command(BaseCommand):
             help="train a fresh NB-SVM on the rest of the file and evaluate everything on this held-out share",
         )
         parser.add_argument("--limit", type=int, default=None, help="use only the first N reviews")
+        parser.add_argument(
+            "--aspects",
+            type=Path,
+            default=default_aspect_set(),
+            help="labelled aspect mentions (JSONL) to score aspect polarity on; default: bench/data's set",
+        )
 
     def handle(
-        self, *args, data: Path | None, as_json: bool, holdout: float | None, limit: int | None, **options
+        self,
+        *args,
+        data: Path | None,
+        as_json: bool,
+        holdout: float | None,
+        limit: int | None,
+        aspects: Path | None,
+        **options,
     ) -> None:
         data = data or default_training_file()
         if not data.exists():
@@ -38,8 +57,10 @@ class Command(BaseCommand):
         if not reviews.texts:
             raise CommandError(f"{data} holds no reviews labelled pos or neg")
         analysers = available_analysers()
-        texts, labels = reviews.texts, reviews.labels
         notes: list[str] = []
+        sets: dict[str, LabelledReviews] = {}
+        trained = analysers.get("nbsvm")
+        trained_here = isinstance(trained, NbSvmAnalyser) and trained.model.meta.get("data_sha256") == file_digest(data)
         if holdout is not None:
             held_out_model, texts, labels = holdout_nbsvm(reviews.texts, reviews.labels, test_fraction=holdout)
             held_out_model.name = "nbsvm-holdout"
@@ -48,27 +69,62 @@ class Command(BaseCommand):
                 f"nbsvm-holdout was trained on {len(reviews.texts) - len(texts)} reviews of this file; "
                 f"all analysers are scored on the other {len(texts)}"
             )
-        trained = analysers.get("nbsvm")
-        if isinstance(trained, NbSvmAnalyser) and trained.model.meta.get("data_sha256") == file_digest(data):
-            if holdout is not None:
+            sets["holdout"] = LabelledReviews(texts=texts, labels=labels)
+            if trained_here:
                 del analysers["nbsvm"]
-                notes.append("nbsvm (the saved artifact) was trained on this very file, so it is left out")
-            else:
-                notes.append("nbsvm (the saved artifact) was trained on this very file: its numbers are in-sample")
-        results = evaluate_all(analysers, texts, labels)
-        if as_json:
-            self.stdout.write(
-                json.dumps({"data": str(data), "n": len(labels), "results": results, "notes": notes}, indent=2)
+                notes.append("nbsvm (the saved artifact) was trained on part of this file, so it is left out")
+        elif trained_here:
+            # The artifact kept the test films and the catalogue's films out of training: score both.
+            splits = review_splits(reviews, catalogue=catalogue_imdb_ids())
+            excluded = set(trained.model.meta.get("excluded_films", []))
+            sets["heldout"] = reviews.subset([split == "test" for split in splits])
+            in_catalogue = [split == "catalogue" for split in splits]
+            sets["catalogue"] = reviews.subset(
+                [inside and film in excluded for inside, film in zip(in_catalogue, reviews.films, strict=True)]
             )
+            seen = sum(in_catalogue) - len(sets["catalogue"].texts)
+            notes.append(
+                "heldout: reviews of films the classifier was neither trained nor tuned on; catalogue: the reviews "
+                "the site shows, all out of sample"
+            )
+            if seen:
+                notes.append(
+                    f"{seen} catalogue reviews are of films added after training (in-sample): left out; "
+                    "retrain with `manage.py train_sentiment`"
+                )
+        else:
+            sets["all"] = reviews
+        report = {
+            name: {"n": len(subset.labels), "results": evaluate_all(analysers, subset.texts, subset.labels)}
+            for name, subset in sets.items()
+            if subset.labels
+        }
+        first = next(iter(report.values()), {"n": 0, "results": []})
+        aspect_report = None
+        if aspects is not None and aspects.exists():
+            aspect_report = aspect_polarity_accuracy(
+                read_aspect_mentions(aspects), analyser=default_analyser(), scorer=clause_scorer()
+            )
+        if as_json:
+            document = {"data": str(data), "n": first["n"], "results": first["results"], "sets": report}
+            self.stdout.write(json.dumps({**document, "aspects": aspect_report, "notes": notes}, indent=2))
             return
-        self.stdout.write(f"{data}: {len(labels)} reviews")
-        self.stdout.write(
-            f"{'analyser':<16}{'accuracy':>10}{'macro F1':>10}{'mixed':>8}{'skipped':>9}{'ms/review':>11}"
-        )
-        for row in results:
+        for name, section in report.items():
+            self.stdout.write(f"{data} [{name}]: {section['n']} reviews")
             self.stdout.write(
-                f"{row['analyser']:<16}{row['accuracy']:>10.4f}{row['macro_f1']:>10.4f}{row['labelled_mixed']:>8}"
-                f"{row['not_analysable']:>9}{row['ms_per_review']:>11.3f}"
+                f"{'analyser':<16}{'accuracy':>10}{'macro F1':>10}{'mixed':>8}{'skipped':>9}{'ms/review':>11}"
+            )
+            for row in section["results"]:
+                self.stdout.write(
+                    f"{row['analyser']:<16}{row['accuracy']:>10.4f}{row['macro_f1']:>10.4f}"
+                    f"{row['labelled_mixed']:>8}{row['not_analysable']:>9}{row['ms_per_review']:>11.3f}"
+                )
+        if aspect_report:
+            self.stdout.write(
+                f"aspect polarity on {aspect_report['mentions']} labelled mentions ({aspects.name}): "
+                f"{aspect_report['per_mention_accuracy']:.4f} per mention (clause, negation) vs "
+                f"{aspect_report['sentence_level_accuracy']:.4f} from the whole sentence ({aspect_report['analyser']}); "
+                f"sense checks {aspect_report['sense_checks_passed']}/{aspect_report['sense_checks']}"
             )
         for note in notes:
             self.stdout.write(f"note: {note}")

@@ -1,0 +1,401 @@
+"""Reading a vibe query into parts, each routed to the signals that can answer it.
+
+A part is a colour or palette, a kind of light or tone, a film word (noir, western, slasher), a setting
+(rain, desert, city at night) or a mood (atmospheric, surreal, melancholic). Each part says in plain words
+how it was read ("neon colours on a dark image"), and carries what the search needs: palette terms for the
+pixel signal, a description for the text signal (plots, reviews), genres and years for the catalogue.
+Words that are none of these stay as free text ("a lonely man wanders") for the text signal.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import palette as pal
+
+KINDS = ("colour", "light", "film", "setting", "mood", "text")
+KIND_LABELS = {
+    "colour": "colours",
+    "light": "light and tone",
+    "film": "film word",
+    "setting": "setting",
+    "mood": "mood",
+    "text": "words",
+}
+
+
+@dataclass(frozen=True)
+class Concept:
+    """What one film word, setting or mood means to the search."""
+
+    kind: str
+    label: str  # how the reading is shown: "film noir (1940s-50s crime)"
+    text: str = ""  # described for the text signal (plots and reviews)
+    genres: tuple[str, ...] = ()  # genre slugs: a film in any of them fits
+    years: tuple[int, int] | None = None  # a film in this range fits
+    terms: tuple[str, ...] = ()  # palette lexicon phrases
+
+
+def _c(kind, label, text="", genres=(), years=None, terms=()) -> Concept:
+    return Concept(kind, label, text, tuple(genres), years, tuple(terms))
+
+
+# Film words and moods are mapped to genres, periods and descriptions, never to colours.
+CONCEPTS: dict[str, Concept] = {
+    # film vocabulary
+    "film noir": _c(
+        "film",
+        "film noir (1940s-50s crime)",
+        "hardboiled detective, femme fatale, murder and betrayal in shadowy city streets",
+        ["film-noir"],
+        (1940, 1959),
+    ),
+    "neo-noir": _c(
+        "film",
+        "neo-noir (modern crime noir)",
+        "a modern noir: detective, femme fatale, corruption, double-cross and murder",
+        ["film-noir", "crime", "thriller", "mystery"],
+        (1970, 2005),
+    ),
+    "noir": _c(
+        "film",
+        "noir (crime in shadows)",
+        "hardboiled detective, femme fatale, murder and betrayal in shadowy city streets",
+        ["film-noir", "crime"],
+    ),
+    "spaghetti western": _c(
+        "film", "spaghetti western", "gunslinger, bounty hunter and outlaws in the Old West", ["western"], (1960, 1975)
+    ),
+    "western": _c(
+        "film", "western", "cowboys, gunfighters, outlaws and sheriffs in the Old West frontier", ["western"]
+    ),
+    "giallo": _c(
+        "film",
+        "giallo (Italian murder mystery)",
+        "a black-gloved killer and a stylish murder mystery",
+        ["horror", "thriller"],
+    ),
+    "screwball comedy": _c(
+        "film",
+        "screwball comedy (1930s-40s)",
+        "fast-talking romantic comedy, madcap heiress, battle of the sexes",
+        ["comedy", "romance"],
+        (1930, 1960),
+    ),
+    "screwball": _c(
+        "film",
+        "screwball comedy (1930s-40s)",
+        "fast-talking romantic comedy, madcap heiress, battle of the sexes",
+        ["comedy", "romance"],
+        (1930, 1960),
+    ),
+    "slasher": _c(
+        "film", "slasher horror", "a masked killer stalks and murders teenagers one by one", ["horror"], (1970, 2005)
+    ),
+    "road movie": _c("film", "road movie", "a road trip across the country, driving the highway, on the run", []),
+    "road trip": _c("film", "road movie", "a road trip across the country, driving the highway, on the run", []),
+    "coming of age": _c(
+        "film",
+        "coming of age",
+        "teenagers growing up, the last summer before adulthood, first love and friendship in high school",
+        ["drama", "comedy"],
+    ),
+    "heist": _c(
+        "film", "heist", "a gang of thieves plans a robbery to steal from a bank or casino", ["crime", "thriller"]
+    ),
+    "satire": _c("film", "satire", "a satire mocking politics, the media and society", ["comedy"]),
+    "musical": _c("film", "musical", "songs and dance numbers", ["musical"]),
+    "war film": _c("film", "war film", "soldiers at war on the battlefield", ["war"]),
+    "film": _c("film", "", ""),  # "film"/"movie" only frame the query
+    # settings and things
+    "city at night": _c("setting", "city at night", "city streets at night, nightlife, neon signs after dark"),
+    "rain": _c("setting", "rain", "pouring rain, rainstorm, wet streets in the rain"),
+    "desert": _c("setting", "desert", "a vast desert of sand and dunes, wasteland under the sun"),
+    "snow": _c("setting", "snow", "snow, frozen winter, ice and blizzard in the cold"),
+    "outer space": _c(
+        "setting", "outer space", "a spaceship and astronauts in outer space, a voyage to another planet", ["sci-fi"]
+    ),
+    "ocean": _c("setting", "the sea", "the ocean and the sea, underwater, a ship or submarine at sea"),
+    "jungle": _c("setting", "jungle", "a jungle expedition in the tropical rainforest"),
+    "small town": _c("setting", "small town", "life in a small American town"),
+    # moods
+    "atmospheric": _c(
+        "mood",
+        "atmospheric",
+        "haunting, eerie, moody atmosphere, hypnotic and mysterious",
+        ["sci-fi", "mystery", "horror"],
+    ),
+    "surreal": _c(
+        "mood",
+        "surreal",
+        "surreal, dreamlike, bizarre nightmare, strange hallucinations",
+        ["fantasy", "sci-fi", "comedy"],
+    ),
+    "tense": _c("mood", "tense", "suspense and tension, a nail-biting chase, trapped and in danger", ["thriller"]),
+    "melancholic": _c(
+        "mood", "melancholic", "melancholy, sadness, loneliness, grief, loss and regret", ["drama", "romance"]
+    ),
+    "cozy": _c(
+        "mood",
+        "cozy",
+        "heartwarming, charming and gentle family story, Christmas, friendship",
+        ["children", "comedy", "romance"],
+    ),
+    "uplifting": _c(
+        "mood", "uplifting", "inspiring true story, an underdog triumphs, overcoming adversity with hope", ["drama"]
+    ),
+    "disturbing": _c(
+        "mood",
+        "disturbing",
+        "disturbing, violent, twisted and perverse, a serial killer",
+        ["horror", "drama", "thriller"],
+    ),
+    "psychological": _c("mood", "psychological", "a psychological thriller of obsession and madness", ["thriller"]),
+    "romantic": _c("mood", "romantic", "a love story, falling in love", ["romance"]),
+    "funny": _c("mood", "funny", "a hilarious comedy", ["comedy"]),
+    "scary": _c("mood", "scary", "terrifying horror, ghosts and monsters", ["horror"]),
+}
+CONCEPT_SYNONYMS = {
+    "noir film": "film noir",
+    "neo noir": "neo-noir",
+    "neonoir": "neo-noir",
+    "westerns": "western",
+    "cowboy": "western",
+    "cowboys": "western",
+    "slashers": "slasher",
+    "road movies": "road movie",
+    "coming-of-age": "coming of age",
+    "growing up": "coming of age",
+    "heists": "heist",
+    "robbery": "heist",
+    "satirical": "satire",
+    "city night": "city at night",
+    "night city": "city at night",
+    "rainy": "rain",
+    "raining": "rain",
+    "deserts": "desert",
+    "snowy": "snow",
+    "winter": "snow",
+    "space": "outer space",
+    "sea": "ocean",
+    "underwater": "ocean",
+    "jungles": "jungle",
+    "rainforest": "jungle",
+    "atmosphere": "atmospheric",
+    "moody": "atmospheric",
+    "haunting": "atmospheric",
+    "eerie": "atmospheric",
+    "dreamlike": "surreal",
+    "dreamy": "surreal",
+    "bizarre": "surreal",
+    "suspense": "tense",
+    "suspenseful": "tense",
+    "tension": "tense",
+    "gripping": "tense",
+    "melancholy": "melancholic",
+    "sad": "melancholic",
+    "bittersweet": "melancholic",
+    "lonely": "melancholic",
+    "cosy": "cozy",
+    "heartwarming": "cozy",
+    "feel-good": "cozy",
+    "wholesome": "cozy",
+    "inspiring": "uplifting",
+    "inspirational": "uplifting",
+    "hopeful": "uplifting",
+    "unsettling": "disturbing",
+    "creepy": "disturbing",
+    "twisted": "disturbing",
+    "disturbed": "disturbing",
+    "mind-bending": "psychological",
+    "love story": "romantic",
+    "romance": "romantic",
+    "comedy": "funny",
+    "horror": "scary",
+    "movie": "film",
+    "movies": "film",
+    "films": "film",
+}
+# Light and tone words (palette lexicon phrases) and how they read.
+LIGHT_TERMS = {
+    "black and white",
+    "monochrome",
+    "greyscale",
+    "dark",
+    "bright",
+    "light",
+    "vibrant",
+    "colourful",
+    "saturated",
+    "desaturated",
+    "muted",
+    "washed out",
+    "high contrast",
+    "harsh",
+    "low contrast",
+    "soft",
+    "gloomy",
+    "low-key",
+    "neon",
+    "pastel",
+    "cold",
+    "cool",
+    "warm",
+}
+LIGHT_LABELS = {
+    "neon": "neon colours on a dark image",
+    "black and white": "black and white",
+    "monochrome": "black and white",
+    "greyscale": "black and white",
+    "dark": "dark image",
+    "low-key": "low-key lighting (dark, contrasty)",
+    "bright": "bright image",
+    "high contrast": "high contrast",
+    "muted": "muted colours",
+    "desaturated": "desaturated colours",
+    "pastel": "pastel colours",
+    "vibrant": "vivid, saturated colours",
+    "saturated": "saturated colours",
+    "warm": "warm colours",
+    "cold": "cold colours",
+    "cool": "cool colours",
+}
+# Black and white was how nearly every film was shot before the mid-1950s: the period is the best evidence
+# we hold until stills exist (a poster of a black-and-white film is often printed in colour).
+LIGHT_YEARS = {"black and white": (1915, 1955), "monochrome": (1915, 1955), "greyscale": (1915, 1955)}
+# Light words that also describe a feeling the text signal can find.
+LIGHT_TEXT = {
+    "dark": "dark, gloomy and shadowy",
+    "low-key": "dark, gloomy and shadowy",
+    "gloomy": "dark, gloomy and shadowy",
+    "neon": "neon lights, nightclubs and the city at night, futuristic cyberpunk",
+    "high contrast": "stark shadows",
+    "muted": "bleak and grim",
+    "desaturated": "bleak and grim",
+    "bright": "sunny summer, cheerful and colourful",
+    "vibrant": "colourful and flamboyant, vivid fantasy",
+    "black and white": "a classic old film",
+}
+STOP_WORDS = {
+    "a", "an", "the", "and", "or", "of", "in", "on", "with", "to", "for", "by", "at", "is", "it", "its", "that",
+    "this", "some", "something", "like", "about", "very", "really", "me", "i", "my", "want", "show", "find",
+    "give", "any", "from", "as", "be", "are", "was", "were", "but", "so", "not", "no", "please", "lots", "lot",
+    "kind", "sort", "vibe", "vibes", "feel", "feeling", "feels", "style", "aesthetic", "aesthetics", "mood",
+    "palette", "palettes", "colour", "colours", "color", "colors", "tone", "tones", "look", "looking", "looks",
+    "lighting", "shot", "shots", "images", "image", "scenes", "scene", "reflections", "reflection",
+}  # fmt: skip
+# Pairs that cannot both hold for one image: the later one is kept and the reading says so.
+CONTRADICTIONS = [
+    ("dark", "bright"),
+    ("dark", "light"),
+    ("high contrast", "low contrast"),
+    ("vibrant", "muted"),
+    ("vibrant", "desaturated"),
+    ("saturated", "desaturated"),
+    ("warm", "cold"),
+    ("warm", "cool"),
+    ("black and white", "vibrant"),
+    ("black and white", "colourful"),
+]
+
+
+@dataclass(frozen=True)
+class Part:
+    kind: str
+    key: str  # what the member typed (normalised): used to remove the part from the query
+    label: str  # the reading in plain words
+    terms: tuple[pal.Term, ...] = ()
+    text: str = ""
+    genres: tuple[str, ...] = ()
+    years: tuple[int, int] | None = None
+
+
+@dataclass
+class Reading:
+    text: str
+    parts: list[Part] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # e.g. a contradiction resolved
+
+    @property
+    def terms(self) -> tuple[pal.Term, ...]:
+        return tuple(dict.fromkeys(term for part in self.parts for term in part.terms))
+
+    @property
+    def free_text(self) -> str:
+        return " ".join(part.text for part in self.parts if part.kind == "text")
+
+    def describe(self) -> str:
+        """'neon colours on a dark image; setting: rain, city at night'."""
+        groups: dict[str, list[str]] = {}
+        for part in self.parts:
+            groups.setdefault(part.kind, []).append(part.label)
+        out = []
+        for kind, labels in groups.items():
+            labels = list(dict.fromkeys(labels))
+            out.append(
+                ", ".join(labels) if kind in ("colour", "light") else f"{KIND_LABELS[kind]}: {', '.join(labels)}"
+            )
+        return "; ".join(out)
+
+    def without(self, key: str) -> str:
+        """The query text with one part removed (for the "remove" link of that part)."""
+        remaining = [part.key for part in self.parts if part.key != key]
+        return " ".join(remaining)
+
+
+def _normalise(text: str) -> str:
+    text = text.lower().replace("&", " and ")
+    text = re.sub(r"[^\w\s'/-]", " ", text)
+    return " " + re.sub(r"\s+", " ", text).strip() + " "
+
+
+def _take(text: str, phrase: str) -> tuple[str, bool]:
+    pattern = rf"(?<![\w-]){re.escape(phrase)}(?![\w-])"
+    if not re.search(pattern, text):
+        return text, False
+    return re.sub(pattern, lambda m: " " * len(m.group(0)), text), True
+
+
+def read_query(text: str) -> Reading:
+    """The parts of a query, in the order they were found: colours, light, film words, settings, moods, words."""
+    reading = Reading(text=text)
+    normalised = _normalise(text)
+    for synonym, phrase in sorted(pal.SYNONYMS.items(), key=lambda item: -len(item[0])):
+        normalised = re.sub(rf"(?<![\w&-]){re.escape(synonym)}(?![\w&-])", phrase, normalised)
+    for synonym, phrase in sorted(CONCEPT_SYNONYMS.items(), key=lambda item: -len(item[0])):
+        normalised = re.sub(rf"(?<![\w-]){re.escape(synonym)}(?![\w-])", phrase, normalised)
+    # Concepts first, longest first: "city at night" and "neo-noir" are not read as "light" or "neon".
+    for phrase in sorted(CONCEPTS, key=len, reverse=True):
+        normalised, found = _take(normalised, phrase)
+        if found and CONCEPTS[phrase].label:
+            concept = CONCEPTS[phrase]
+            terms = tuple(pal.LEXICON[t] for t in concept.terms)
+            reading.parts.append(
+                Part(concept.kind, phrase, concept.label, terms, concept.text, concept.genres, concept.years)
+            )
+    for phrase in sorted(pal.LEXICON, key=len, reverse=True):
+        normalised, found = _take(normalised, phrase)
+        if found:
+            kind = "light" if phrase in LIGHT_TERMS else "colour"
+            label = LIGHT_LABELS.get(phrase, phrase)
+            reading.parts.append(
+                Part(
+                    kind, phrase, label, (pal.LEXICON[phrase],), LIGHT_TEXT.get(phrase, ""), (), LIGHT_YEARS.get(phrase)
+                )
+            )
+    keys = [part.key for part in reading.parts]
+    for first, second in CONTRADICTIONS:
+        if first in keys and second in keys:
+            dropped = first if keys.index(first) < keys.index(second) else second
+            kept = second if dropped == first else first
+            reading.parts = [part for part in reading.parts if part.key != dropped]
+            reading.notes.append(f"“{dropped}” and “{kept}” cannot both hold; searched for “{kept}”.")
+            keys = [part.key for part in reading.parts]
+    words = [word for word in re.findall(r"[\w'-]+", normalised) if word not in STOP_WORDS]
+    if words:
+        free = " ".join(words)
+        reading.parts.append(Part("text", free, f"“{free}”", text=free))
+    order = {kind: i for i, kind in enumerate(KINDS)}
+    reading.parts.sort(key=lambda part: order[part.kind])
+    return reading

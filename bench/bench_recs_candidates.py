@@ -1,0 +1,66 @@
+"""Candidate first stages on the RecBole ML-1M VALIDATION split (never the test split): EASE vs EDLAE,
+alone and inside the production blend, with the site's ALS settings.
+
+python bench/bench_recs_candidates.py [--ratings-file PATH] [--seed 2020]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cineaesthete.settings")
+
+
+def main() -> None:
+    import django
+
+    django.setup()
+    import dataclasses
+
+    from recommendations.engine import evaluation as ev
+    from recommendations.engine.baselines import ease_weights, item_popularity
+    from recommendations.engine.data import load_ratings_file
+    from recommendations.management.commands.evaluate_recommender import production_tuned
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--ratings-file", default="/work/shared/datasets/ml-1m/ratings.dat")
+    parser.add_argument("--seed", type=int, default=2020)
+    args = parser.parse_args()
+    split = ev.recbole_split(load_ratings_file(args.ratings_file), seed=args.seed)
+    binary = ev._binary(split.train)
+    popularity = item_popularity(split.train)
+
+    def valid(lists) -> str:
+        m = ev.evaluate_lists(lists, split.valid, popularity=popularity, n_users_train=split.shape[0])
+        return f"valid ndcg@10 {m['ndcg@10']:.4f} coverage@10 {m['coverage@10']:.3f}"
+
+    candidates = [(0.0, 1000.0), (0.0, 500.0), (0.1, 500.0), (0.25, 250.0), (0.33, 125.0), (0.5, 50.0)]
+    for dropout, lam in candidates:
+        started = time.perf_counter()
+        weights = ease_weights(binary, regularization=lam, dropout=dropout)
+        lists = ev.lists_from_scores(lambda rows, w=weights: binary[rows] @ w, binary)
+        print(f"EASE p={dropout} λ={lam}: {valid(lists)} ({time.perf_counter() - started:.1f} s)", flush=True)
+    tuned = production_tuned()
+    for dropout, lam in [(0.0, 1000.0), (0.25, 250.0), (0.33, 125.0)]:
+        blend = dataclasses.replace(tuned.blend, ease_dropout=dropout)
+        model, user_factors = ev.train_production(
+            split.train,
+            split.item_ids,
+            als=tuned.als,
+            confidence=tuned.confidence,
+            blend=blend,
+            ease_regularization=lam,
+            threads=2,
+        )
+        lists = ev.production_lists(model, user_factors, split.train, binary, mode="accurate")
+        print(f"production blend with EASE p={dropout} λ={lam}: {valid(lists)}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,333 @@
+"""Serving: the active model cached per process, folding a member in, scoring, and exact reasons."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from django.conf import settings
+from django.db.models import F, FloatField, Sum, Value
+from django.db.models.functions import Cast
+
+from catalog.models import Film
+from recommendations.engine.als import FoldIn, single_threaded_blas
+from recommendations.engine.artifact import ArtifactError, load
+from recommendations.engine.confidence import confidence_from_stars
+from recommendations.engine.ranking import normalised
+from recommendations.engine.recommender import Recommender
+from recommendations.engine.signals import LIKED_STARS, effective_star, is_liked
+from recommendations.models import FilmFeedback, RecommenderModel
+from recommendations.training_data import member_signals
+from reviews.models import WatchlistEntry
+
+log = logging.getLogger(__name__)
+
+COLD_START_RATINGS = 5  # below this many liked films, content similarity is blended in
+GEMS_MIN_RATINGS = 20  # a hidden gem needs this many ratings, with or without a model
+GEMS_PRIOR_WEIGHT = 20.0  # ratings' worth of pull towards the catalogue mean (shrunk mean)
+GEMS_QUALITY_FLOOR = 3.6
+
+Profile = dict[int, tuple[float | None, bool]]  # film id -> (stars or None, liked)
+
+
+# --- the serving model ----------------------------------------------------------------------------
+
+
+@dataclass
+class Serving:
+    version: int
+    recommender: Recommender
+    unit_factors: np.ndarray
+    content: sp.csr_matrix | None
+    vocabulary: np.ndarray
+    plots: np.ndarray | None
+
+
+_lock = threading.Lock()
+_serving: Serving | None = None
+_broken: dict[int, str] = {}
+
+
+def serving_model() -> Serving | None:
+    """The active model, loaded once per process and reloaded when another version becomes active.
+
+    None when no model is active or its file is missing or corrupt (logged once; callers fall back).
+    """
+    global _serving
+    row = (
+        RecommenderModel.objects.filter(state=RecommenderModel.State.ACTIVE)
+        .values_list("version", "artifact", "checksum")
+        .first()
+    )
+    if row is None:
+        return None
+    version, artifact, checksum = row
+    current = _serving
+    if current is not None and current.version == version:
+        return current
+    if version in _broken:
+        return None
+    with _lock:
+        if _serving is not None and _serving.version == version:
+            return _serving
+        try:
+            recommender, extra = load(Path(settings.MODEL_DIR) / artifact, checksum=checksum)
+        except ArtifactError as error:
+            _broken[version] = str(error)
+            log.error("recommender v%s cannot serve, falling back: %s", version, error)
+            return None
+        content = None
+        if "content_indptr" in extra:
+            content = sp.csr_matrix(
+                (extra["content_data"], extra["content_indices"], extra["content_indptr"]),
+                shape=(recommender.n_items, len(extra["content_vocabulary"])),
+            )
+        _serving = Serving(
+            version=version,
+            recommender=recommender,
+            unit_factors=normalised(recommender.item_factors).astype(np.float32),
+            content=content,
+            vocabulary=extra.get("content_vocabulary", np.empty(0, np.int64)),
+            plots=extra.get("plot_vectors"),
+        )
+        return _serving
+
+
+def serving_problem() -> str:
+    """Why the active model is not serving, for staff pages ('' when it is fine)."""
+    return "; ".join(f"v{version}: {message}" for version, message in _broken.items())
+
+
+# --- a member's profile and fold-in -----------------------------------------------------------------
+
+
+def member_profile(user) -> tuple[Profile, set[int]]:
+    """The member's signals per film (the same rows training reads) and every film never to recommend."""
+    profile: Profile = {s.film_id: (s.stars, s.liked) for s in member_signals(user_ids=[user.pk])}
+    excluded = set(profile)
+    excluded.update(WatchlistEntry.objects.filter(user=user).values_list("film_id", flat=True))
+    excluded.update(FilmFeedback.objects.filter(user=user).values_list("film_id", flat=True))
+    return profile, excluded
+
+
+@dataclass
+class Folded:
+    scores: np.ndarray  # served score of every item the model knows
+    folded: FoldIn
+    liked: np.ndarray  # item indices of positive history (what EASE and reasons sum over)
+    cold_share: float = 0.0  # weight of content similarity in the score (cold start)
+    blend_scale: float = 1.0  # the collaborative score's factor inside a cold-start score
+    content_scale: float = 0.0  # and the content score's
+
+
+def fold_in_profile(model: Recommender, profile: Profile) -> Folded:
+    """Fold a profile into the model: scores over every item. Films the model does not know are skipped."""
+    film_ids = np.array(list(profile), dtype=np.int64)
+    stars = np.array([np.nan if s is None else s for s, _ in profile.values()], dtype=np.float64)
+    liked = np.array([flag for _, flag in profile.values()], dtype=bool)
+    index = model.index_of(film_ids)
+    known = index >= 0
+    confidence = confidence_from_stars(stars[known], params=model.confidence, liked=liked[known])
+    scores, folded = model.profile_scores(index[known], confidence)
+    return Folded(scores, folded, index[known][confidence > 0])
+
+
+def _content_parts(serving: Serving, liked: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """Content similarity to the liked films (linear in them): the scores and the plot/tag scales."""
+    taste = np.asarray(serving.content[liked].sum(axis=0)).ravel()
+    tags = serving.content @ taste
+    if serving.plots is None:
+        return tags, 1.0, 0.0
+    tag_scale = 0.5 / max(float(np.abs(tags).max()), 1e-9)
+    plot_scale = 0.5 / len(liked)
+    return tag_scale * tags + plot_scale * (serving.plots @ serving.plots[liked].sum(axis=0)), tag_scale, plot_scale
+
+
+def member_scores(serving: Serving, profile: Profile) -> Folded:
+    """The served score: the blend, plus content similarity for members with few liked films."""
+    model = serving.recommender
+    result = fold_in_profile(model, profile)
+    n_liked = len(result.liked)
+    if 0 < n_liked < COLD_START_RATINGS and serving.content is not None:
+        # Few ratings: the member's factor is mostly regularisation, so lean on what the films are like.
+        content, _, _ = _content_parts(serving, result.liked)
+        share = 0.5 * (COLD_START_RATINGS - n_liked) / COLD_START_RATINGS
+        blend_scale = (1 - share) / max(float(result.scores.std()), 1e-9)
+        content_scale = share / max(float(content.std()), 1e-9)
+        result.scores = (
+            blend_scale * (result.scores - result.scores.mean()) + content_scale * (content - content.mean())
+        ).astype(np.float32)
+        result.cold_share, result.blend_scale, result.content_scale = share, blend_scale, content_scale
+    return result
+
+
+def score_contributions(serving: Serving, member: Folded, items: np.ndarray) -> np.ndarray:
+    """Each liked film's exact share of the served score of ``items`` ((items × liked); see
+    ``Recommender.contributions``), cold-start content similarity included."""
+    model = serving.recommender
+    shares = model.contributions(member.folded, member.liked, items)
+    if member.cold_share > 0:
+        shares = shares * member.blend_scale
+        _, tag_scale, plot_scale = _content_parts(serving, member.liked)
+        tags = (serving.content @ serving.content[member.liked].T).toarray().astype(np.float64)  # (all, liked)
+        content = tag_scale * tags
+        if serving.plots is not None:
+            content = content + plot_scale * (serving.plots @ serving.plots[member.liked].T)
+        shares += member.content_scale * (content[items] - content.mean(axis=0))
+    return shares
+
+
+# --- reasons -------------------------------------------------------------------------------------------
+
+
+def _stars_text(stars: float | None) -> str:
+    if stars is None:
+        return ""
+    full = int(stars)
+    return " " + "★" * full + ("½" if stars - full >= 0.5 else "")
+
+
+def reasons_for(
+    model: Recommender, item: int, shares: np.ndarray, liked: np.ndarray, profile: Profile, titles: dict[int, str]
+) -> list[str]:
+    """Words from the rated films with the largest positive shares of this film's served score."""
+    order = [n for n in np.argsort(-shares, kind="stable")[:2] if shares[n] > 0]
+    if not order:
+        return []
+    parts = []
+    for n in order:
+        film_id = int(model.item_ids[liked[n]])
+        stars, flag = profile.get(film_id, (None, False))
+        verb = "liked" if is_liked(stars, flag) else "watched"
+        parts.append(f"{verb} {titles.get(film_id, 'a film')}{_stars_text(stars)}")
+    reasons = ["Because you " + " and ".join(parts)]
+    top = int(liked[order[0]])
+    top_film = int(model.item_ids[top])
+    top_stars, top_liked = profile.get(top_film, (None, False))
+    # EASE weights are learnt from who rated what together: a strong one is a fair "members who loved X".
+    if (
+        is_liked(top_stars, top_liked)
+        and model.ease is not None
+        and model.ease[top, item] > 0
+        and (model.ease[top] > model.ease[top, item]).sum() < 50
+    ):
+        reasons.append(f"Members who loved {titles.get(top_film, 'a film you rated')} also loved this")
+    return reasons
+
+
+_title_cache: dict[int, str] = {}
+
+
+def film_titles(film_ids: list[int]) -> dict[int, str]:
+    missing = [film_id for film_id in film_ids if film_id not in _title_cache]
+    if missing:
+        _title_cache.update(Film.objects.filter(pk__in=missing).values_list("pk", "title"))
+    return {film_id: _title_cache[film_id] for film_id in film_ids if film_id in _title_cache}
+
+
+# --- one member's list ---------------------------------------------------------------------------------
+
+
+def compute_recommendations(
+    serving: Serving | None, profile: Profile, excluded: set[int], *, k: int, mode: str, diversity
+) -> dict:
+    """Ranked (film id, score, reasons) for a profile; the popular / gems fallback without model or profile."""
+    liked_ids = [f for f, (stars, liked) in profile.items() if effective_star(stars, liked) > 2]
+    if serving is None or not profile:
+        return {"items": popular_films(excluded, k=k, mode=mode), "source": "popular", "liked": len(liked_ids)}
+    model = serving.recommender
+    with single_threaded_blas():
+        member = member_scores(serving, profile)
+        exclude = model.index_of(sorted(excluded))
+        exclude = exclude[exclude >= 0]
+        ranked = model.rank(member.scores, k, mode=mode, exclude=exclude, diversity=diversity, history=member.liked)
+        shares = score_contributions(serving, member, ranked)
+    titles = film_titles(sorted({int(model.item_ids[j]) for j in member.liked}))
+    items = [
+        (
+            int(model.item_ids[item]),
+            float(member.scores[item]),
+            reasons_for(model, int(item), shares[row], member.liked, profile, titles),
+        )
+        for row, item in enumerate(ranked)
+    ]
+    source = "cold-start" if member.cold_share > 0 else "model"
+    return {"items": items, "source": source, "liked": len(liked_ids)}
+
+
+def popular_films(excluded: set[int], *, k: int, mode: str) -> list[tuple[int, float, list[str]]]:
+    """Without a model or a profile: popular well-rated films, or for hidden gems the best shrunk means
+    outside the most-rated fifth among films with at least ``GEMS_MIN_RATINGS`` ratings."""
+    films = Film.objects.filter(rating_count__gt=0).exclude(pk__in=excluded)
+    if mode == "gems":
+        totals = Film.objects.filter(rating_count__gt=0).aggregate(
+            stars=Sum(F("rating_mean") * F("rating_count"), output_field=FloatField()), count=Sum("rating_count")
+        )
+        prior = (totals["stars"] or 0.0) / max(totals["count"] or 0, 1) or 3.5
+        shrunk = (Cast("rating_mean", FloatField()) * F("rating_count") + Value(prior * GEMS_PRIOR_WEIGHT)) / (
+            F("rating_count") + Value(GEMS_PRIOR_WEIGHT)
+        )
+        films = (
+            films.filter(rating_count__gte=GEMS_MIN_RATINGS, rating_count__lt=_head_threshold())
+            .annotate(shrunk=shrunk)
+            .filter(shrunk__gte=GEMS_QUALITY_FLOOR)
+            .order_by("-shrunk", "-rating_count", "id")
+        )
+        reason = "A well-loved film few members have found yet"
+    else:
+        films = films.filter(rating_mean__gte=LIKED_STARS).order_by("-rating_count", "id")
+        reason = "Popular with members who rate highly"
+    return [(film_id, 0.0, [reason]) for film_id in films.values_list("pk", flat=True)[:k]]
+
+
+def _head_threshold() -> int:
+    counts = list(
+        Film.objects.filter(rating_count__gt=0).order_by("-rating_count").values_list("rating_count", flat=True)
+    )
+    return counts[max(0, len(counts) // 5 - 1)] if counts else 0
+
+
+# --- scores for other apps (watchlist sort, vibe "match my taste") -------------------------------------
+
+
+def member_item_scores(user) -> tuple[Recommender, np.ndarray] | None:
+    """The member's served scores over every film the active model knows, or None (no model, no ratings)."""
+    serving = serving_model()
+    profile, _excluded = member_profile(user)
+    if serving is None or not profile:
+        return None
+    with single_threaded_blas():
+        scores = member_scores(serving, profile).scores
+    if not np.ptp(scores) > 0:  # none of the member's films is known to the model: no taste to rank by
+        return None
+    return serving.recommender, scores
+
+
+def member_film_scores(*, user, film_ids: list[int]) -> dict[int, float]:
+    """How well each film fits the member's taste, as a percentile of the catalogue in [0, 1] (1 = best fit).
+
+    Percentiles rather than raw scores: raw scores have no unit and differ in scale between members and
+    model versions; "in the top 3% for you" means the same thing everywhere. Films the model does not know
+    (added after the last training) are left out. Empty when there is no model or the member has no ratings.
+    """
+    scored = member_item_scores(user)
+    if scored is None or not film_ids:
+        return {}
+    model, scores = scored
+    order = np.argsort(np.argsort(scores, kind="stable"), kind="stable")  # rank 0 = worst
+    percentile = order / max(len(scores) - 1, 1)
+    index = model.index_of(np.array(film_ids, dtype=np.int64))
+    return {int(film_id): float(percentile[i]) for film_id, i in zip(film_ids, index, strict=True) if i >= 0}
+
+
+def predicted_ratings(*, user, film_ids: list[int]) -> dict[int, float]:
+    """The watchlist's "predicted for you" sort: the same catalogue percentiles as ``member_film_scores``.
+
+    ALS here learns preference with a confidence, not a star value, so we do not print invented stars;
+    the watchlist shows "top N% for you".
+    """
+    return member_film_scores(user=user, film_ids=film_ids)

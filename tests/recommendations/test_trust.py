@@ -1,0 +1,391 @@
+"""Scores and reasons that mean what they say: signals, exact reasons, gems, staleness, evaluation."""
+
+from __future__ import annotations
+
+import io
+import json
+from decimal import Decimal
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from django.core.management import call_command
+
+from recommendations.engine import artifact
+from recommendations.engine.artifact import ArtifactError
+from recommendations.engine.confidence import ConfidenceParams, confidence_from_stars
+from recommendations.engine.recommender import BlendParams, Recommender
+from recommendations.engine.signals import LIKE_ONLY_STARS, WATCHED_STARS, SignalError, effective_stars
+from recommendations.services import recommender_train, recommender_training_reason
+from recommendations.serving import (
+    compute_recommendations,
+    fold_in_profile,
+    member_profile,
+    member_scores,
+    popular_films,
+    score_contributions,
+    serving_model,
+)
+from recommendations.training_data import rating_log_from_db
+from reviews.models import DiaryEntry, Rating
+from tests.factories import make_film, make_member
+
+from .conftest import TRAIN_PARAMS
+
+# --- one definition of each signal --------------------------------------------------------------------
+
+
+def test_every_signal_has_finite_effective_stars():
+    stars = np.array([np.nan, np.nan, 0.5, 2.0, 3.5, 4.5, 5.0, np.nan, 5.0])
+    liked = np.array([True, False, True, False, True, False, True, True, False])
+    out = effective_stars(stars, liked)
+    assert np.isfinite(out).all()
+    assert out[0] == LIKE_ONLY_STARS and out[1] == WATCHED_STARS
+    assert list(out[2:7]) == [1.0, 2.0, 4.0, 4.5, 5.0]  # a like adds half a star, capped at five
+    assert np.isfinite(confidence_from_stars(stars, liked=liked)).all()
+
+
+@pytest.mark.parametrize("bad", [np.inf, -1.0, 0.0, 5.5])
+def test_out_of_range_stars_are_refused(bad):
+    with pytest.raises(SignalError):
+        effective_stars(np.array([4.0, bad]))
+
+
+def test_training_and_fold_in_read_every_signal_the_same_way(db):
+    """Each kind of signal, stored in the database, means the same to training as to serving."""
+    member = make_member("signals")
+    films = [make_film(f"Film {i}") for i in range(6)]
+    Rating.objects.create(user=member, film=films[0], stars=None, liked=True)  # like without stars
+    Rating.objects.create(user=member, film=films[1], stars=Decimal("3.5"), liked=True)  # like with stars
+    Rating.objects.create(user=member, film=films[2], stars=Decimal("1.5"))
+    Rating.objects.create(user=member, film=films[3], stars=None, liked=False, story=Decimal("4"))  # watched
+    DiaryEntry.objects.create(user=member, film=films[4], watched_on="2024-01-01")  # logged, no stars
+    DiaryEntry.objects.create(user=member, film=films[5], watched_on="2024-01-01", stars=Decimal("4.5"))
+
+    log = rating_log_from_db()
+    trained = dict(zip(log.item_ids.tolist(), log.stars.tolist(), strict=True))
+    assert np.isfinite(log.stars).all()
+    assert trained == {
+        films[0].pk: LIKE_ONLY_STARS,
+        films[1].pk: 4.0,
+        films[2].pk: 1.5,
+        films[3].pk: WATCHED_STARS,
+        films[4].pk: WATCHED_STARS,
+        films[5].pk: 4.5,
+    }
+    profile, _ = member_profile(member)
+    served = {
+        film: effective_stars(np.array([np.nan if s is None else s]), np.array([f]))[0]
+        for film, (s, f) in profile.items()
+    }
+    assert served == trained
+    # the confidences training derives from the log equal those fold-in derives from the profile
+    training_conf = confidence_from_stars(log.stars, params=ConfidenceParams())
+    serving_conf = confidence_from_stars(
+        np.array([np.nan if s is None else s for s, _ in profile.values()]),
+        liked=np.array([f for _, f in profile.values()]),
+    )
+    order = [list(profile).index(film) for film in log.item_ids.tolist()]
+    np.testing.assert_array_equal(training_conf, serving_conf[order])
+
+
+def test_a_like_without_stars_trains_a_finite_model_and_gems_floor(taste_world):
+    member = make_member("liker")
+    for film in taste_world["action"][:4]:
+        Rating.objects.create(user=member, film=film, stars=None, liked=True)
+    model = recommender_train(params=TRAIN_PARAMS)
+    serving = serving_model()
+    assert serving.version == model.version
+    assert np.isfinite(serving.recommender.quality).all()
+    assert np.isfinite(serving.recommender.item_factors).all()
+
+
+def test_an_artifact_with_nan_is_never_written(tmp_path):
+    rng = np.random.default_rng(0)
+    recommender = Recommender(
+        item_ids=np.arange(5),
+        item_factors=rng.normal(size=(5, 3)).astype(np.float32),
+        popularity=np.ones(5),
+        quality=np.array([3.0, np.nan, 4.0, 4.0, 4.0], dtype=np.float32),
+        regularization=0.1,
+    )
+    with pytest.raises(ArtifactError):
+        artifact.save(recommender, tmp_path / "v1.npz")
+    assert not (tmp_path / "v1.npz").exists()
+
+
+# --- reasons name the true top contributors of the served score -----------------------------------------
+
+
+def _random_model(seed: int, *, ease_weight: float, penalty: float) -> Recommender:
+    rng = np.random.default_rng(seed)
+    n = 40
+    ease = rng.normal(scale=0.1, size=(n, n)).astype(np.float32)
+    np.fill_diagonal(ease, 0)
+    return Recommender(
+        item_ids=np.arange(100, 100 + n),
+        item_factors=rng.normal(size=(n, 6)).astype(np.float32),
+        popularity=rng.integers(1, 200, size=n).astype(np.float64),
+        quality=np.full(n, 4.0, dtype=np.float32),
+        regularization=0.5,
+        blend=BlendParams(ease_weight=ease_weight, popularity_penalty=penalty),
+        ease=ease,
+    )
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize(("ease_weight", "penalty"), [(0.85, 0.5), (0.5, 0.0), (0.0, 0.3)])
+def test_shares_sum_to_the_served_score(seed, ease_weight, penalty):
+    model = _random_model(seed, ease_weight=ease_weight, penalty=penalty)
+    rng = np.random.default_rng(1000 + seed)
+    films = rng.choice(model.item_ids, size=int(rng.integers(1, 15)), replace=False)
+    profile = {int(f): (float(rng.choice([1.0, 2.0, 3.0, 4.0, 5.0])), bool(rng.random() < 0.2)) for f in films}
+    member = fold_in_profile(model, profile)
+    items = np.arange(model.n_items)
+    shares = model.contributions(member.folded, member.liked, items)
+    popularity_term = -penalty * model._z_logpop
+    np.testing.assert_allclose(shares.sum(axis=1) + popularity_term, member.scores, atol=2e-4)
+
+
+def test_named_film_is_the_true_top_contributor_for_many_members(trained):
+    """On a trained model (EASE + ALS, cold start included), the first film named in each reason is the
+    rated film with the largest share of the served score, checked by removing each film's share."""
+    serving = serving_model()
+    model = serving.recommender
+    action, romance = trained["action"], trained["romance"]
+    titles = {f.pk: f.title for f in action + romance}
+    checked = 0
+    rng = np.random.default_rng(7)
+    for _ in range(25):
+        pool = action + romance
+        picks = rng.choice(len(pool), size=int(rng.integers(2, 9)), replace=False)
+        profile = {
+            pool[i].pk: (float(rng.choice([2.0, 3.0, 3.5, 4.0, 4.5, 5.0])), bool(rng.random() < 0.3)) for i in picks
+        }
+        result = compute_recommendations(serving, profile, set(profile), k=5, mode="accurate", diversity=None)
+        member = member_scores(serving, profile)
+        for film_id, score, reasons in result["items"]:
+            item = int(model.index_of([film_id])[0])
+            assert score == pytest.approx(float(member.scores[item]))
+            shares = score_contributions(serving, member, np.array([item]))[0]
+            if not reasons:
+                assert not (shares > 0).any()
+                continue
+            best = int(model.item_ids[member.liked[int(np.argmax(shares))]])
+            assert titles[best] in reasons[0].split(" and ")[0]
+            stars, liked = profile[best]
+            verb = "liked" if liked or stars >= 3.5 else "watched"
+            assert reasons[0].startswith(f"Because you {verb} {titles[best]}")
+            checked += 1
+    assert checked > 50
+
+
+def test_cold_start_shares_sum_to_the_served_score(trained):
+    serving = serving_model()
+    profile = {trained["action"][0].pk: (4.5, False), trained["romance"][1].pk: (4.0, True)}
+    member = member_scores(serving, profile)
+    assert member.cold_share > 0
+    items = np.arange(serving.recommender.n_items)
+    shares = score_contributions(serving, member, items)
+    residual = member.scores - shares.sum(axis=1)
+    # what is left is the popularity term (zero here) and a per-member constant, never a per-film share
+    np.testing.assert_allclose(residual, residual.mean(), atol=2e-4)
+
+
+def test_no_canned_reason_on_the_page(client, trained):
+    member = make_member("page")
+    for film in trained["action"][:3]:
+        Rating.objects.create(user=member, film=film, stars=Decimal("4.5"))
+    client.force_login(member)
+    assert b"tastes like yours" not in client.get("/recommendations/").content
+
+
+# --- hidden gems ---------------------------------------------------------------------------------------
+
+
+def _catalogue_with_one_rating_wonders() -> dict:
+    films = {}
+    for i in range(30):  # a popular head, well-known solid films and one-rating wonders
+        films[f"head{i}"] = make_film(f"Head {i}", rating_count=1000 + i, rating_mean=3.8)
+    for i in range(10):
+        films[f"solid{i}"] = make_film(f"Solid {i}", rating_count=40 + i, rating_mean=4.2)
+        films[f"wonder{i}"] = make_film(f"Wonder {i}", rating_count=1 + i % 3, rating_mean=5.0)
+    return films
+
+
+@pytest.mark.django_db
+def test_gems_without_a_model_need_twenty_ratings_and_use_the_shrunk_mean():
+    films = _catalogue_with_one_rating_wonders()
+    chosen = [film_id for film_id, _, _ in popular_films(set(), k=20, mode="gems")]
+    assert chosen
+    counts = {f.pk: f.rating_count for f in films.values()}
+    assert all(counts[film_id] >= 20 for film_id in chosen)
+    assert not any(films[f"wonder{i}"].pk in chosen for i in range(10))
+
+
+def test_gems_with_a_model_never_return_thinly_rated_films(trained):
+    serving = serving_model()
+    model = serving.recommender
+    for n in (1, 2, 6):
+        profile = {f.pk: (5.0, False) for f in trained["action"][:n]}
+        result = compute_recommendations(serving, profile, set(profile), k=10, mode="gems", diversity=None)
+        for film_id, _, _ in result["items"]:
+            assert model.popularity[model.index_of([film_id])[0]] >= model.blend.gems_min_ratings
+    # the tiny world has fewer than 20 ratings per film: nothing qualifies, rather than anything
+    assert result["items"] == []
+
+
+# --- stale model detection -----------------------------------------------------------------------------
+
+
+def test_edits_and_deletions_make_the_model_stale(trained):
+    assert recommender_training_reason() is None
+    rating = Rating.objects.filter(stars__isnull=False).first()
+    rating.stars = Decimal("0.5") if rating.stars != Decimal("0.5") else Decimal("5.0")
+    rating.save(update_fields=["stars"])  # same count, an edit
+    assert recommender_training_reason() is not None
+    recommender_train(params=TRAIN_PARAMS)
+    assert recommender_training_reason() is None
+    other = Rating.objects.exclude(pk=rating.pk).first()
+    user, film, stars = other.user, other.film, other.stars
+    other.delete()
+    Rating.objects.create(
+        user=user,
+        film=trained["romance"][7] if other.film != trained["romance"][7] else trained["action"][7],
+        stars=stars,
+    )
+    assert recommender_training_reason() is not None  # delete one, add another: same count, not current
+    recommender_train(params=TRAIN_PARAMS)
+    Rating.objects.filter(user=user).first().delete()
+    assert recommender_training_reason() is not None
+    recommender_train(params=TRAIN_PARAMS)
+    DiaryEntry.objects.create(user=user, film=film, watched_on="2024-05-01")
+    assert recommender_training_reason() is not None  # a diary entry is training data too
+
+
+# --- the evaluation command on tiny data ---------------------------------------------------------------
+
+
+def test_evaluate_recommender_smoke(tmp_path):
+    rng = np.random.default_rng(0)
+    lines = []
+    for user in range(1, 61):
+        group = user % 3
+        for item in range(1, 46):
+            if item % 3 == group and rng.random() < 0.8 or rng.random() < 0.08:
+                lines.append(f"{user}::{item}::{int(rng.choice([3, 4, 5]))}::{1000 + item * 10 + user}")
+    path = tmp_path / "ratings.dat"
+    path.write_text("\n".join(lines))
+    out = io.StringIO()
+    call_command(
+        "evaluate_recommender",
+        "--protocol",
+        "all",
+        "--ratings-file",
+        str(path),
+        "--quick",
+        "--json",
+        "--threads",
+        "1",
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    report = json.loads(out.getvalue())
+    for name in ("recbole-ml1m", "temporal"):
+        rows = {row["model"]: row for row in report["protocols"][name]["rows"]}
+        assert {"EASE", "production (accurate)"} <= set(rows)
+        for row in rows.values():
+            assert all(np.isfinite(v) for k, v in row.items() if isinstance(v, float))
+
+
+def test_strong_generalisation_protocol_over_seeds(tmp_path):
+    """Held-out members are never trained on, are folded in from 80% of their ratings (low stars included)
+    and are ranked against their other positives; several seeds give mean and std."""
+    from recommendations.engine.data import load_ratings_file
+    from recommendations.engine.evaluation import strong_split
+
+    rng = np.random.default_rng(3)
+    lines = []
+    for user in range(1, 121):
+        group = user % 3
+        for item in range(1, 61):
+            if item % 3 == group and rng.random() < 0.7 or rng.random() < 0.1:
+                stars = int(rng.choice([4, 5])) if item % 3 == group else int(rng.choice([1, 2, 3]))
+                lines.append(f"{user}::{item}::{stars}::{1000 + item * 10 + user}")
+    path = tmp_path / "ratings.dat"
+    path.write_text("\n".join(lines))
+    split = strong_split(load_ratings_file(path), seed=1)
+    assert split.fold.shape[0] == 12 and split.train.shape[0] == 108
+    assert split.fold.data.min() < 3  # low stars reach the fold-in, as on the site
+    assert split.test.nnz and not (split.fold.multiply(split.test)).nnz
+    out = io.StringIO()
+    call_command(
+        "evaluate_recommender",
+        "--protocol",
+        "strong",
+        "--ratings-file",
+        str(path),
+        "--production-params",
+        "--seeds",
+        "3",
+        "--json",
+        "--threads",
+        "1",
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    rows = {row["model"]: row for row in json.loads(out.getvalue())["protocols"]["strong"]["rows"]}
+    assert {"popularity", "EASE", "ALS", "production (accurate)"} <= set(rows)
+    for row in rows.values():
+        assert row["seeds"] == 3 and np.isfinite(row["ndcg@10"]) and row["ndcg@10_std"] >= 0
+        assert np.isfinite(row["ndcg@10_minus_ease"])
+    assert rows["production (accurate)"]["ndcg@10"] > rows["popularity"]["ndcg@10"]
+
+
+def test_edlae_dropout_penalises_popular_items_more():
+    from recommendations.engine.baselines import ease_weights
+
+    rng = np.random.default_rng(0)
+    matrix = sp.csr_matrix((rng.random((80, 15)) < np.linspace(0.05, 0.9, 15)).astype(np.float32))
+    plain = ease_weights(matrix, regularization=5.0)
+    edlae = ease_weights(matrix, regularization=5.0, dropout=0.25)
+    assert np.isfinite(edlae).all() and np.allclose(np.diag(edlae), 0)
+    assert not np.allclose(plain, edlae)
+    np.testing.assert_allclose(ease_weights(matrix, regularization=5.0, dropout=0.0), plain)
+
+
+@pytest.mark.parametrize(
+    "shape",
+    ["one rating", "all low", "only unknown films", "likes without stars", "watched only"],
+)
+def test_hostile_profiles_get_finite_scores_and_true_reasons(trained, client, shape):
+    serving = serving_model()
+    action = trained["action"]
+    unknown = make_film("Added after training")
+    member = make_member(f"hostile-{shape.replace(' ', '-')}")
+    if shape == "one rating":
+        Rating.objects.create(user=member, film=action[0], stars=Decimal("5.0"))
+    elif shape == "all low":
+        for film in action[:6]:
+            Rating.objects.create(user=member, film=film, stars=Decimal("1.0"))
+    elif shape == "only unknown films":
+        Rating.objects.create(user=member, film=unknown, stars=Decimal("4.0"))
+    elif shape == "likes without stars":
+        for film in action[:3]:
+            Rating.objects.create(user=member, film=film, stars=None, liked=True)
+    else:
+        for film in action[:3]:
+            DiaryEntry.objects.create(user=member, film=film, watched_on="2024-02-02")
+    profile, excluded = member_profile(member)
+    for mode in ("accurate", "diverse", "gems", "surprise"):
+        result = compute_recommendations(serving, profile, excluded, k=10, mode=mode, diversity=None)
+        assert all(np.isfinite(score) for _, score, _ in result["items"])
+        assert not {film_id for film_id, _, _ in result["items"]} & excluded
+        if shape == "all low":
+            assert all(not reasons for _, _, reasons in result["items"])  # nothing they liked to name
+        if shape == "watched only":
+            assert all("liked" not in " ".join(reasons) for _, _, reasons in result["items"])
+    client.force_login(member)
+    for mode in ("accurate", "gems", "surprise"):
+        response = client.get("/recommendations/", {"mode": mode})
+        assert response.status_code == 200
