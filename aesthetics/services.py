@@ -9,14 +9,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from catalog.models import Film, FilmImage
 from cineaesthete.ml import text_encoder
 
 from .encoders import clip_encoder
+from .image_pipeline import EmbeddedBatch, default_decoders, embed_images_stream
 from .models import CLIP_DIM, FilmTextEmbedding, ImageAesthetics
 from .palette import MEASURES, ImageRejected, analyse_image, palette_vector
 
@@ -95,39 +98,68 @@ def images_analyse(*, image_ids: list[int] | None = None, batch_size: int = 200,
     return result
 
 
-def images_embed_clip(*, batch_size: int = 32, progress: Progress = _no_progress) -> BatchResult | None:
-    """CLIP embeddings for analysed images that lack one from the configured checkpoint. None: CLIP is off."""
+def images_embed_clip(
+    *, batch_size: int = 32, decoders: int | None = None, progress: Progress = _no_progress
+) -> BatchResult | None:
+    """CLIP embeddings for analysed images that lack one from the configured checkpoint. None: CLIP is off.
+
+    Images are decoded by `decoders` processes (settings.ML_DECODERS; one per core but one by default, 1 on a
+    CPU device, where the model needs the cores) while the model embeds the previous batch; each batch's
+    vectors are written in one statement. Safe to re-run: only images without this checkpoint's vector are done.
+    """
     encoder = clip_encoder()
     if encoder is None:
         return None
     if encoder.dim != CLIP_DIM:
         raise ValueError(f"CLIP checkpoint {encoder.name} projects to {encoder.dim} dimensions; {CLIP_DIM} are stored")
+    if decoders is None:
+        decoders = settings.ML_DECODERS or (default_decoders() if encoder.device.type == "cuda" else 1)
     pending = list(
         ImageAesthetics.objects.filter(status=ImageAesthetics.Status.DONE)
         .filter(Q(clip_vector__isnull=True) | ~Q(clip_model=encoder.name))
         .order_by("id")
-        .values_list("id", flat=True)
+        .values_list("id", "image__file")
     )
+    storage = FilmImage._meta.get_field("file").storage
     result = BatchResult()
-    for start in range(0, len(pending), batch_size):
-        rows = list(ImageAesthetics.objects.filter(pk__in=pending[start : start + batch_size]).select_related("image"))
-        crops, kept = [], []
-        for row in rows:
-            try:
-                with row.image.file.open("rb") as handle:
-                    crops.append(encoder.load_image(io.BytesIO(handle.read())))
-                kept.append(row)
-            except (ImageRejected, OSError) as error:
-                row.status, row.error = ImageAesthetics.Status.FAILED, str(error)[:500]
-                row.save(update_fields=["status", "error", "updated_at"])
-                result.failed += 1
-        vectors = encoder.embed_pixels(crops)
-        for row, vector in zip(kept, vectors, strict=True):
-            row.clip_vector, row.clip_model = vector, encoder.name
-        ImageAesthetics.objects.bulk_update(kept, ["clip_vector", "clip_model"])
-        result.done += len(kept)
-        progress(min(start + batch_size, len(pending)), len(pending), "CLIP image embeddings")
+    for batch in embed_images_stream(
+        encoder, ((pk, _image_source(storage, name)) for pk, name in pending), batch_size=batch_size, decoders=decoders
+    ):
+        _clip_vectors_store(batch, encoder.name)
+        result.done += len(batch.keys)
+        result.failed += len(batch.failures)
+        progress(result.done + result.failed, len(pending), "CLIP image embeddings")
     return result
+
+
+def _image_source(storage, name: str) -> str | bytes:
+    """A path the decoder processes open themselves, or the bytes when the storage has no local paths."""
+    try:
+        return storage.path(name)
+    except NotImplementedError:
+        with storage.open(name, "rb") as handle:
+            return handle.read()
+
+
+@transaction.atomic
+def _clip_vectors_store(batch: EmbeddedBatch, model_name: str) -> None:
+    """One UPDATE for the batch's vectors (unnest of two arrays), one for the images that did not decode."""
+    if batch.keys:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {ImageAesthetics._meta.db_table} AS row SET clip_vector = data.vector::vector, clip_model = %s,"
+                " updated_at = now() FROM unnest(%s::bigint[], %s::text[]) AS data(id, vector) WHERE row.id = data.id",
+                [model_name, list(batch.keys), [_vector_text(vector) for vector in batch.vectors]],
+            )
+    for pk, error in batch.failures:
+        ImageAesthetics.objects.filter(pk=pk).update(
+            status=ImageAesthetics.Status.FAILED, error=error, updated_at=timezone.now()
+        )
+
+
+def _vector_text(vector: np.ndarray) -> str:
+    """pgvector's text form; float32 values print exactly through Python's shortest repr."""
+    return str(vector.astype(np.float32).tolist())
 
 
 # --- texts ------------------------------------------------------------------------------------------------

@@ -321,6 +321,10 @@ SENTIMENT_MODEL = env_str("SENTIMENT_MODEL", "")
 RATING_INTEGRITY_CHECK_DELAY_SECONDS = env_int("RATING_INTEGRITY_CHECK_DELAY_SECONDS", 300)
 ML_DEVICE = env_str("ML_DEVICE", "cpu")
 ML_THREADS = env_int("ML_THREADS", 0)  # 0 = library default
+# auto: fp16 on a GPU, fp32 on the CPU; or fp32, fp16, bf16.
+ML_PRECISION = env_str("ML_PRECISION", "auto")
+# Processes decoding images for `embed_images` while the model runs (0 = one per core but one).
+ML_DECODERS = env_int("ML_DECODERS", 0)
 
 # --- Catalogue ingestion --------------------------------------------------------------------------
 # Images over this many pixels, or with a side over IMAGE_MAX_SIDE, are rejected by `ingest_images`

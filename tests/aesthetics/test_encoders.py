@@ -62,3 +62,66 @@ def test_minilm_embeds_sentences_to_unit_384_vectors_with_meaningful_similarity(
     assert vectors.shape == (3, 384)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-5)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.3
+
+
+# --- the batch pipeline (decoder processes feeding the model) -------------------------------------------
+
+
+def _items(tmp_path, colours):
+    items = []
+    for n, colour in enumerate(colours):
+        path = tmp_path / f"{n}.png"
+        path.write_bytes(image_bytes(colour))
+        items.append((n, str(path) if n % 2 else path.read_bytes()))  # paths and bytes both travel
+    return items
+
+
+@pytest.mark.parametrize("decoders", [1, 2])
+@pytest.mark.parametrize("batch_size", [1, 3, 64])
+def test_the_stream_gives_every_image_the_vector_a_direct_call_gives(
+    random_clip_checkpoint, tmp_path, decoders, batch_size
+):
+    from aesthetics.image_pipeline import embed_images_stream
+
+    encoder = ClipEncoder(random_clip_checkpoint)
+    colours = ["#ff0000", "#00ff00", "#0000ff", "#ffff00", "#00ffff", "#ff00ff", "#101010"]
+    items = _items(tmp_path, colours)
+    batches = list(embed_images_stream(encoder, items, batch_size=batch_size, decoders=decoders))
+    keys = [key for batch in batches for key in batch.keys]
+    vectors = np.concatenate([batch.vectors for batch in batches])
+    assert keys == list(range(len(colours)))  # every image once, in order
+    direct = encoder.embed_images([io.BytesIO(image_bytes(colour)) for colour in colours])
+    np.testing.assert_allclose(vectors, direct, atol=1e-5)
+    assert all(len(batch.keys) <= max(batch_size, 32) for batch in batches)
+
+
+@pytest.mark.parametrize("decoders", [1, 2])
+def test_images_that_do_not_decode_are_reported_with_their_key_and_the_rest_go_on(
+    random_clip_checkpoint, tmp_path, decoders
+):
+    from aesthetics.image_pipeline import embed_images_stream
+
+    encoder = ClipEncoder(random_clip_checkpoint)
+    good = _items(tmp_path, ["#ff0000", "#0000ff"])
+    (tmp_path / "fake.jpg").write_bytes(b"<html>not an image</html>")
+    hostile = [
+        ("text", b"plain text"),
+        ("missing", str(tmp_path / "nowhere.jpg")),
+        ("fake", str(tmp_path / "fake.jpg")),
+    ]
+    batches = list(embed_images_stream(encoder, [*hostile, *good], batch_size=2, decoders=decoders))
+    assert [key for batch in batches for key in batch.keys] == [0, 1]
+    failures = dict(failure for batch in batches for failure in batch.failures)
+    assert set(failures) == {"text", "missing", "fake"}
+    assert all("does not decode" in message for message in failures.values())
+
+
+def test_an_empty_stream_yields_nothing(random_clip_checkpoint):
+    from aesthetics.image_pipeline import embed_images_stream
+
+    assert list(embed_images_stream(ClipEncoder(random_clip_checkpoint), [], decoders=1)) == []
+
+
+def test_an_unknown_precision_is_refused(random_clip_checkpoint):
+    with pytest.raises(ValueError, match="ML_PRECISION"):
+        ClipEncoder(random_clip_checkpoint, precision="fp8")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from aesthetics import services
@@ -117,6 +118,28 @@ def test_clip_signal_is_used_when_a_checkpoint_is_configured(gallery, settings, 
         results = vibe_search(query="a submarine")
         assert results.signal_status["clip"] == "on"
         assert any("looks like" in reason for match in results.matches for reason in match.reasons)
+    finally:
+        load_clip.cache_clear()
+
+
+def test_clip_vectors_are_stored_to_halfvec_precision_and_an_image_gone_bad_is_marked_failed(
+    gallery, settings, random_clip_checkpoint
+):
+    from aesthetics.encoders import load_clip
+
+    settings.CLIP_MODEL = random_clip_checkpoint
+    broken = ImageAesthetics.objects.select_related("image").get(film=gallery["blue"])
+    broken.image.file.open("wb").write(b"no longer a picture")  # a file damaged after its palette was read
+    try:
+        result = services.images_embed_clip(batch_size=2)
+        assert (result.done, result.failed) == (3, 1)
+        broken.refresh_from_db()
+        assert broken.status == ImageAesthetics.Status.FAILED and "does not decode" in broken.error
+        encoder = load_clip(random_clip_checkpoint)
+        for row in ImageAesthetics.objects.filter(clip_model=random_clip_checkpoint).select_related("image"):
+            with row.image.file.open("rb") as handle:
+                expected = encoder.embed_images([handle])[0]
+            np.testing.assert_allclose(np.asarray(row.clip_vector), expected, atol=1e-3)  # stored as halfvec
     finally:
         load_clip.cache_clear()
 
