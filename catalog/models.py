@@ -243,3 +243,14 @@ class FilmTag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tag} ×{self.count} on {self.film_id}"
+
+
+class ApiRateBucket(models.Model):
+    """A token bucket shared by every process (catalog.tmdb.ratelimit): one row per external API."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    tokens = models.FloatField()
+    refilled_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.tokens:.1f} tokens"
