@@ -12,3 +12,10 @@ class AestheticsConfig(AppConfig):
         from .selectors import stored_plot_vectors
 
         plot_vector_source_register(stored_plot_vectors)
+
+        # New catalogue images (TMDb backdrops) are analysed like posters, so vibe search sees them too.
+        from catalog.services.images import images_added_listener_register
+
+        from .tasks import images_added_analyse
+
+        images_added_listener_register(images_added_analyse)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +18,24 @@ from ..models import Film, FilmImage, film_image_path
 from .base import Progress, no_progress
 
 IMAGE_KEYS = {"movielens": "movielens_id", "imdb": "imdb_id", "tmdb": "tmdb_id"}
+
+# Called with the ids of newly stored images (after their transaction commits): the aesthetics app registers
+# one from its AppConfig.ready() that queues their analysis, so backdrops from TMDb reach vibe search like
+# posters do. The catalogue cannot import that app (layers), hence the registry.
+ImagesAddedListener = Callable[[list[int]], None]
+_images_added_listeners: list[ImagesAddedListener] = []
+
+
+def images_added_listener_register(listener: ImagesAddedListener) -> None:
+    if listener not in _images_added_listeners:
+        _images_added_listeners.append(listener)
+
+
+def images_added(*, image_ids: list[int]) -> None:
+    """Tell the listeners about new images once the current transaction (if any) commits."""
+    if image_ids:
+        for listener in _images_added_listeners:
+            transaction.on_commit(lambda listener=listener: listener(list(image_ids)))
 
 
 @dataclass
@@ -85,7 +103,7 @@ def film_images_ingest(
                     summary.duplicates += 1
                 else:
                     known.add((film_id, checked.content_hash))
-                    new_images.append(_image_store(film_id=film_id, kind=kind, checked=checked, source=str(path)))
+                    new_images.append(image_store(film_id=film_id, kind=kind, checked=checked, source=str(path)))
         if done % 200 == 0 or done == len(files):
             progress("images", done, len(files))
 
@@ -98,7 +116,7 @@ def film_images_ingest(
     return summary
 
 
-def _image_store(*, film_id: int, kind: str, checked: CheckedImage, source: str) -> FilmImage:
+def image_store(*, film_id: int, kind: str, checked: CheckedImage, source: str) -> FilmImage:
     """Write the bytes under MEDIA_ROOT (once per content hash) and return the unsaved FilmImage."""
     image = FilmImage(
         film_id=film_id,
