@@ -128,7 +128,8 @@ def _credits_set(film_records: list[tuple[int, FilmMetadata]], person_ids: dict[
         (film_id, person_id, role): (pk, order, character)
         for pk, film_id, person_id, role, order, character in Credit.objects.filter(
             # Crew credits come from TMDb (catalog.tmdb.sync); this file's roles are its own.
-            film_id__in=film_ids, role__in=[Credit.Role.DIRECTOR, Credit.Role.WRITER, Credit.Role.CAST]
+            film_id__in=film_ids,
+            role__in=[Credit.Role.DIRECTOR, Credit.Role.WRITER, Credit.Role.CAST],
         ).values_list("id", "film_id", "person_id", "role", "order", "character")
     }
     stale = [pk for key, (pk, _, _) in current.items() if key not in wanted]
