@@ -8,7 +8,7 @@ from dramatiq_crontab import cron
 from cineaesthete.core.jobs import JobProgress, job_actor, job_enqueue
 
 from .tmdb.client import tmdb_configured
-from .tmdb.grow import tmdb_changes_sync, tmdb_ids_file_import
+from .tmdb.grow import tmdb_changes_sync, tmdb_film_import, tmdb_ids_file_import
 from .tmdb.sync import tmdb_enrich
 
 
@@ -41,3 +41,10 @@ def nightly_tmdb_changes() -> None:
     """Edits and removals TMDb made in the last two days (overlapping, so a missed night loses nothing)."""
     if tmdb_configured():
         job_enqueue(sync_tmdb, changes_days=2)
+
+
+@job_actor(queue_name="default")
+def import_tmdb_film(job: JobProgress, *, tmdb_id: int) -> dict:
+    """One film by TMDb id (staff's admin import, members' "Add it from TMDb"): its catalogue id when done."""
+    imported = tmdb_film_import(tmdb_id=tmdb_id)
+    return {"film_id": imported.film.pk, "created": imported.created}
