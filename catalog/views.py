@@ -5,10 +5,15 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from cineaesthete.core.middleware import HEADER as CSP_HEADER
+from cineaesthete.core.middleware import content_security_policy_with
 from cineaesthete.htmx import HtmxHttpRequest, render_page, wants_fragment
 
 from . import selectors
 from .models import Person
+from .tmdb.client import tmdb_configured
+
+YOUTUBE_NOCOOKIE = "https://www.youtube-nocookie.com"
 
 BROWSE_PAGE_SIZE = 48
 
@@ -78,8 +83,14 @@ def film_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "film": film,
         "genres": selectors.film_genres(film=film),
         "credits": selectors.film_credits(film=film),
+        "sources": selectors.film_source_details(film=film),
+        "tmdb_configured": tmdb_configured(),
     }
-    return render(request, "catalog/film_detail.html", context)
+    response = render(request, "catalog/film_detail.html", context)
+    if film.trailer_youtube_key:
+        # The only page that may frame YouTube, and only its privacy-enhanced host (loaded on a click).
+        response[CSP_HEADER] = content_security_policy_with(frame_src=[YOUTUBE_NOCOOKIE])
+    return response
 
 
 @require_GET
