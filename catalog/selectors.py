@@ -247,7 +247,9 @@ def film_source_details(*, film: Film) -> FilmSourceDetails:
         for release in rows:
             best = by_country.get(release.country)
             theatrical = release.kind in {FilmRelease.Kind.THEATRICAL, FilmRelease.Kind.THEATRICAL_LIMITED}
-            if best is None or (theatrical and best.kind not in {FilmRelease.Kind.THEATRICAL, FilmRelease.Kind.THEATRICAL_LIMITED}):
+            if best is None or (
+                theatrical and best.kind not in {FilmRelease.Kind.THEATRICAL, FilmRelease.Kind.THEATRICAL_LIMITED}
+            ):
                 by_country[release.country] = release
         releases = list(by_country.values())
     if film.omdb_synced_at is not None:
