@@ -353,6 +353,7 @@ TMDB_POPULARITY_FLOOR = env_float("TMDB_POPULARITY_FLOOR", 5.0)
 # OMDb (critics' scores): optional; with no key `sync_omdb` says it is not configured.
 OMDB_API_KEY = env_str("OMDB_API_KEY", "") or ""
 OMDB_API_URL = env_url("OMDB_API_URL", ("http", "https")) or "https://www.omdbapi.com/"
+OMDB_RATE_LIMIT = env_float("OMDB_RATE_LIMIT", 5.0)
 
 # --- Recommender (recommendations app) ---------------------------------------------------------------
 # Production defaults were tuned on the ML-1M validation split (recommendations/README.md, "Evaluation").
