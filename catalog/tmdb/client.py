@@ -137,6 +137,10 @@ class TMDbClient:
         self.session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
         if read_token:
             self.session.headers["Authorization"] = f"Bearer {read_token}"
+        # Images come from another host (image.tmdb.org): a session of their own, kept alive between downloads
+        # (a new connection per image cost more than decoding it) and never carrying the API's token.
+        self.image_session = requests.Session()
+        self.image_session.headers["User-Agent"] = USER_AGENT
 
     def get(self, path: str, **params: Any) -> dict:
         """GET ``path`` (e.g. "/movie/603") with query ``params``; the decoded JSON object.
