@@ -399,3 +399,8 @@ def _search_rank(query: str, text: str, trigram: float, popularity: int, most_po
     # Edit distance decides; trigram score (0..2) and popularity (log scale, 0..1) separate near-ties.
     popular = math.log1p(popularity) / math.log1p(most_popular) if most_popular else 0.0
     return match_score(query, text) + 0.1 * trigram + 0.15 * popular
+
+
+def film_by_tmdb_id(*, tmdb_id: int) -> Film | None:
+    """The film with this TMDb id once its TMDb details are stored, else None."""
+    return Film.objects.filter(tmdb_id=tmdb_id, tmdb_synced_at__isnull=False).only("id").first()

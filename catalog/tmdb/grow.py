@@ -204,3 +204,30 @@ def tmdb_film_import(*, tmdb_id: int, client: TMDbClient | None = None) -> Singl
 class TMDbImportFailed(TMDbError):
     def __init__(self, report: SyncReport) -> None:
         super().__init__("; ".join(report.problems) or "TMDb did not answer")
+
+
+@dataclass(frozen=True)
+class TMDbHit:
+    tmdb_id: int
+    title: str
+    year: int | None
+    film_id: int | None  # ours, when the catalogue has it already
+
+
+def tmdb_search(*, query: str, client: TMDbClient | None = None, limit: int = 10) -> list[TMDbHit]:
+    """TMDb's /search/movie for a member's "Can't find it?", adult titles left out, marked when we have them."""
+    client = client or tmdb_client()
+    answer = client.get("/search/movie", query=query, include_adult="false", page=1)
+    hits = []
+    for entry in answer.get("results") or []:
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), int) or entry.get("adult") is not False:
+            continue
+        title = entry.get("title") if isinstance(entry.get("title"), str) else ""
+        released = entry.get("release_date") if isinstance(entry.get("release_date"), str) else ""
+        year = int(released[:4]) if released[:4].isdigit() else None
+        if title.strip():
+            hits.append(TMDbHit(tmdb_id=entry["id"], title=title.strip()[:300], year=year, film_id=None))
+        if len(hits) == limit:
+            break
+    ours = dict(Film.objects.filter(tmdb_id__in=[hit.tmdb_id for hit in hits]).values_list("tmdb_id", "id"))
+    return [TMDbHit(hit.tmdb_id, hit.title, hit.year, ours.get(hit.tmdb_id)) for hit in hits]
