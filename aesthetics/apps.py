@@ -14,8 +14,9 @@ class AestheticsConfig(AppConfig):
         plot_vector_source_register(stored_plot_vectors)
 
         # New catalogue images (TMDb backdrops) are analysed like posters, so vibe search sees them too.
-        from catalog.services.images import images_added_listener_register
+        from catalog.services.images import film_texts_changed_listener_register, images_added_listener_register
 
-        from .tasks import images_added_analyse
+        from .tasks import film_texts_changed_embed, images_added_analyse
 
         images_added_listener_register(images_added_analyse)
+        film_texts_changed_listener_register(film_texts_changed_embed)

@@ -29,3 +29,9 @@ def images_added_analyse(image_ids: list[int]) -> None:
     """Registered with the catalogue (AestheticsConfig.ready): new images, such as backdrops from TMDb, get
     palettes and embeddings like posters. One job analyses every image still without them."""
     job_enqueue(embed_images)
+
+
+def film_texts_changed_embed(film_ids: list[int]) -> None:
+    """Registered with the catalogue: films whose texts TMDb changed (or that TMDb just added) get their
+    text vectors, which vibe search and the recommender's content-based cold start read."""
+    job_enqueue(embed_texts, film_ids=film_ids)

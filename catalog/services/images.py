@@ -22,20 +22,36 @@ IMAGE_KEYS = {"movielens": "movielens_id", "imdb": "imdb_id", "tmdb": "tmdb_id"}
 # Called with the ids of newly stored images (after their transaction commits): the aesthetics app registers
 # one from its AppConfig.ready() that queues their analysis, so backdrops from TMDb reach vibe search like
 # posters do. The catalogue cannot import that app (layers), hence the registry.
-ImagesAddedListener = Callable[[list[int]], None]
-_images_added_listeners: list[ImagesAddedListener] = []
+IdsListener = Callable[[list[int]], None]
+_images_added_listeners: list[IdsListener] = []
+_film_texts_changed_listeners: list[IdsListener] = []
 
 
-def images_added_listener_register(listener: ImagesAddedListener) -> None:
+def images_added_listener_register(listener: IdsListener) -> None:
     if listener not in _images_added_listeners:
         _images_added_listeners.append(listener)
 
 
+def film_texts_changed_listener_register(listener: IdsListener) -> None:
+    """For films whose plot, keywords or titles changed (TMDb sync): aesthetics embeds their texts, which
+    also gives a new film content-based similar films and cold-start recommendations at once."""
+    if listener not in _film_texts_changed_listeners:
+        _film_texts_changed_listeners.append(listener)
+
+
 def images_added(*, image_ids: list[int]) -> None:
     """Tell the listeners about new images once the current transaction (if any) commits."""
-    if image_ids:
-        for listener in _images_added_listeners:
-            transaction.on_commit(lambda listener=listener: listener(list(image_ids)))
+    _tell(_images_added_listeners, image_ids)
+
+
+def film_texts_changed(*, film_ids: list[int]) -> None:
+    _tell(_film_texts_changed_listeners, film_ids)
+
+
+def _tell(listeners: list[IdsListener], ids: list[int]) -> None:
+    if ids:
+        for listener in listeners:
+            transaction.on_commit(lambda listener=listener: listener(list(ids)))
 
 
 @dataclass

@@ -28,7 +28,7 @@ from django.utils import timezone
 from ..ingest.images import CheckedImage, InvalidImage, check_image
 from ..models import AlternativeTitle, Credit, Film, FilmImage, FilmRelease, Genre, Keyword, Person
 from ..services.base import Progress, no_progress
-from ..services.images import image_store, images_added, posters_fill
+from ..services.images import film_texts_changed, image_store, images_added, posters_fill
 from ..titles import name_key
 from .client import ImageConfiguration, TMDbAuthError, TMDbClient, TMDbError, TMDbNotFound, tmdb_client
 
@@ -101,6 +101,7 @@ def tmdb_enrich(
     report = SyncReport(films=len(todo))
     known_sources = _known_sources([film_id for film_id, _, _ in todo])
     new_image_ids: list[int] = []
+    stored_film_ids: list[int] = []
 
     # Each thread stores the films it fetched, in its own transaction on its own connection, so the database's
     # round trips overlap too. A caller inside a transaction (a test, an admin action) keeps the stores on its
@@ -135,12 +136,15 @@ def tmdb_enrich(
             report.problems.append(f"{fetched.label}: {fetched.error}")
         elif fetched.stored is not None:
             report.stored += 1
+            stored_film_ids.append(fetched.film_id)
             report.images_stored += len(fetched.stored.image_ids)
             new_image_ids.extend(fetched.stored.image_ids)
             report.problems.extend(f"{fetched.label}: {problem}" for problem in fetched.stored.problems)
         progress("tmdb", done, len(todo))
     if new_image_ids:
         images_added(image_ids=new_image_ids)
+    if stored_film_ids:
+        film_texts_changed(film_ids=stored_film_ids)
     report.seconds = time.monotonic() - started
     return report
 

@@ -246,3 +246,13 @@ def test_the_job_runs_through_the_broker_with_json_arguments(tmdb_films, stub_br
     job.refresh_from_db()
     assert job.state == JobRun.State.SUCCEEDED, job.error
     assert job.result["enrich"]["stored"] == 1
+
+
+def test_new_backdrops_and_texts_are_queued_for_vibe_search_and_cold_start(
+    tmdb_films, stub_broker, django_capture_on_commit_callbacks
+):
+    film = make_film("Fight Club", year=1999, tmdb_id=550)
+    with django_capture_on_commit_callbacks(execute=True):
+        tmdb_enrich()
+    jobs = {job.kind: job.arguments for job in JobRun.objects.all()}
+    assert jobs == {"embed_images": {}, "embed_texts": {"film_ids": [film.pk]}}
