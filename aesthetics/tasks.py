@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cineaesthete.core.jobs import JobProgress, job_actor
+from cineaesthete.core.jobs import JobProgress, job_actor, job_enqueue
 
 from . import services
 
@@ -23,3 +23,15 @@ def embed_images(job: JobProgress, *, palettes_only: bool = False, batch: int = 
 def embed_texts(job: JobProgress, *, batch: int = 128, film_ids: list[int] | None = None) -> dict:
     """MiniLM embeddings of plots, tags and reviews that are new or changed."""
     return services.texts_embed(film_ids=film_ids, batch_size=batch, progress=job.progress).as_dict()
+
+
+def images_added_analyse(image_ids: list[int]) -> None:
+    """Registered with the catalogue (AestheticsConfig.ready): new images, such as backdrops from TMDb, get
+    palettes and embeddings like posters. One job analyses every image still without them."""
+    job_enqueue(embed_images)
+
+
+def film_texts_changed_embed(film_ids: list[int]) -> None:
+    """Registered with the catalogue: films whose texts TMDb changed (or that TMDb just added) get their
+    text vectors, which vibe search and the recommender's content-based cold start read."""
+    job_enqueue(embed_texts, film_ids=film_ids)

@@ -1,11 +1,36 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
+from cineaesthete.core.jobs import job_enqueue
+
 from .models import AlternativeTitle, Credit, Film, FilmImage, Genre, Person, StaffPick, StaffPickList
+from .tasks import import_tmdb_film
+from .tmdb.client import tmdb_configured
+from .tmdb.grow import tmdb_reference_parse
+
+
+class TMDbImportForm(forms.Form):
+    reference = forms.CharField(
+        label="TMDb id or URL",
+        max_length=300,
+        help_text="603, or https://www.themoviedb.org/movie/603-the-matrix",
+    )
+
+    def clean_reference(self) -> int:
+        tmdb_id = tmdb_reference_parse(self.cleaned_data["reference"])
+        if tmdb_id is None:
+            raise forms.ValidationError("Give a TMDb film id (digits) or a themoviedb.org/movie/… address.")
+        if not tmdb_configured():
+            raise forms.ValidationError("TMDb is not configured: set TMDB_API_KEY or TMDB_READ_TOKEN.")
+        return tmdb_id
 
 
 class DecadeFilter(admin.SimpleListFilter):
@@ -32,7 +57,7 @@ class CreditInline(admin.TabularInline):
     model = Credit
     extra = 0
     autocomplete_fields = ["person"]
-    fields = ["role", "person", "character", "order"]
+    fields = ["role", "job", "person", "character", "order"]
     ordering = ["role", "order"]
 
 
@@ -55,14 +80,49 @@ class FilmAdmin(admin.ModelAdmin):
     ordering = ["sort_title", "id"]
     list_filter = ["genres", DecadeFilter, "certificate"]
     search_fields = ["title", "original_title", "alternative_titles__title", "imdb_id", "=movielens_id", "=tmdb_id"]
-    readonly_fields = ["rating_count", "rating_mean", "created_at", "updated_at"]
+    readonly_fields = ["rating_count", "rating_mean", "created_at", "updated_at", "tmdb_synced_at", "omdb_synced_at"]
     raw_id_fields = ["poster"]
+    change_list_template = "admin/catalog/film/change_list.html"
+
+    def get_urls(self):
+        import_url = path(
+            "import-tmdb/", self.admin_site.admin_view(self.import_tmdb_view), name="catalog_film_import_tmdb"
+        )
+        return [import_url, *super().get_urls()]
+
+    def import_tmdb_view(self, request: HttpRequest) -> HttpResponse:
+        """Staff paste a TMDb id or film URL; a job imports it (details, crew, images) in the background."""
+        if not self.has_add_permission(request):
+            return redirect("admin:catalog_film_changelist")
+        form = TMDbImportForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            tmdb_id = form.cleaned_data["reference"]
+            existing = Film.objects.filter(tmdb_id=tmdb_id, tmdb_synced_at__isnull=False).first()
+            if existing is not None:
+                messages.info(request, f"{existing} is already in the catalogue.")
+                return redirect("admin:catalog_film_change", existing.pk)
+            job = job_enqueue(import_tmdb_film, tmdb_id=tmdb_id, created_by=request.user)
+            messages.success(request, f"Importing TMDb film {tmdb_id} in the background.")
+            return redirect(reverse("core:job_detail", args=[job.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import a film from TMDb",
+            "form": form,
+            "configured": tmdb_configured(),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/catalog/film/import_tmdb.html", context)
+
     filter_horizontal = ["genres"]
     inlines = [AlternativeTitleInline, CreditInline, FilmImageInline]
     fieldsets = [
         (None, {"fields": ["title", "original_title", "year", "release_date", "runtime_minutes", "certificate"]}),
-        ("Description", {"fields": ["plot", "language", "genres", "poster"]}),
-        ("External ids", {"fields": ["movielens_id", "imdb_id", "tmdb_id"]}),
+        (
+            "Description",
+            {"fields": ["plot", "tagline", "language", "original_language", "countries", "genres", "poster"]},
+        ),
+        ("External ids", {"fields": ["movielens_id", "imdb_id", "tmdb_id", "tmdb_synced_at", "omdb_synced_at"]}),
+        ("Trailer", {"fields": ["trailer_youtube_key"]}),
         ("Ratings (computed from members' ratings)", {"fields": ["rating_count", "rating_mean"]}),
         ("Record", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.urls import reverse
@@ -42,6 +43,17 @@ class Film(models.Model):
     imdb_id = models.CharField(max_length=12, unique=True, null=True, blank=True, help_text="With the tt prefix.")
     tmdb_id = models.IntegerField(unique=True, null=True, blank=True)
     genres = models.ManyToManyField(Genre, related_name="films", blank=True)
+    # From TMDb (catalog.tmdb.sync): the tagline, ISO 639-1 original language, ISO 3166 production countries,
+    # keywords, and the YouTube key of the official trailer (played click-to-load from youtube-nocookie.com).
+    tagline = models.CharField(max_length=500, blank=True)
+    original_language = models.CharField(max_length=10, blank=True)
+    countries = ArrayField(models.CharField(max_length=2), default=list, blank=True)
+    keywords = models.ManyToManyField("Keyword", related_name="films", blank=True)
+    trailer_youtube_key = models.CharField(max_length=20, blank=True)
+    # When TMDb's details were last stored (null: never): `sync_tmdb --enrich` resumes with the films without.
+    tmdb_synced_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # When OMDb was last asked for critics' scores (null: never); see CriticScore.
+    omdb_synced_at = models.DateTimeField(null=True, blank=True)
     # The image shown on cards; chosen among the film's images (the first poster, unless staff pick another).
     poster = models.ForeignKey("FilmImage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # Denormalised from ratings (refreshed by catalog.services.stats.film_stats_refresh) so lists sort cheaply.
@@ -131,16 +143,19 @@ class Credit(models.Model):
         DIRECTOR = "director", "Director"
         WRITER = "writer", "Writer"
         CAST = "cast", "Cast"
+        # Everyone else behind the camera, with TMDb's job ("Director of Photography", "Editor", ...).
+        CREW = "crew", "Crew"
 
     film = models.ForeignKey(Film, on_delete=models.CASCADE, related_name="credits")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="credits")
     role = models.CharField(max_length=10, choices=Role.choices)
     character = models.CharField(max_length=200, blank=True)
+    job = models.CharField(max_length=100, blank=True, help_text='For crew: TMDb\'s job, e.g. "Editor".')
     order = models.PositiveSmallIntegerField(default=0, help_text="Billing order within the role.")
 
     class Meta:
         ordering = ["role", "order"]
-        constraints = [models.UniqueConstraint(fields=["film", "person", "role"], name="unique_credit")]
+        constraints = [models.UniqueConstraint(fields=["film", "person", "role", "job"], name="unique_credit_job")]
         indexes = [models.Index(fields=["person", "role"])]
 
     def __str__(self) -> str:
@@ -243,3 +258,75 @@ class FilmTag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tag} ×{self.count} on {self.film_id}"
+
+
+class ApiRateBucket(models.Model):
+    """A token bucket shared by every process (catalog.tmdb.ratelimit): one row per external API."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    tokens = models.FloatField()
+    refilled_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.tokens:.1f} tokens"
+
+
+class Keyword(models.Model):
+    """A TMDb keyword ("dystopia", "heist")."""
+
+    tmdb_id = models.IntegerField(unique=True)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FilmRelease(models.Model):
+    """A release of a film in one country, with its certification there (TMDb's release_dates)."""
+
+    class Kind(models.IntegerChoices):  # TMDb's release types
+        PREMIERE = 1, "Premiere"
+        THEATRICAL_LIMITED = 2, "Theatrical (limited)"
+        THEATRICAL = 3, "Theatrical"
+        DIGITAL = 4, "Digital"
+        PHYSICAL = 5, "Physical"
+        TV = 6, "TV"
+
+    film = models.ForeignKey(Film, on_delete=models.CASCADE, related_name="releases")
+    country = models.CharField(max_length=2, help_text="ISO 3166-1 code.")
+    release_date = models.DateField(null=True, blank=True)
+    kind = models.PositiveSmallIntegerField(choices=Kind.choices, null=True, blank=True)
+    certification = models.CharField(max_length=20, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["film", "country", "release_date", "id"]
+        indexes = [models.Index(fields=["film", "country"])]
+
+    def __str__(self) -> str:
+        return f"{self.film_id} in {self.country} on {self.release_date}"
+
+
+class CriticScore(models.Model):
+    """A critics' or audience score from OMDb (catalog.omdb): shown beside our own average with its source."""
+
+    class Source(models.TextChoices):
+        IMDB = "imdb", "IMDb"
+        ROTTEN_TOMATOES = "rotten_tomatoes", "Rotten Tomatoes"
+        METACRITIC = "metacritic", "Metacritic"
+
+    film = models.ForeignKey(Film, on_delete=models.CASCADE, related_name="critic_scores")
+    source = models.CharField(max_length=20, choices=Source.choices)
+    value = models.CharField(max_length=20, help_text='As the source writes it: "8.8/10", "87%", "74/100".')
+    score = models.PositiveSmallIntegerField(help_text="The same on a 0-100 scale, for sorting.")
+    fetched_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["film", "source"]
+        constraints = [models.UniqueConstraint(fields=["film", "source"], name="unique_critic_score")]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} {self.value} for {self.film_id}"

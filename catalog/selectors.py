@@ -9,12 +9,24 @@ from dataclasses import dataclass
 from django.contrib.postgres.search import TrigramSimilarity, TrigramStrictWordSimilarity
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Case, Count, F, Prefetch, QuerySet, Value, When, prefetch_related_objects
+from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Value, When, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from .matching import match_score, words_all_found
-from .models import AlternativeTitle, Credit, Film, FilmImage, Genre, Person, StaffPick, StaffPickList
+from .models import (
+    AlternativeTitle,
+    Credit,
+    CriticScore,
+    Film,
+    FilmImage,
+    FilmRelease,
+    Genre,
+    Keyword,
+    Person,
+    StaffPick,
+    StaffPickList,
+)
 
 # Columns a film card needs: everything else stays in the database.
 FILM_CARD_FIELDS = ("id", "title", "year", "poster_id")
@@ -171,11 +183,21 @@ def film_title_forms(*, film_ids: Iterable[int] | None = None) -> dict[int, list
     return {pk: list(dict.fromkeys(title for title in titles if title)) for pk, titles in forms.items()}
 
 
+# The crew jobs the film page names (TMDb's job → the page's label), in this order; person pages list every job.
+KEY_CREW_JOBS = {
+    "Director of Photography": "Cinematography",
+    "Original Music Composer": "Music",
+    "Editor": "Editing",
+    "Production Design": "Production design",
+}
+
+
 @dataclass(frozen=True)
 class FilmCredits:
     directors: list[Credit]
     writers: list[Credit]
     cast: list[Credit]
+    crew: list[tuple[str, list[Credit]]] = ()  # (label, credits) for KEY_CREW_JOBS present
 
 
 def film_for_page(*, film_id: int) -> Film:
@@ -191,15 +213,48 @@ def film_genres(*, film: Film) -> list[Genre]:
 def film_credits(*, film: Film) -> FilmCredits:
     credits = list(
         Credit.objects.filter(film=film)
+        .exclude(Q(role=Credit.Role.CREW) & ~Q(job__in=KEY_CREW_JOBS))
         .select_related("person")
-        .only("id", "role", "character", "order", "person__id", "person__name")
+        .only("id", "role", "job", "character", "order", "person__id", "person__name")
         .order_by("role", "order", "id")
     )
+    crew = [
+        (label, [credit for credit in credits if credit.role == Credit.Role.CREW and credit.job == job])
+        for job, label in KEY_CREW_JOBS.items()
+    ]
     return FilmCredits(
         directors=[credit for credit in credits if credit.role == Credit.Role.DIRECTOR],
         writers=[credit for credit in credits if credit.role == Credit.Role.WRITER],
         cast=[credit for credit in credits if credit.role == Credit.Role.CAST],
+        crew=[(label, job_credits) for label, job_credits in crew if job_credits],
     )
+
+
+@dataclass(frozen=True)
+class FilmSourceDetails:
+    keywords: list[Keyword]
+    releases: list[FilmRelease]  # one per country: its earliest theatrical (else earliest) release
+    critic_scores: list[CriticScore]
+
+
+def film_source_details(*, film: Film) -> FilmSourceDetails:
+    """Keywords and releases from TMDb, critics' scores from OMDb: no query for a source never synced."""
+    keywords, releases, scores = [], [], []
+    if film.tmdb_synced_at is not None:
+        keywords = list(Keyword.objects.filter(films=film).only("id", "name").order_by("name")[:30])
+        by_country: dict[str, FilmRelease] = {}
+        rows = FilmRelease.objects.filter(film=film).order_by("country", "release_date", "id")
+        for release in rows:
+            best = by_country.get(release.country)
+            theatrical = release.kind in {FilmRelease.Kind.THEATRICAL, FilmRelease.Kind.THEATRICAL_LIMITED}
+            if best is None or (
+                theatrical and best.kind not in {FilmRelease.Kind.THEATRICAL, FilmRelease.Kind.THEATRICAL_LIMITED}
+            ):
+                by_country[release.country] = release
+        releases = list(by_country.values())
+    if film.omdb_synced_at is not None:
+        scores = list(CriticScore.objects.filter(film=film).order_by("source"))
+    return FilmSourceDetails(keywords=keywords, releases=releases, critic_scores=scores)
 
 
 @dataclass(frozen=True)
@@ -217,6 +272,7 @@ def person_filmography(*, person: Person) -> list[FilmographySection]:
         .only(
             "id",
             "role",
+            "job",
             "character",
             "film_id",
             *(f"film__{field}" for field in FILM_CARD_FIELDS),
@@ -230,6 +286,14 @@ def person_filmography(*, person: Person) -> list[FilmographySection]:
         role_credits = [credit for credit in credits if credit.role == role]
         if role_credits:
             sections.append(FilmographySection(role=role, label=label, credits=role_credits))
+    # Crew by job: the jobs the film page names first, then the rest alphabetically.
+    jobs = sorted(
+        {credit.job for credit in credits if credit.role == Credit.Role.CREW},
+        key=lambda job: (list(KEY_CREW_JOBS).index(job) if job in KEY_CREW_JOBS else len(KEY_CREW_JOBS), job),
+    )
+    for job in jobs:
+        job_credits = [credit for credit in credits if credit.role == Credit.Role.CREW and credit.job == job]
+        sections.append(FilmographySection(role=Credit.Role.CREW, label=job, credits=job_credits))
     return sections
 
 
@@ -335,3 +399,8 @@ def _search_rank(query: str, text: str, trigram: float, popularity: int, most_po
     # Edit distance decides; trigram score (0..2) and popularity (log scale, 0..1) separate near-ties.
     popular = math.log1p(popularity) / math.log1p(most_popular) if most_popular else 0.0
     return match_score(query, text) + 0.1 * trigram + 0.15 * popular
+
+
+def film_by_tmdb_id(*, tmdb_id: int) -> Film | None:
+    """The film with this TMDb id once its TMDb details are stored, else None."""
+    return Film.objects.filter(tmdb_id=tmdb_id, tmdb_synced_at__isnull=False).only("id").first()

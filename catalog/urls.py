@@ -9,4 +9,7 @@ urlpatterns = [
     path("films/<int:pk>/", views.film_detail, name="film_detail"),
     path("people/<int:pk>/", views.person_detail, name="person_detail"),
     path("search/", views.search, name="search"),
+    path("search/tmdb/", views.tmdb_search_view, name="tmdb_search"),
+    path("search/tmdb/add/", views.tmdb_add, name="tmdb_add"),
+    path("search/tmdb/imports/<int:job_id>/", views.tmdb_import, name="tmdb_import"),
 ]

@@ -1,14 +1,31 @@
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
 
+from cineaesthete.core.jobs import job_enqueue
+from cineaesthete.core.middleware import HEADER as CSP_HEADER
+from cineaesthete.core.middleware import content_security_policy_with
+from cineaesthete.core.models import JobRun
 from cineaesthete.htmx import HtmxHttpRequest, render_page, wants_fragment
+from cineaesthete.validation import clean_query, parse_id
 
 from . import selectors
 from .models import Person
+from .tasks import import_tmdb_film
+from .tmdb.client import TMDbError, tmdb_configured
+from .tmdb.grow import tmdb_search
+
+# A member may queue this many imports from TMDb an hour (each costs a TMDb request and a worker's time).
+TMDB_IMPORTS_PER_HOUR = 10
+
+YOUTUBE_NOCOOKIE = "https://www.youtube-nocookie.com"
 
 BROWSE_PAGE_SIZE = 48
 
@@ -78,8 +95,14 @@ def film_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "film": film,
         "genres": selectors.film_genres(film=film),
         "credits": selectors.film_credits(film=film),
+        "sources": selectors.film_source_details(film=film),
+        "tmdb_configured": tmdb_configured(),
     }
-    return render(request, "catalog/film_detail.html", context)
+    response = render(request, "catalog/film_detail.html", context)
+    if film.trailer_youtube_key:
+        # The only page that may frame YouTube, and only its privacy-enhanced host (loaded on a click).
+        response[CSP_HEADER] = content_security_policy_with(frame_src=[YOUTUBE_NOCOOKIE])
+    return response
 
 
 @require_GET
@@ -95,4 +118,66 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
     # The header's search box asks for a few suggestions; the search page shows many.
     limits = {"film_limit": 6, "person_limit": 4} if wants_fragment(request) else {"film_limit": 48, "person_limit": 24}
     results = selectors.catalog_search(query=query, **limits)
-    return render_page(request, "catalog/search.html", {"results": results}, fragment="suggestions")
+    context = {"results": results, "tmdb_configured": tmdb_configured()}
+    return render_page(request, "catalog/search.html", context, fragment="suggestions")
+
+
+# --- "Can't find it? Add it from TMDb" (members) ----------------------------------------------------------
+
+
+@require_GET
+@login_required
+def tmdb_search_view(request: HtmxHttpRequest) -> HttpResponse:
+    """TMDb's results for the member's search, each with "Add it" (or a link when we have it already)."""
+    try:
+        query = clean_query(request.GET.get("q"), max_length=100)
+    except ValidationError:
+        return HttpResponseBadRequest("The query contains a character that is not allowed.")
+    context: dict = {"query": query, "configured": tmdb_configured(), "hits": [], "error": ""}
+    if context["configured"] and len(query) >= 2:
+        try:
+            context["hits"] = tmdb_search(query=query)
+        except TMDbError:
+            context["error"] = "TMDb did not answer just now; try again in a minute."
+    return render_page(request, "catalog/tmdb_search.html", context, fragment="results")
+
+
+@require_POST
+@login_required
+def tmdb_add(request: HtmxHttpRequest) -> HttpResponse:
+    """Queue the import of one TMDb film for the member; the status page shows the film when it is ready."""
+    try:
+        tmdb_id = parse_id(request.POST.get("tmdb_id"), name="tmdb_id")
+    except ValidationError:
+        return HttpResponseBadRequest("Give the TMDb id of a film.")
+    if not tmdb_configured():
+        return HttpResponseBadRequest("TMDb is not configured on this site.")
+    existing = selectors.film_by_tmdb_id(tmdb_id=tmdb_id)
+    if existing is not None:
+        return redirect(existing)
+    budget_key = f"tmdb-add:{request.user.pk}"
+    cache.add(budget_key, 0, 60 * 60)
+    if cache.incr(budget_key) > TMDB_IMPORTS_PER_HOUR:
+        return HttpResponse("You have added many films this hour; try again later.", status=429)
+    job = job_enqueue(import_tmdb_film, tmdb_id=tmdb_id, created_by=request.user)
+    return redirect("catalog:tmdb_import", job_id=job.pk)
+
+
+@require_GET
+@login_required
+def tmdb_import(request: HtmxHttpRequest, job_id: int) -> HttpResponse:
+    """The member's own import: the film's page once it is there, else "adding…" (htmx polls this)."""
+    job = get_object_or_404(
+        JobRun.objects.only("id", "state", "result", "arguments"),
+        pk=job_id,
+        created_by=request.user,
+        kind=import_tmdb_film.actor_name,
+    )
+    if job.state == JobRun.State.SUCCEEDED and isinstance(job.result, dict) and job.result.get("film_id"):
+        url = reverse("catalog:film_detail", args=[job.result["film_id"]])
+        if wants_fragment(request):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = url
+            return response
+        return redirect(url)
+    return render_page(request, "catalog/tmdb_import.html", {"job": job}, fragment="status")

@@ -332,6 +332,33 @@ ML_DECODERS = env_int("ML_DECODERS", 0)
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 50_000_000)
 IMAGE_MAX_SIDE = env_int("IMAGE_MAX_SIDE", 20_000)
 
+# --- TMDb and OMDb (optional sources) ----------------------------------------------------------------
+# With neither TMDB_API_KEY (v3 key, sent as ?api_key=) nor TMDB_READ_TOKEN (v4 read access token, sent as a
+# Bearer header), every TMDb feature says it is not configured. The base URL is a setting so a local server
+# can stand in for TMDb (tests, bench/bench_tmdb_sync.py).
+TMDB_API_URL = env_url("TMDB_API_URL", ("http", "https")) or "https://api.themoviedb.org/3"
+TMDB_API_KEY = env_str("TMDB_API_KEY", "") or ""
+TMDB_READ_TOKEN = env_str("TMDB_READ_TOKEN", "") or ""
+TMDB_TIMEOUT_SECONDS = env_float("TMDB_TIMEOUT_SECONDS", 10.0)
+# Attempts after the first on 429, 5xx, timeouts and broken responses; waits double from
+# TMDB_RETRY_BACKOFF_SECONDS, or follow Retry-After, never longer than TMDB_RETRY_MAX_WAIT_SECONDS.
+TMDB_MAX_RETRIES = env_int("TMDB_MAX_RETRIES", 4)
+TMDB_RETRY_BACKOFF_SECONDS = env_float("TMDB_RETRY_BACKOFF_SECONDS", 1.0)
+TMDB_RETRY_MAX_WAIT_SECONDS = env_float("TMDB_RETRY_MAX_WAIT_SECONDS", 60.0)
+# Requests a second to TMDb's API, shared by every process (a token bucket row in the database).
+TMDB_RATE_LIMIT = env_float("TMDB_RATE_LIMIT", 40.0)
+# Backdrops and stills are fetched at this width (one of /configuration's sizes; the nearest smaller one
+# otherwise), and at most TMDB_IMAGES_PER_KIND of each kind per film.
+TMDB_IMAGE_WIDTH = env_int("TMDB_IMAGE_WIDTH", 780)
+TMDB_IMAGES_PER_KIND = env_int("TMDB_IMAGES_PER_KIND", 3)
+TMDB_IMAGE_MAX_BYTES = env_int("TMDB_IMAGE_MAX_BYTES", 10 * 1024 * 1024)
+# Films from the daily id export below this popularity are not imported (adult titles never are).
+TMDB_POPULARITY_FLOOR = env_float("TMDB_POPULARITY_FLOOR", 5.0)
+# OMDb (critics' scores): optional; with no key `sync_omdb` says it is not configured.
+OMDB_API_KEY = env_str("OMDB_API_KEY", "") or ""
+OMDB_API_URL = env_url("OMDB_API_URL", ("http", "https")) or "https://www.omdbapi.com/"
+OMDB_RATE_LIMIT = env_float("OMDB_RATE_LIMIT", 5.0)
+
 # --- Recommender (recommendations app) ---------------------------------------------------------------
 # Production defaults were tuned on the ML-1M validation split (recommendations/README.md, "Evaluation").
 RECOMMENDER_FACTORS = env_int("RECOMMENDER_FACTORS", 32)

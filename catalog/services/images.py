@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +18,40 @@ from ..models import Film, FilmImage, film_image_path
 from .base import Progress, no_progress
 
 IMAGE_KEYS = {"movielens": "movielens_id", "imdb": "imdb_id", "tmdb": "tmdb_id"}
+
+# Called with the ids of newly stored images (after their transaction commits): the aesthetics app registers
+# one from its AppConfig.ready() that queues their analysis, so backdrops from TMDb reach vibe search like
+# posters do. The catalogue cannot import that app (layers), hence the registry.
+IdsListener = Callable[[list[int]], None]
+_images_added_listeners: list[IdsListener] = []
+_film_texts_changed_listeners: list[IdsListener] = []
+
+
+def images_added_listener_register(listener: IdsListener) -> None:
+    if listener not in _images_added_listeners:
+        _images_added_listeners.append(listener)
+
+
+def film_texts_changed_listener_register(listener: IdsListener) -> None:
+    """For films whose plot, keywords or titles changed (TMDb sync): aesthetics embeds their texts, which
+    also gives a new film content-based similar films and cold-start recommendations at once."""
+    if listener not in _film_texts_changed_listeners:
+        _film_texts_changed_listeners.append(listener)
+
+
+def images_added(*, image_ids: list[int]) -> None:
+    """Tell the listeners about new images once the current transaction (if any) commits."""
+    _tell(_images_added_listeners, image_ids)
+
+
+def film_texts_changed(*, film_ids: list[int]) -> None:
+    _tell(_film_texts_changed_listeners, film_ids)
+
+
+def _tell(listeners: list[IdsListener], ids: list[int]) -> None:
+    if ids:
+        for listener in listeners:
+            transaction.on_commit(lambda listener=listener: listener(list(ids)))
 
 
 @dataclass
@@ -85,7 +119,7 @@ def film_images_ingest(
                     summary.duplicates += 1
                 else:
                     known.add((film_id, checked.content_hash))
-                    new_images.append(_image_store(film_id=film_id, kind=kind, checked=checked, source=str(path)))
+                    new_images.append(image_store(film_id=film_id, kind=kind, checked=checked, source=str(path)))
         if done % 200 == 0 or done == len(files):
             progress("images", done, len(files))
 
@@ -98,7 +132,7 @@ def film_images_ingest(
     return summary
 
 
-def _image_store(*, film_id: int, kind: str, checked: CheckedImage, source: str) -> FilmImage:
+def image_store(*, film_id: int, kind: str, checked: CheckedImage, source: str) -> FilmImage:
     """Write the bytes under MEDIA_ROOT (once per content hash) and return the unsaved FilmImage."""
     image = FilmImage(
         film_id=film_id,

@@ -126,9 +126,11 @@ def _credits_set(film_records: list[tuple[int, FilmMetadata]], person_ids: dict[
     film_ids = [film_id for film_id, _ in film_records]
     current = {
         (film_id, person_id, role): (pk, order, character)
-        for pk, film_id, person_id, role, order, character in Credit.objects.filter(film_id__in=film_ids).values_list(
-            "id", "film_id", "person_id", "role", "order", "character"
-        )
+        for pk, film_id, person_id, role, order, character in Credit.objects.filter(
+            # Crew credits come from TMDb (catalog.tmdb.sync); this file's roles are its own.
+            film_id__in=film_ids,
+            role__in=[Credit.Role.DIRECTOR, Credit.Role.WRITER, Credit.Role.CAST],
+        ).values_list("id", "film_id", "person_id", "role", "order", "character")
     }
     stale = [pk for key, (pk, _, _) in current.items() if key not in wanted]
     for chunk in chunks(stale, 10_000):
@@ -141,7 +143,7 @@ def _credits_set(film_records: list[tuple[int, FilmMetadata]], person_ids: dict[
     Credit.objects.bulk_create(
         upserts,
         update_conflicts=True,
-        unique_fields=["film", "person", "role"],
+        unique_fields=["film", "person", "role", "job"],
         update_fields=["order", "character"],
         batch_size=2000,
     )

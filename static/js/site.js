@@ -38,3 +38,20 @@ document.addEventListener("submit", () => {
 document.addEventListener("input", (event) => {
   if (event.target.matches("input[data-unpicked]")) event.target.removeAttribute("data-unpicked");
 });
+
+// Trailers load only when asked: the button becomes YouTube's privacy-enhanced player (youtube-nocookie.com),
+// so no request reaches YouTube before the click. The film page's CSP allows that one frame host.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest(".trailer-load");
+  if (!button) return;
+  const key = button.dataset.youtubeKey || "";
+  if (!/^[A-Za-z0-9_-]{6,20}$/.test(key)) return;
+  const frame = document.createElement("iframe");
+  frame.src = `https://www.youtube-nocookie.com/embed/${key}?autoplay=1`;
+  frame.title = button.dataset.title || "Trailer";
+  frame.allow = "autoplay; encrypted-media; picture-in-picture";
+  frame.allowFullscreen = true;
+  frame.referrerPolicy = "strict-origin-when-cross-origin";
+  frame.className = "trailer-player";
+  button.replaceWith(frame);
+});

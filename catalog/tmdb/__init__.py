@@ -1,0 +1,1 @@
+"""TMDb: the API client (``client``), the shared rate limit (``ratelimit``) and the sync services."""
