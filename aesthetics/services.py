@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,17 +15,13 @@ from django.db.models import Q
 
 from catalog.models import Film, FilmImage
 from cineaesthete.ml import text_encoder
+from cineaesthete.progress import Progress, no_progress
 
 from .encoders import clip_encoder
 from .models import CLIP_DIM, FilmTextEmbedding, ImageAesthetics
 from .palette import MEASURES, ImageRejected, analyse_image, palette_vector
 
 logger = logging.getLogger(__name__)
-Progress = Callable[[int, int, str], None]
-
-
-def _no_progress(done: int, total: int, message: str) -> None:
-    return None
 
 
 @dataclass
@@ -71,7 +67,7 @@ def image_analyse(*, image: FilmImage) -> ImageAesthetics:
     return row
 
 
-def images_analyse(*, image_ids: list[int] | None = None, batch_size: int = 200, progress: Progress = _no_progress):
+def images_analyse(*, image_ids: list[int] | None = None, batch_size: int = 200, progress: Progress = no_progress):
     """Analyse every image without aesthetics (or the given ones); safe to re-run, resumes where it stopped.
 
     An image that cannot be analysed gets a failed row with the reason, and the batch goes on.
@@ -91,11 +87,11 @@ def images_analyse(*, image_ids: list[int] | None = None, batch_size: int = 200,
             unique_fields=["image"],
             update_fields=["status", "error", "palette", "palette_vector", *MEASURES],
         )
-        progress(min(start + batch_size, len(pending)), len(pending), "palettes")
+        progress("palettes", min(start + batch_size, len(pending)), len(pending))
     return result
 
 
-def images_embed_clip(*, batch_size: int = 32, progress: Progress = _no_progress) -> BatchResult | None:
+def images_embed_clip(*, batch_size: int = 32, progress: Progress = no_progress) -> BatchResult | None:
     """CLIP embeddings for analysed images that lack one from the configured checkpoint. None: CLIP is off."""
     encoder = clip_encoder()
     if encoder is None:
@@ -126,7 +122,7 @@ def images_embed_clip(*, batch_size: int = 32, progress: Progress = _no_progress
             row.clip_vector, row.clip_model = vector, encoder.name
         ImageAesthetics.objects.bulk_update(kept, ["clip_vector", "clip_model"])
         result.done += len(kept)
-        progress(min(start + batch_size, len(pending)), len(pending), "CLIP image embeddings")
+        progress("CLIP image embeddings", min(start + batch_size, len(pending)), len(pending))
     return result
 
 
@@ -172,7 +168,7 @@ def _review_texts(films) -> dict[tuple[int, str], str]:
     return texts
 
 
-def texts_embed(*, film_ids: list[int] | None = None, batch_size: int = 128, progress: Progress = _no_progress):
+def texts_embed(*, film_ids: list[int] | None = None, batch_size: int = 128, progress: Progress = no_progress):
     """Embed every film text that is new or changed since it was embedded; safe to re-run."""
     encoder = text_encoder()
     texts = film_texts(film_ids)
@@ -209,7 +205,7 @@ def texts_embed(*, film_ids: list[int] | None = None, batch_size: int = 128, pro
             update_fields=["text_hash", "snippet", "model_name", "vector", "updated_at"],
         )
         result.done += len(rows)
-        progress(min(start + batch_size, len(pending)), len(pending), "text embeddings")
+        progress("text embeddings", min(start + batch_size, len(pending)), len(pending))
     return result
 
 

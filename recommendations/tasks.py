@@ -14,7 +14,7 @@ def train_recommender(job: JobProgress, *, params: dict | None = None) -> dict:
     """Train a new recommender version and activate it; a failure leaves the previous version serving."""
     from recommendations.services import recommender_train
 
-    model = recommender_train(progress=lambda done, total, message: job.progress(done, total, message), params=params)
+    model = recommender_train(progress=job, params=params)
     return {"version": model.version, "metrics": model.metrics}
 
 

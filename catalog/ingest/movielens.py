@@ -16,8 +16,10 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+
+from cineaesthete.progress import Progress, no_progress
 
 from ..titles import Title, parse_movielens_title
 from .errors import IngestError
@@ -205,9 +207,10 @@ def stars_text(raw: bytes, file: str, line: int) -> str:
 
 
 def read_ratings(
-    source: DataSource, layout: Layout, *, progress: Callable[[int, int], None] | None = None
+    source: DataSource, layout: Layout, *, progress: Progress = no_progress
 ) -> Iterator[tuple[int, int, int, str, int]]:
-    """Yield (line number, user id, movie id, stars text, unix timestamp) for every rating."""
+    """Yield (line number, user id, movie id, stars text, unix timestamp) for every rating; ``progress`` hears
+    stage "ratings" in bytes of the file read."""
     file = source.label(layout.ratings)
     total = source.size(layout.ratings)
     if layout.name == "ml-100k":
@@ -237,10 +240,9 @@ def read_ratings(
                     _int(fields[index], what, file, number)
                 raise
             yield number, user_id, movie_id, stars_text(fields[2], file, number), timestamp
-            if progress and number % PROGRESS_EVERY == 0:
-                progress(consumed, total)
-    if progress:
-        progress(total, total)
+            if number % PROGRESS_EVERY == 0:
+                progress("ratings", consumed, total)
+    progress("ratings", total, total)
 
 
 def read_links(source: DataSource, name: str) -> Iterator[Link]:
