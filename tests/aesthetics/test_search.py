@@ -106,7 +106,7 @@ def test_no_data_reports_signals_off_instead_of_results(db, text_encoder_stub):
 
 
 def test_clip_signal_is_used_when_a_checkpoint_is_configured(gallery, settings, random_clip_checkpoint):
-    from aesthetics.encoders import load_clip
+    from aesthetics.encoders import clip_encoder_reset
 
     settings.CLIP_MODEL = random_clip_checkpoint
     try:
@@ -118,7 +118,7 @@ def test_clip_signal_is_used_when_a_checkpoint_is_configured(gallery, settings, 
         assert results.signal_status["clip"] == "on"
         assert any("looks like" in reason for match in results.matches for reason in match.reasons)
     finally:
-        load_clip.cache_clear()
+        clip_encoder_reset()
 
 
 def test_embedding_is_idempotent_and_follows_text_changes(gallery, text_encoder_stub):
