@@ -10,12 +10,13 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 
-from catalog.models import Film, FilmImage
+from catalog.models import Film, FilmImage, FilmTag
 from cineaesthete.ml import text_encoder
 from cineaesthete.progress import Progress, no_progress
+from reviews.models import Review
 
 from .encoders import clip_encoder
 from .models import CLIP_DIM, FilmTextEmbedding, ImageAesthetics
@@ -133,8 +134,6 @@ def film_texts(film_ids: Iterable[int] | None = None) -> dict[tuple[int, str], s
     texts: dict[tuple[int, str], str] = {}
     for film_id, plot in films.exclude(plot="").values_list("id", "plot"):
         texts[(film_id, FilmTextEmbedding.Source.PLOT)] = plot.strip()
-    from catalog.models import FilmTag
-
     tags: dict[int, list[str]] = {}
     tag_rows = FilmTag.objects.filter(film__in=films).order_by("film_id", "-count").values_list("film_id", "tag__name")
     for film_id, name in tag_rows:
@@ -147,19 +146,9 @@ def film_texts(film_ids: Iterable[int] | None = None) -> dict[tuple[int, str], s
 
 
 def _review_texts(films) -> dict[tuple[int, str], str]:
-    # Reviews belong to another app that may not have them yet: use them only when the model exists.
-    try:
-        from reviews.models import Review  # type: ignore[attr-defined]
-    except ImportError:
-        return {}
-    text_field = next((f.name for f in Review._meta.get_fields() if f.name in ("body", "text")), None)
-    if text_field is None or Review._meta.db_table not in connection.introspection.table_names():
-        return {}
     texts: dict[tuple[int, str], str] = {}
     rows = (
-        Review.objects.filter(film__in=films, is_private=False)
-        .order_by("film_id", "id")
-        .values_list("film_id", text_field)
+        Review.objects.filter(film__in=films, is_private=False).order_by("film_id", "id").values_list("film_id", "text")
     )
     for film_id, body in rows:
         key = (film_id, FilmTextEmbedding.Source.REVIEWS)

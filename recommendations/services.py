@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -14,13 +15,14 @@ from django.db import transaction
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
+from catalog.models import Film
 from cineaesthete.core import jobs
 from cineaesthete.core.models import JobRun
 from cineaesthete.progress import Progress, no_progress
 from recommendations.engine import artifact as artifacts
 from recommendations.engine.als import ALSParams
 from recommendations.engine.confidence import ConfidenceParams
-from recommendations.engine.content import feature_matrix
+from recommendations.engine.content import embed_plots, feature_matrix
 from recommendations.engine.data import build_matrix, densify
 from recommendations.engine.evaluation import train_production
 from recommendations.engine.recommender import BlendParams
@@ -88,11 +90,6 @@ def _stored_plot_vectors(plots: dict[int, str]) -> dict[int, np.ndarray]:
 
 def _plot_vectors(film_ids: np.ndarray, *, progress: Progress) -> np.ndarray:
     """Plot embeddings, cached in MODEL_DIR/recommender/plots.npz by film id and text hash (re-runs are quick)."""
-    import hashlib
-
-    from catalog.models import Film
-    from recommendations.engine.content import embed_plots
-
     plots = dict(Film.objects.filter(pk__in=[int(i) for i in film_ids]).values_list("pk", "plot"))
     texts = [plots.get(int(i), "") or "" for i in film_ids]
     hashes = np.array([int(hashlib.sha1(t.encode()).hexdigest()[:15], 16) for t in texts], dtype=np.int64)

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from catalog.models import Film
 from cineaesthete.progress import Progress, no_progress
+from reviews.sentiment.services import review_sentiment_enqueue
 
 from . import services
 from .letterboxd_match import candidates, match_all
@@ -229,7 +230,7 @@ def write_rows(*, user, export: Export, progress: Progress = no_progress) -> dic
     Review.objects.bulk_create(new_reviews, batch_size=500)
     created["reviews"] = len(new_reviews)
     for review in new_reviews:
-        services.review_sentiment_enqueue(review_id=review.pk)
+        review_sentiment_enqueue(review_id=review.pk)
     linked: list[DiaryEntry] = []
     for row, review in reviewed:
         # On Letterboxd a review belongs to a diary entry (same URI, or same film and viewing date).

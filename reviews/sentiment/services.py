@@ -66,14 +66,14 @@ def _fingerprint(text: str, analyser: Analyser) -> str:
 
 def review_sentiment_enqueue(*, review_id: int) -> None:
     """Analyse a created or edited review in the background, once the current transaction commits."""
-    from reviews.sentiment.tasks import analyse_review
+    from reviews.sentiment.tasks import analyse_review  # tasks imports this module
 
     transaction.on_commit(lambda: analyse_review.send(review_id))
 
 
 def film_sentiment_enqueue(*, film_id: int) -> None:
     """Recompute a film's summary in the background once the transaction commits (after a review is deleted)."""
-    from reviews.sentiment.tasks import refresh_film_sentiment
+    from reviews.sentiment.tasks import refresh_film_sentiment  # tasks imports this module
 
     transaction.on_commit(lambda: refresh_film_sentiment.send(film_id))
 
