@@ -15,7 +15,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from django.conf import settings
 
+from cineaesthete.caches import ProcessCache
 from cineaesthete.ml import MODEL_LOAD_LOCK, configure_threads, normalise_rows
 
 from .image_pipeline import clip_crop
@@ -180,15 +182,10 @@ class OpenClipEncoder(ClipEncoder):
         return normalise_rows(self.model.encode_text(self._tokenize(texts).to(self.device)))
 
 
-@functools.lru_cache(maxsize=2)
 def load_clip(
     checkpoint: str, backend: str = "transformers", device: str = "cpu", precision: str = "auto"
 ) -> ClipEncoder:
-    with MODEL_LOAD_LOCK:
-        return _new_clip(checkpoint, backend, device, precision)
-
-
-def _new_clip(checkpoint: str, backend: str, device: str, precision: str = "auto") -> ClipEncoder:
+    """A new encoder for ``checkpoint``; ``clip_encoder()`` keeps the one this process serves with."""
     if backend == "open_clip":
         return OpenClipEncoder(checkpoint, device=device, precision=precision)
     if backend != "transformers":
@@ -196,11 +193,27 @@ def _new_clip(checkpoint: str, backend: str, device: str, precision: str = "auto
     return ClipEncoder(checkpoint, device=device, precision=precision)
 
 
-def clip_encoder() -> ClipEncoder | None:
-    """The configured CLIP encoder, or None when settings.CLIP_MODEL is empty (signal off)."""
-    from django.conf import settings
+def _clip_settings() -> tuple[str, str, str, str]:
+    return (settings.CLIP_MODEL, settings.CLIP_BACKEND, settings.ML_DEVICE, settings.ML_PRECISION)
 
+
+# Built under the shared model-loading lock: transformers' lazy imports are not thread-safe.
+_clip_cache: ProcessCache[tuple[str, str, str, str], ClipEncoder] = ProcessCache(
+    lambda key: load_clip(*key), key=_clip_settings, lock=MODEL_LOAD_LOCK, name="CLIP encoder"
+)
+
+
+def clip_encoder() -> ClipEncoder | None:
+    """The configured CLIP encoder, or None when settings.CLIP_MODEL is empty (signal off).
+
+    Loaded once per process, and again when CLIP_MODEL, CLIP_BACKEND, ML_DEVICE or ML_PRECISION change.
+    """
     if not settings.CLIP_MODEL:
         return None
     configure_threads(settings.ML_THREADS)
-    return load_clip(settings.CLIP_MODEL, settings.CLIP_BACKEND, settings.ML_DEVICE, settings.ML_PRECISION)
+    return _clip_cache.get()
+
+
+def clip_encoder_reset() -> None:
+    """Forget the loaded encoder (tests that configure a checkpoint of their own)."""
+    _clip_cache.reset()

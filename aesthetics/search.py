@@ -16,8 +16,6 @@ the active signals with the staff-tuned weights in VibeSettings.
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,6 +26,7 @@ from pgvector import HalfVector
 from pgvector.django import CosineDistance
 
 from catalog.models import Film
+from cineaesthete.caches import ProcessCache
 from cineaesthete.ml import text_encoder
 from recommendations.selectors import member_film_scores, serving_model
 
@@ -162,39 +161,32 @@ class PaletteIndex:
         return per.mean(1), per
 
 
-_index_lock = threading.Lock()
-_index_cache: dict[str, tuple[tuple, PaletteIndex, float]] = {}
-
-
 INDEX_RECHECK_SECONDS = 30.0
+
+
+def _palette_index_version() -> tuple:
+    """Which analysed images there are: the aggregate scans every analysed image (~100 ms at 100k)."""
+    counts = ImageAesthetics.objects.filter(status=ImageAesthetics.Status.DONE).aggregate(
+        n=Count("id"), latest=Max("updated_at"), top=Max("id")
+    )
+    return (connection.settings_dict["NAME"], *counts.values())
+
+
+_index_cache: ProcessCache[tuple, PaletteIndex] = ProcessCache(
+    lambda version: PaletteIndex.from_db(),
+    key=_palette_index_version,
+    recheck_seconds=INDEX_RECHECK_SECONDS,
+    name="palette index",
+)
 
 
 def palette_index() -> PaletteIndex:
     """The cached index of this process, rebuilt when images were analysed or removed.
 
-    Whether anything changed is asked of the database at most every INDEX_RECHECK_SECONDS (the aggregate scans
-    every analysed image: ~100 ms at 100k), so a newly analysed image reaches searches within that time.
+    Whether anything changed is asked of the database at most every INDEX_RECHECK_SECONDS, so a newly analysed
+    image reaches searches within that time.
     """
-    now = time.monotonic()
-    with _index_lock:
-        cached = _index_cache.get("default")
-        if cached and cached[0][0] == connection.settings_dict["NAME"] and now - cached[2] < INDEX_RECHECK_SECONDS:
-            return cached[1]
-    version = tuple(
-        ImageAesthetics.objects.filter(status=ImageAesthetics.Status.DONE)
-        .aggregate(n=Count("id"), latest=Max("updated_at"), top=Max("id"))
-        .values()
-    )
-    version = (connection.settings_dict["NAME"], *version)
-    with _index_lock:
-        cached = _index_cache.get("default")
-        if cached and cached[0] == version:
-            _index_cache["default"] = (version, cached[1], now)
-            return cached[1]
-    index = PaletteIndex.from_db()
-    with _index_lock:
-        _index_cache["default"] = (version, index, now)
-    return index
+    return _index_cache.get()
 
 
 # --- helpers --------------------------------------------------------------------------------------------
@@ -259,37 +251,39 @@ def allowed_films(*, genre: str | None = None, decade: int | None = None) -> set
 
 
 # --- signals ----------------------------------------------------------------------------------------------
-def clip_candidates(vector: np.ndarray, model_name: str, *, k: int, ef_search: int, film_ids=None, exclude=None):
-    """{ImageAesthetics id: (film id, cosine similarity)} of the k nearest CLIP image vectors."""
-    rows = ImageAesthetics.objects.filter(clip_model=model_name)
+def _nearest_images(rows, distance, *, k: int, ef_search: int, film_ids=None, exclude=None):
+    """{ImageAesthetics id: (film id, cosine similarity)} of the k ``rows`` nearest by ``distance``."""
     if film_ids is not None:
         rows = rows.filter(film_id__in=film_ids)
     if exclude is not None:
         rows = rows.exclude(pk=exclude)
     with transaction.atomic():
         _hnsw(ef_search)
-        found = list(
-            rows.annotate(distance=CosineDistance("clip_vector", HalfVector(vector.tolist())))
-            .order_by("distance")
-            .values_list("id", "film_id", "distance")[:k]
-        )
+        found = list(rows.annotate(distance=distance).order_by("distance").values_list("id", "film_id", "distance")[:k])
     return {row_id: (film_id, 1 - distance) for row_id, film_id, distance in found}
+
+
+def clip_candidates(vector: np.ndarray, model_name: str, *, k: int, ef_search: int, film_ids=None, exclude=None):
+    """{ImageAesthetics id: (film id, cosine similarity)} of the k nearest CLIP image vectors."""
+    return _nearest_images(
+        ImageAesthetics.objects.filter(clip_model=model_name),
+        CosineDistance("clip_vector", HalfVector(vector.tolist())),
+        k=k,
+        ef_search=ef_search,
+        film_ids=film_ids,
+        exclude=exclude,
+    )
 
 
 def palette_neighbours(vector, *, k: int, ef_search: int, film_ids=None, exclude=None):
-    rows = ImageAesthetics.objects.filter(status=ImageAesthetics.Status.DONE)
-    if film_ids is not None:
-        rows = rows.filter(film_id__in=film_ids)
-    if exclude is not None:
-        rows = rows.exclude(pk=exclude)
-    with transaction.atomic():
-        _hnsw(ef_search)
-        found = list(
-            rows.annotate(distance=CosineDistance("palette_vector", list(map(float, vector))))
-            .order_by("distance")
-            .values_list("id", "film_id", "distance")[:k]
-        )
-    return {row_id: (film_id, 1 - distance) for row_id, film_id, distance in found}
+    return _nearest_images(
+        ImageAesthetics.objects.filter(status=ImageAesthetics.Status.DONE),
+        CosineDistance("palette_vector", list(map(float, vector))),
+        k=k,
+        ef_search=ef_search,
+        film_ids=film_ids,
+        exclude=exclude,
+    )
 
 
 def text_candidates(text: str, *, k: int, ef_search: int, film_ids=None, vector: np.ndarray | None = None):
@@ -347,8 +341,6 @@ class FilmKnowledge:
 
 _description_vectors: dict[tuple[str, str], np.ndarray] = {}
 GRAPH_NEIGHBOURS = 20
-_knowledge_lock = threading.Lock()
-_knowledge_cache: dict[str, tuple[tuple, FilmKnowledge]] = {}
 
 
 def _people_graph(film_ids: np.ndarray) -> sp.csr_matrix | None:
@@ -382,19 +374,17 @@ def _people_graph(film_ids: np.ndarray) -> sp.csr_matrix | None:
     return sp.csr_matrix((np.asarray(data, np.float32), indices, indptr), shape=(len(film_ids), len(film_ids)))
 
 
-def film_knowledge() -> FilmKnowledge:
-    """The cached film knowledge of this process, rebuilt when films, texts or the active model change."""
+def _film_knowledge_version() -> tuple:
     serving = serving_model()
-    version = (
+    return (
         connection.settings_dict["NAME"],
         *Film.objects.aggregate(n=Count("id"), latest=Max("updated_at")).values(),
         *FilmTextEmbedding.objects.aggregate(n=Count("id"), latest=Max("updated_at")).values(),
         serving.version if serving is not None else None,
     )
-    with _knowledge_lock:
-        cached = _knowledge_cache.get("default")
-        if cached and cached[0] == version:
-            return cached[1]
+
+
+def _film_knowledge_build(version: tuple) -> FilmKnowledge:
     films = list(Film.objects.order_by("id").values_list("id", "title", "year", "rating_count"))
     film_ids = np.array([row[0] for row in films], dtype=np.int64)
     position = {int(film_id): i for i, film_id in enumerate(film_ids)}
@@ -418,9 +408,17 @@ def film_knowledge() -> FilmKnowledge:
         text_vectors=vectors,
         graph=_people_graph(film_ids),
     )
-    with _knowledge_lock:
-        _knowledge_cache["default"] = (version, knowledge)
     return knowledge
+
+
+_knowledge_cache: ProcessCache[tuple, FilmKnowledge] = ProcessCache(
+    _film_knowledge_build, key=_film_knowledge_version, name="film knowledge"
+)
+
+
+def film_knowledge() -> FilmKnowledge:
+    """The cached film knowledge of this process, rebuilt when films, texts or the active model change."""
+    return _knowledge_cache.get()
 
 
 def _taste_scores(user, film_ids: list[int]) -> dict[int, float] | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,8 +15,10 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from catalog.models import Film, FilmImage
+from catalog.models import Film, FilmImage, FilmTag
 from cineaesthete.ml import text_encoder
+from cineaesthete.progress import Progress, no_progress
+from reviews.models import Review
 
 from .encoders import clip_encoder
 from .image_pipeline import EmbeddedBatch, default_decoders, embed_images_stream
@@ -24,11 +26,6 @@ from .models import CLIP_DIM, FilmTextEmbedding, ImageAesthetics
 from .palette import MEASURES, ImageRejected, analyse_image, palette_vector
 
 logger = logging.getLogger(__name__)
-Progress = Callable[[int, int, str], None]
-
-
-def _no_progress(done: int, total: int, message: str) -> None:
-    return None
 
 
 @dataclass
@@ -74,7 +71,7 @@ def image_analyse(*, image: FilmImage) -> ImageAesthetics:
     return row
 
 
-def images_analyse(*, image_ids: list[int] | None = None, batch_size: int = 200, progress: Progress = _no_progress):
+def images_analyse(*, image_ids: list[int] | None = None, batch_size: int = 200, progress: Progress = no_progress):
     """Analyse every image without aesthetics (or the given ones); safe to re-run, resumes where it stopped.
 
     An image that cannot be analysed gets a failed row with the reason, and the batch goes on.
@@ -94,12 +91,12 @@ def images_analyse(*, image_ids: list[int] | None = None, batch_size: int = 200,
             unique_fields=["image"],
             update_fields=["status", "error", "palette", "palette_vector", *MEASURES],
         )
-        progress(min(start + batch_size, len(pending)), len(pending), "palettes")
+        progress("palettes", min(start + batch_size, len(pending)), len(pending))
     return result
 
 
 def images_embed_clip(
-    *, batch_size: int = 32, decoders: int | None = None, progress: Progress = _no_progress
+    *, batch_size: int = 32, decoders: int | None = None, progress: Progress = no_progress
 ) -> BatchResult | None:
     """CLIP embeddings for analysed images that lack one from the configured checkpoint. None: CLIP is off.
 
@@ -128,7 +125,7 @@ def images_embed_clip(
         _clip_vectors_store(batch, encoder.name)
         result.done += len(batch.keys)
         result.failed += len(batch.failures)
-        progress(result.done + result.failed, len(pending), "CLIP image embeddings")
+        progress("CLIP image embeddings", result.done + result.failed, len(pending))
     return result
 
 
@@ -169,8 +166,6 @@ def film_texts(film_ids: Iterable[int] | None = None) -> dict[tuple[int, str], s
     texts: dict[tuple[int, str], str] = {}
     for film_id, plot in films.exclude(plot="").values_list("id", "plot"):
         texts[(film_id, FilmTextEmbedding.Source.PLOT)] = plot.strip()
-    from catalog.models import FilmTag
-
     tags: dict[int, list[str]] = {}
     tag_rows = FilmTag.objects.filter(film__in=films).order_by("film_id", "-count").values_list("film_id", "tag__name")
     for film_id, name in tag_rows:
@@ -183,19 +178,9 @@ def film_texts(film_ids: Iterable[int] | None = None) -> dict[tuple[int, str], s
 
 
 def _review_texts(films) -> dict[tuple[int, str], str]:
-    # Reviews belong to another app that may not have them yet: use them only when the model exists.
-    try:
-        from reviews.models import Review  # type: ignore[attr-defined]
-    except ImportError:
-        return {}
-    text_field = next((f.name for f in Review._meta.get_fields() if f.name in ("body", "text")), None)
-    if text_field is None or Review._meta.db_table not in connection.introspection.table_names():
-        return {}
     texts: dict[tuple[int, str], str] = {}
     rows = (
-        Review.objects.filter(film__in=films, is_private=False)
-        .order_by("film_id", "id")
-        .values_list("film_id", text_field)
+        Review.objects.filter(film__in=films, is_private=False).order_by("film_id", "id").values_list("film_id", "text")
     )
     for film_id, body in rows:
         key = (film_id, FilmTextEmbedding.Source.REVIEWS)
@@ -204,7 +189,7 @@ def _review_texts(films) -> dict[tuple[int, str], str]:
     return texts
 
 
-def texts_embed(*, film_ids: list[int] | None = None, batch_size: int = 128, progress: Progress = _no_progress):
+def texts_embed(*, film_ids: list[int] | None = None, batch_size: int = 128, progress: Progress = no_progress):
     """Embed every film text that is new or changed since it was embedded; safe to re-run."""
     encoder = text_encoder()
     texts = film_texts(film_ids)
@@ -241,7 +226,7 @@ def texts_embed(*, film_ids: list[int] | None = None, batch_size: int = 128, pro
             update_fields=["text_hash", "snippet", "model_name", "vector", "updated_at"],
         )
         result.done += len(rows)
-        progress(min(start + batch_size, len(pending)), len(pending), "text embeddings")
+        progress("text embeddings", min(start + batch_size, len(pending)), len(pending))
     return result
 
 

@@ -10,10 +10,10 @@ from . import services
 @job_actor(queue_name="ml")
 def embed_images(job: JobProgress, *, palettes_only: bool = False, batch: int = 200) -> dict:
     """Palettes and measures for images without them, then CLIP embeddings when a checkpoint is set."""
-    palettes = services.images_analyse(batch_size=batch, progress=job.progress)
+    palettes = services.images_analyse(batch_size=batch, progress=job)
     result: dict = {"palettes": palettes.as_dict(), "clip": "skipped" if palettes_only else "off"}
     if not palettes_only:
-        clip = services.images_embed_clip(batch_size=min(batch, 64), progress=job.progress)
+        clip = services.images_embed_clip(batch_size=min(batch, 64), progress=job)
         if clip is not None:
             result["clip"] = clip.as_dict()
     return result
@@ -22,7 +22,7 @@ def embed_images(job: JobProgress, *, palettes_only: bool = False, batch: int = 
 @job_actor(queue_name="ml")
 def embed_texts(job: JobProgress, *, batch: int = 128, film_ids: list[int] | None = None) -> dict:
     """MiniLM embeddings of plots, tags and reviews that are new or changed."""
-    return services.texts_embed(film_ids=film_ids, batch_size=batch, progress=job.progress).as_dict()
+    return services.texts_embed(film_ids=film_ids, batch_size=batch, progress=job).as_dict()
 
 
 def images_added_analyse(image_ids: list[int]) -> None:

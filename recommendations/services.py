@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -14,12 +15,14 @@ from django.db import transaction
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
+from catalog.models import Film
 from cineaesthete.core import jobs
 from cineaesthete.core.models import JobRun
+from cineaesthete.progress import Progress, no_progress
 from recommendations.engine import artifact as artifacts
 from recommendations.engine.als import ALSParams
 from recommendations.engine.confidence import ConfidenceParams
-from recommendations.engine.content import feature_matrix
+from recommendations.engine.content import embed_plots, feature_matrix
 from recommendations.engine.data import build_matrix, densify
 from recommendations.engine.evaluation import train_production
 from recommendations.engine.recommender import BlendParams
@@ -29,8 +32,6 @@ from recommendations.training_data import content_pairs, rating_log_from_db, tra
 from reviews.models import Rating
 
 log = logging.getLogger(__name__)
-
-Progress = Callable[[int, int, str], None]
 
 
 def model_dir() -> Path:
@@ -89,11 +90,6 @@ def _stored_plot_vectors(plots: dict[int, str]) -> dict[int, np.ndarray]:
 
 def _plot_vectors(film_ids: np.ndarray, *, progress: Progress) -> np.ndarray:
     """Plot embeddings, cached in MODEL_DIR/recommender/plots.npz by film id and text hash (re-runs are quick)."""
-    import hashlib
-
-    from catalog.models import Film
-    from recommendations.engine.content import embed_plots
-
     plots = dict(Film.objects.filter(pk__in=[int(i) for i in film_ids]).values_list("pk", "plot"))
     texts = [plots.get(int(i), "") or "" for i in film_ids]
     hashes = np.array([int(hashlib.sha1(t.encode()).hexdigest()[:15], 16) for t in texts], dtype=np.int64)
@@ -122,7 +118,7 @@ def _plot_vectors(film_ids: np.ndarray, *, progress: Progress) -> np.ndarray:
             filled[row] = True
     chunk = 256  # the cache is saved after every chunk, so an interrupted run keeps what it embedded
     for start in range(0, len(missing), chunk):
-        progress(start, len(missing), f"embedding plots {start}/{len(missing)}")
+        progress(f"embedding plots {start}/{len(missing)}", start, len(missing))
         rows = missing[start : start + chunk]
         vectors[rows] = embed_plots([texts[row] for row in rows])
         filled[rows] = True
@@ -134,12 +130,11 @@ def _plot_vectors(film_ids: np.ndarray, *, progress: Progress) -> np.ndarray:
     return vectors
 
 
-def recommender_train(*, progress: Progress | None = None, params: dict | None = None) -> RecommenderModel:
+def recommender_train(*, progress: Progress = no_progress, params: dict | None = None) -> RecommenderModel:
     """Train a new version from every rating in the database and activate it once it is written and verified.
 
     A failure anywhere marks this version failed (with the error) and leaves the serving model as it was.
     """
-    progress = progress or (lambda done, total, message: None)
     params = {**default_params(), **(params or {})}
     with transaction.atomic():
         latest = RecommenderModel.objects.select_for_update().aggregate(Max("version"))["version__max"] or 0
@@ -148,7 +143,7 @@ def recommender_train(*, progress: Progress | None = None, params: dict | None =
         )
     started = time.perf_counter()
     try:
-        progress(0, 100, "reading ratings")
+        progress("reading ratings", 0, 100)
         marker = training_data_marker()
         ratings = rating_log_from_db()
         if len(ratings) == 0:
@@ -165,12 +160,14 @@ def recommender_train(*, progress: Progress | None = None, params: dict | None =
             blend=BlendParams(**params["blend"]),
             ease_regularization=params["ease_lambda"],
             threads=settings.ML_THREADS,
-            on_iteration=lambda done, total: progress(5 + 60 * done // total, 100, f"ALS iteration {done}/{total}"),
+            on_iteration=lambda done, total: progress(f"ALS iteration {done}/{total}", 5 + 60 * done // total, 100),
         )
         train_seconds = time.perf_counter() - started
-        progress(70, 100, "content features")
-        extra = _content_arrays(items.ids, progress=lambda d, t, m: progress(70 + 20 * d // max(t, 1), 100, m))
-        progress(90, 100, "writing the artifact")
+        progress("content features", 70, 100)
+        extra = _content_arrays(
+            items.ids, progress=lambda stage, done, total: progress(stage, 70 + 20 * done // max(total, 1), 100)
+        )
+        progress("writing the artifact", 90, 100)
         path = model_dir() / f"v{model.version}.npz"
         checksum = artifacts.save(recommender, path, extra=extra)
         artifacts.load(path, checksum=checksum)  # verify: what serves is what we just wrote
@@ -192,7 +189,7 @@ def recommender_train(*, progress: Progress | None = None, params: dict | None =
         model.save(update_fields=["state", "error"])
         raise
     recommender_activate(model=model)
-    progress(100, 100, f"v{model.version} active")
+    progress(f"v{model.version} active", 100, 100)
     return model
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from django.db.models import F, FloatField, Sum, Value
 from django.db.models.functions import Cast
 
 from catalog.models import Film
+from cineaesthete.caches import ProcessCache
 from recommendations.engine.als import FoldIn, single_threaded_blas
 from recommendations.engine.artifact import ArtifactError, load
 from recommendations.engine.confidence import confidence_from_stars
@@ -47,9 +47,49 @@ class Serving:
     plots: np.ndarray | None
 
 
-_lock = threading.Lock()
-_serving: Serving | None = None
 _broken: dict[int, str] = {}
+ActiveModel = tuple[int, str, str] | None  # (version, artifact, checksum) of the active model
+
+
+def _active_model() -> ActiveModel:
+    return (
+        RecommenderModel.objects.filter(state=RecommenderModel.State.ACTIVE)
+        .values_list("version", "artifact", "checksum")
+        .first()
+    )
+
+
+def _serving_load(active: ActiveModel) -> Serving | None:
+    if active is None:
+        return None
+    version, artifact, checksum = active
+    if version in _broken:
+        return None
+    try:
+        recommender, extra = load(Path(settings.MODEL_DIR) / artifact, checksum=checksum)
+    except ArtifactError as error:
+        _broken[version] = str(error)
+        log.error("recommender v%s cannot serve, falling back: %s", version, error)
+        return None
+    content = None
+    if "content_indptr" in extra:
+        content = sp.csr_matrix(
+            (extra["content_data"], extra["content_indices"], extra["content_indptr"]),
+            shape=(recommender.n_items, len(extra["content_vocabulary"])),
+        )
+    return Serving(
+        version=version,
+        recommender=recommender,
+        unit_factors=normalised(recommender.item_factors).astype(np.float32),
+        content=content,
+        vocabulary=extra.get("content_vocabulary", np.empty(0, np.int64)),
+        plots=extra.get("plot_vectors"),
+    )
+
+
+_serving_cache: ProcessCache[ActiveModel, Serving | None] = ProcessCache(
+    _serving_load, key=_active_model, name="serving model"
+)
 
 
 def serving_model() -> Serving | None:
@@ -57,44 +97,7 @@ def serving_model() -> Serving | None:
 
     None when no model is active or its file is missing or corrupt (logged once; callers fall back).
     """
-    global _serving
-    row = (
-        RecommenderModel.objects.filter(state=RecommenderModel.State.ACTIVE)
-        .values_list("version", "artifact", "checksum")
-        .first()
-    )
-    if row is None:
-        return None
-    version, artifact, checksum = row
-    current = _serving
-    if current is not None and current.version == version:
-        return current
-    if version in _broken:
-        return None
-    with _lock:
-        if _serving is not None and _serving.version == version:
-            return _serving
-        try:
-            recommender, extra = load(Path(settings.MODEL_DIR) / artifact, checksum=checksum)
-        except ArtifactError as error:
-            _broken[version] = str(error)
-            log.error("recommender v%s cannot serve, falling back: %s", version, error)
-            return None
-        content = None
-        if "content_indptr" in extra:
-            content = sp.csr_matrix(
-                (extra["content_data"], extra["content_indices"], extra["content_indptr"]),
-                shape=(recommender.n_items, len(extra["content_vocabulary"])),
-            )
-        _serving = Serving(
-            version=version,
-            recommender=recommender,
-            unit_factors=normalised(recommender.item_factors).astype(np.float32),
-            content=content,
-            vocabulary=extra.get("content_vocabulary", np.empty(0, np.int64)),
-            plots=extra.get("plot_vectors"),
-        )
-        return _serving
+    return _serving_cache.get()
 
 
 def serving_problem() -> str:

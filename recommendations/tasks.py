@@ -6,15 +6,13 @@ import dramatiq
 from dramatiq_crontab import cron
 
 from cineaesthete.core.jobs import JobProgress, job_actor, job_enqueue
-from recommendations.services import recommender_abandoned_fail
+from recommendations.services import recommender_abandoned_fail, recommender_train, recommender_training_reason
 
 
 @job_actor(queue_name="ml", time_limit=3 * 60 * 60 * 1000)
 def train_recommender(job: JobProgress, *, params: dict | None = None) -> dict:
     """Train a new recommender version and activate it; a failure leaves the previous version serving."""
-    from recommendations.services import recommender_train
-
-    model = recommender_train(progress=lambda done, total, message: job.progress(done, total, message), params=params)
+    model = recommender_train(progress=job, params=params)
     return {"version": model.version, "metrics": model.metrics}
 
 
@@ -22,8 +20,6 @@ def train_recommender(job: JobProgress, *, params: dict | None = None) -> dict:
 @dramatiq.actor(queue_name="default", max_retries=0)
 def nightly_recommender_training() -> None:
     """Queue a training job when the active model is over 20 hours old and ratings changed since."""
-    from recommendations.services import recommender_training_reason
-
     if recommender_training_reason(if_older_than_hours=20):
         job_enqueue(train_recommender)
 

@@ -14,6 +14,7 @@ from recommendations.models import FilmFeedback
 from recommendations.selectors import COLD_START_RATINGS, member_recommendations, onboarding_films
 from recommendations.services import feedback_set
 from reviews.sentiment.selectors import mood_choices
+from reviews.services import rating_set
 
 PAGE_SIZE = 20
 SURPRISE_PICKS = 3  # "Surprise me" shows a few picks, with "another one" to draw again
@@ -120,6 +121,4 @@ def onboarding(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _rate(*, user, film: Film, stars) -> None:
-    from reviews.services import rating_set
-
     rating_set(user=user, film=film, stars=stars)

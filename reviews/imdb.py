@@ -36,8 +36,9 @@ def _open(path: Path):
     return gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else path.open(encoding="utf-8")
 
 
-def import_imdb_reviews(*, path: Path, links_path: Path, progress: Callable[[str], None] | None = None) -> dict:
-    say = progress or (lambda message: None)
+def import_imdb_reviews(*, path: Path, links_path: Path, log: Callable[[str], None] | None = None) -> dict:
+    """``log`` hears one line of text about the import (not a ``cineaesthete.progress.Progress``)."""
+    say = log or (lambda message: None)
     films_by_imdb = dict(Film.objects.exclude(imdb_id=None).values_list("imdb_id", "pk"))
     films_by_movielens = dict(Film.objects.exclude(movielens_id=None).values_list("movielens_id", "pk"))
     with links_path.open(newline="") as handle:

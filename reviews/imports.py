@@ -24,8 +24,9 @@ from dramatiq.middleware.time_limit import TimeLimitExceeded
 from catalog.models import Film
 from cineaesthete.core.jobs import job_enqueue
 from cineaesthete.core.models import JobRun
+from cineaesthete.progress import Progress, no_progress
 
-from .letterboxd import Progress, import_archive, import_rows
+from .letterboxd import import_archive, import_rows
 from .letterboxd_parse import LetterboxdError, check_archive
 from .models import LetterboxdImport
 
@@ -72,7 +73,7 @@ def letterboxd_import_start(*, user, upload: IO[bytes]) -> LetterboxdImport:
     return record
 
 
-def letterboxd_import_run(*, import_id: int, progress: Progress | None = None) -> dict[str, Any]:
+def letterboxd_import_run(*, import_id: int, progress: Progress = no_progress) -> dict[str, Any]:
     """Run a queued import. Safe to deliver twice: only one run claims it. A run killed with its worker
     rolled its writes back; its import is then ended as failed (``letterboxd_import_sync``)."""
     claimed = LetterboxdImport.objects.filter(pk=import_id, state=State.QUEUED).update(state=State.RUNNING)

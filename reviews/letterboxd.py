@@ -12,7 +12,7 @@ import csv
 import datetime
 import io
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import IO, Any
 from urllib.parse import urlsplit
@@ -23,6 +23,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from catalog.models import Film
+from cineaesthete.progress import Progress, no_progress
+from reviews.sentiment.services import review_sentiment_enqueue
 
 from . import services
 from .letterboxd_match import candidates, match_all
@@ -66,14 +68,13 @@ def _day(moment: datetime.datetime) -> datetime.date:
     return timezone.localtime(moment).date()
 
 
-Progress = Callable[[int, int, str], None]
 CREATED_KEYS = ("ratings", "likes", "watched", "diary entries", "reviews", "watchlist entries", "list entries")
 # Files whose Letterboxd URI names the film (in diary and reviews it names one viewing).
 _FILM_URI_FILES = {"watched.csv", "ratings.csv", "watchlist.csv", LIKES}
 _LETTERBOXD_HOSTS = {"boxd.it", "letterboxd.com", "www.letterboxd.com"}
 
 
-def import_archive(*, user, upload: IO[bytes], progress: Progress | None = None, dry_run: bool = False) -> dict:
+def import_archive(*, user, upload: IO[bytes], progress: Progress = no_progress, dry_run: bool = False) -> dict:
     """Import a Letterboxd export for ``user``; returns the report. Raises LetterboxdError (nothing imported).
 
     With ``dry_run`` everything is parsed and matched, and the report says what would be created, but the
@@ -124,7 +125,7 @@ def _learn_links(rows: list[Row]) -> None:
     )
 
 
-def write_rows(*, user, export: Export, progress: Progress | None = None) -> dict[str, int]:
+def write_rows(*, user, export: Export, progress: Progress = no_progress) -> dict[str, int]:
     """Write the matched rows (call inside a transaction); rows already present are merged, not repeated.
     A few bulk statements per file, not one per row: an export of thousands of films stays quick."""
     files = export.files
@@ -132,11 +133,10 @@ def write_rows(*, user, export: Export, progress: Progress | None = None) -> dic
     done = 0
     created = dict.fromkeys(CREATED_KEYS, 0)
 
-    def step(message: str, count: int) -> None:
+    def step(stage: str, count: int) -> None:
         nonlocal done
         done += count
-        if progress:
-            progress(done, total, message)
+        progress(stage, done, total)
 
     # Ratings: watched films, stars and likes all land on the member's one row per film.
     ratings = {r.film_id: r for r in Rating.objects.filter(user=user)}
@@ -230,7 +230,7 @@ def write_rows(*, user, export: Export, progress: Progress | None = None) -> dic
     Review.objects.bulk_create(new_reviews, batch_size=500)
     created["reviews"] = len(new_reviews)
     for review in new_reviews:
-        services.review_sentiment_enqueue(review_id=review.pk)
+        review_sentiment_enqueue(review_id=review.pk)
     linked: list[DiaryEntry] = []
     for row, review in reviewed:
         # On Letterboxd a review belongs to a diary entry (same URI, or same film and viewing date).

@@ -20,8 +20,8 @@ from accounts.models import User
 from catalog.ingest.errors import IngestError
 from catalog.ingest.movielens import Layout, detect_layout, read_ratings
 from catalog.ingest.source import DataSource
-from catalog.services.base import Progress, no_progress
 from catalog.services.movielens import MovieLensFilmsSummary, movielens_films_ingest
+from cineaesthete.progress import Progress, no_progress
 
 from .models import Rating
 from .services import film_rating_stats_refresh
@@ -92,11 +92,8 @@ def movielens_ratings_import(
         buffer: list[str] = []
         size = 0
 
-        def report(done: int, total: int) -> None:
-            progress("ratings", done, total)
-
         with cursor.cursor.copy("COPY ml_rating_import (ml_user, film_id, stars, ts) FROM STDIN") as copy:
-            for number, user_id, movie_id, stars, timestamp in read_ratings(source, layout, progress=report):
+            for number, user_id, movie_id, stars, timestamp in read_ratings(source, layout, progress=progress):
                 film_id = film_ids.get(movie_id)
                 if film_id is None:
                     raise IngestError(f"movie id {movie_id} is not in the movies file", file=file, line=number)

@@ -22,7 +22,7 @@ from django.utils.text import slugify
 from catalog.models import Film
 from catalog.services.stats import film_stats_refresh
 from cineaesthete.validation import clean_line, clean_text
-from reviews.sentiment.services import rating_integrity_watch
+from reviews.sentiment.services import film_sentiment_enqueue, rating_integrity_watch, review_sentiment_enqueue
 
 from .models import (
     Activity,
@@ -55,20 +55,6 @@ def parse_stars(value: object) -> Decimal | None:
     if not stars.is_finite() or stars < Decimal("0.5") or stars > 5 or (stars * 2) % 1 != 0:
         raise ValidationError("Stars go from 0.5 to 5 in half steps.")
     return stars.quantize(Decimal("0.1"))
-
-
-def review_sentiment_enqueue(*, review_id: int) -> None:
-    """Audience sentiment analyses a new or edited review in a worker, once the transaction commits."""
-    from reviews.sentiment.services import review_sentiment_enqueue as enqueue
-
-    enqueue(review_id=review_id)
-
-
-def film_sentiment_enqueue(*, film_id: int) -> None:
-    """A deleted review's quotes leave the film's sentiment summary (recomputed in a worker)."""
-    from reviews.sentiment.services import film_sentiment_enqueue as enqueue
-
-    enqueue(film_id=film_id)
 
 
 def film_rating_stats_refresh(*, film_ids: Iterable[int] | None = None) -> int:

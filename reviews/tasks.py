@@ -16,7 +16,7 @@ from .imports import letterboxd_import_run, letterboxd_imports_cleanup
 @job_actor(queue_name="imports", time_limit=settings.LETTERBOXD_IMPORT_TIME_LIMIT_S * 1000)
 def import_letterboxd(job: JobProgress, *, import_id: int) -> dict:
     """Import an uploaded Letterboxd zip (see ``reviews.imports.letterboxd_import_run``)."""
-    return letterboxd_import_run(import_id=import_id, progress=job.progress)
+    return letterboxd_import_run(import_id=import_id, progress=job)
 
 
 @cron("40 * * * *")  # hourly; sent by the `manage.py crontab` scheduler process

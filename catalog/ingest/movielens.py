@@ -16,8 +16,10 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+
+from cineaesthete.progress import Progress, no_progress
 
 from ..titles import Title, parse_movielens_title
 from .errors import IngestError
@@ -121,6 +123,25 @@ def _text_lines(source: DataSource, name: str) -> Iterator[tuple[int, str]]:
             yield number, decode(raw).rstrip("\r\n")
 
 
+def _csv_rows(source: DataSource, name: str, columns: tuple[str, ...]) -> Iterator[tuple[int, list[str]]]:
+    """(line number, fields) of every row of a MovieLens CSV file after its header; rows must have
+    ``len(columns)`` fields. The header must start with the first three columns (the ones read)."""
+    file = source.label(name)
+    reader = csv.reader(line for _, line in _text_lines(source, name))
+    header = next(reader, None)
+    if header is None or [h.strip() for h in header[:3]] != list(columns[:3]):
+        raise IngestError(f"expected the header {','.join(columns)}", file=file, line=1)
+    for fields in reader:
+        number = reader.line_num
+        if not fields:
+            continue
+        if len(fields) != len(columns):
+            raise IngestError(
+                f"expected {len(columns)} comma-separated fields, found {len(fields)}", file=file, line=number
+            )
+        yield number, fields
+
+
 def read_movies(source: DataSource, layout: Layout) -> Iterator[Movie]:
     file = source.label(layout.movies)
     if layout.name == "ml-100k":
@@ -135,17 +156,7 @@ def read_movies(source: DataSource, layout: Layout) -> Iterator[Movie]:
             movie_id = _int(fields[0], "movie id", file, number)
             yield Movie(movie_id, parse_movielens_title(fields[1]), _genres(fields[2].split("|")))
     else:
-        lines = _text_lines(source, layout.movies)
-        reader = csv.reader(line for _, line in lines)
-        header = next(reader, None)
-        if header is None or [h.strip() for h in header[:3]] != ["movieId", "title", "genres"]:
-            raise IngestError("expected the header movieId,title,genres", file=file, line=1)
-        for fields in reader:
-            number = reader.line_num
-            if not fields:
-                continue
-            if len(fields) != 3:
-                raise IngestError(f"expected 3 comma-separated fields, found {len(fields)}", file=file, line=number)
+        for number, fields in _csv_rows(source, layout.movies, ("movieId", "title", "genres")):
             movie_id = _int(fields[0], "movie id", file, number)
             yield Movie(movie_id, parse_movielens_title(fields[1]), _genres(fields[2].split("|")))
 
@@ -205,9 +216,10 @@ def stars_text(raw: bytes, file: str, line: int) -> str:
 
 
 def read_ratings(
-    source: DataSource, layout: Layout, *, progress: Callable[[int, int], None] | None = None
+    source: DataSource, layout: Layout, *, progress: Progress = no_progress
 ) -> Iterator[tuple[int, int, int, str, int]]:
-    """Yield (line number, user id, movie id, stars text, unix timestamp) for every rating."""
+    """Yield (line number, user id, movie id, stars text, unix timestamp) for every rating; ``progress`` hears
+    stage "ratings" in bytes of the file read."""
     file = source.label(layout.ratings)
     total = source.size(layout.ratings)
     if layout.name == "ml-100k":
@@ -237,25 +249,15 @@ def read_ratings(
                     _int(fields[index], what, file, number)
                 raise
             yield number, user_id, movie_id, stars_text(fields[2], file, number), timestamp
-            if progress and number % PROGRESS_EVERY == 0:
-                progress(consumed, total)
-    if progress:
-        progress(total, total)
+            if number % PROGRESS_EVERY == 0:
+                progress("ratings", consumed, total)
+    progress("ratings", total, total)
 
 
 def read_links(source: DataSource, name: str) -> Iterator[Link]:
     """links.csv: movieId,imdbId,tmdbId (imdbId without "tt"; tmdbId may be empty)."""
     file = source.label(name)
-    reader = csv.reader(line for _, line in _text_lines(source, name))
-    header = next(reader, None)
-    if header is None or [h.strip() for h in header[:3]] != ["movieId", "imdbId", "tmdbId"]:
-        raise IngestError("expected the header movieId,imdbId,tmdbId", file=file, line=1)
-    for fields in reader:
-        number = reader.line_num
-        if not fields:
-            continue
-        if len(fields) != 3:
-            raise IngestError(f"expected 3 comma-separated fields, found {len(fields)}", file=file, line=number)
+    for number, fields in _csv_rows(source, name, ("movieId", "imdbId", "tmdbId")):
         movie_id = _int(fields[0], "movie id", file, number)
         imdb = fields[1].strip().removeprefix("tt")
         tmdb = fields[2].strip()
@@ -277,14 +279,5 @@ def read_tags(source: DataSource, layout: Layout) -> Iterator[tuple[int, int, st
                 raise IngestError(f"expected 4 '::'-separated fields, found {len(fields)}", file=file, line=number)
             yield number, _int(fields[1], "movie id", file, number), fields[2]
         return
-    reader = csv.reader(line for _, line in _text_lines(source, layout.tags))
-    header = next(reader, None)
-    if header is None or [h.strip() for h in header[:3]] != ["userId", "movieId", "tag"]:
-        raise IngestError("expected the header userId,movieId,tag,timestamp", file=file, line=1)
-    for fields in reader:
-        number = reader.line_num
-        if not fields:
-            continue
-        if len(fields) != 4:
-            raise IngestError(f"expected 4 comma-separated fields, found {len(fields)}", file=file, line=number)
+    for number, fields in _csv_rows(source, layout.tags, ("userId", "movieId", "tag", "timestamp")):
         yield number, _int(fields[1], "movie id", file, number), fields[2]

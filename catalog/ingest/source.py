@@ -5,11 +5,13 @@ from __future__ import annotations
 import shutil
 import urllib.request
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
+
+from cineaesthete.progress import Progress, no_progress
 
 from .errors import IngestError
 
@@ -86,19 +88,18 @@ class DataSource:
                 yield stream
 
 
-def resolve_location(
-    location: str, *, download_dir: Path, report: Callable[[int, int | None], None] | None = None
-) -> Path:
+def resolve_location(location: str, *, download_dir: Path, progress: Progress = no_progress) -> Path:
     """A local path for ``location``: itself, or the downloaded copy of a URL or a GroupLens short name."""
     if location.lower() in GROUPLENS_DATASETS and not Path(location).exists():
         location = GROUPLENS_URL.format(name=location.lower())
     if location.startswith(("http://", "https://")):
-        return download(location, download_dir=download_dir, report=report)
+        return download(location, download_dir=download_dir, progress=progress)
     return Path(location)
 
 
-def download(url: str, *, download_dir: Path, report: Callable[[int, int | None], None] | None = None) -> Path:
-    """Download ``url`` into ``download_dir`` once; an interrupted download resumes where it stopped."""
+def download(url: str, *, download_dir: Path, progress: Progress = no_progress) -> Path:
+    """Download ``url`` into ``download_dir`` once; an interrupted download resumes where it stopped.
+    ``progress`` hears stage "download" in bytes (a total of 0 when the server does not say the size)."""
     name = url.rstrip("/").rsplit("/", 1)[-1] or "download"
     target = download_dir / name
     if target.exists():
@@ -114,13 +115,12 @@ def download(url: str, *, download_dir: Path, report: Callable[[int, int | None]
             if done and response.status != 206:
                 done = 0  # the server ignored the range: start over
             length = response.headers.get("Content-Length")
-            total = done + int(length) if length else None
+            total = done + int(length) if length else 0
             with open(partial, "ab" if done else "wb") as out:
                 while chunk := response.read(1 << 20):
                     out.write(chunk)
                     done += len(chunk)
-                    if report:
-                        report(done, total)
+                    progress("download", done, total)
     except OSError as error:
         raise IngestError(f"download failed ({error}); run again to resume", file=url) from error
     shutil.move(partial, target)

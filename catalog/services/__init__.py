@@ -12,7 +12,6 @@ leaves the database as it was. Re-running an ingestion with the same files write
 
 from __future__ import annotations
 
-from .base import Progress
 from .images import IMAGE_KEYS, ImagesSummary, film_images_ingest, posters_fill
 from .metadata import MetadataSummary, film_metadata_ingest, people_ensure
 from .movielens import MovieLensFilmsSummary, genres_ensure, movielens_films_ingest
@@ -23,7 +22,6 @@ __all__ = [
     "ImagesSummary",
     "MetadataSummary",
     "MovieLensFilmsSummary",
-    "Progress",
     "film_images_ingest",
     "film_metadata_ingest",
     "film_stats_refresh",

@@ -1,18 +1,11 @@
-"""What the catalogue's write pipelines share: the progress callback and batching."""
+"""What the catalogue's write pipelines share: batching (their progress type is ``cineaesthete.progress``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import TypeVar
 
-# (stage, done, total): commands draw a progress bar from it; jobs report it.
-Progress = Callable[[str, int, int], None]
-
 Item = TypeVar("Item")
-
-
-def no_progress(stage: str, done: int, total: int) -> None:
-    pass
 
 
 def chunks(items: Sequence[Item], size: int) -> Iterator[Sequence[Item]]:

@@ -12,10 +12,11 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 
+from cineaesthete.progress import Progress, no_progress
+
 from ..ingest.errors import IngestError
 from ..ingest.images import IMAGE_EXTENSIONS, CheckedImage, InvalidImage, check_image, external_id_from_name
 from ..models import Film, FilmImage, film_image_path
-from .base import Progress, no_progress
 
 IMAGE_KEYS = {"movielens": "movielens_id", "imdb": "imdb_id", "tmdb": "tmdb_id"}
 

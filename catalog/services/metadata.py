@@ -12,11 +12,13 @@ from pathlib import Path
 
 from django.db import transaction
 
+from cineaesthete.progress import Progress, no_progress
+
 from ..ingest.metadata import FilmMetadata, read_metadata
 from ..ingest.source import DataSource
 from ..models import Credit, Film, Person
 from ..titles import name_key
-from .base import Progress, chunks, no_progress
+from .base import chunks
 
 
 @dataclass

@@ -14,12 +14,14 @@ from pathlib import Path
 
 from django.utils.text import slugify
 
+from cineaesthete.progress import Progress, no_progress
+
 from ..ingest.errors import IngestError
 from ..ingest.movielens import Layout, Movie, read_links, read_movies, read_tags
 from ..ingest.source import DataSource
 from ..models import AlternativeTitle, Film, FilmTag, Genre, Tag
 from ..titles import sort_key
-from .base import Progress, chunks, no_progress
+from .base import chunks
 
 # The AlternativeTitle sources a MovieLens title yields (catalog.titles.parse_movielens_title); an import
 # makes a film's titles from these sources exactly the file's, and leaves titles from other sources alone.

@@ -3,7 +3,7 @@
     @job_actor(queue_name="ml")
     def train_recommender(job: JobProgress, *, factors: int = 64) -> dict:
         for step in ...:
-            job.progress(done, total, "fitting")
+            job("fitting", done, total)
         return {"model_id": 3}
 
     job = job_enqueue(train_recommender, factors=64, created_by=request.user)
@@ -67,17 +67,13 @@ class JobProgress:
         self._last_write = 0.0
 
     def __call__(self, stage: str, done: int, total: int) -> None:
-        self.progress(done, total, stage)
-
-    def progress(self, done: int, total: int | None = None, message: str = "", *, force: bool = False) -> None:
         now = time.monotonic()
-        if not force and now - self._last_write < self._min_interval and (total is None or done < total):
+        if now - self._last_write < self._min_interval and done < total:
             return
         self._last_write = now
         self.job.progress_done = done
-        if total is not None:
-            self.job.progress_total = total
-        self.job.message = message[:500]
+        self.job.progress_total = total
+        self.job.message = stage[:500]
         self.job.heartbeat_at = timezone.now()
         JobRun.objects.filter(pk=self.job.pk).update(
             progress_done=done,

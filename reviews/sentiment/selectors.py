@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from reviews.sentiment.aspects import ASPECT_LABELS
+from reviews.sentiment.emotions import MOODS
 from reviews.sentiment.models import FilmRatingIntegrity, FilmSentimentSummary
 from reviews.sentiment.services import MIN_REVIEWS_FOR_DETAIL
 
@@ -65,6 +66,4 @@ def film_ids_with_mood(*, mood: str):
 
 
 def mood_choices() -> list[str]:
-    from reviews.sentiment.emotions import MOODS
-
     return list(MOODS)

@@ -12,7 +12,7 @@ import datetime
 import hashlib
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 from django.conf import settings
@@ -22,6 +22,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from catalog.models import Film
+from cineaesthete.progress import Progress, no_progress
 from reviews.models import Rating, Review
 from reviews.sentiment import aspects as aspect_lib
 from reviews.sentiment import emotions as emotion_lib
@@ -37,8 +38,6 @@ from reviews.sentiment.models import (
 from reviews.sentiment.text import prepare, split_sentences, words
 
 logger = logging.getLogger(__name__)
-
-Progress = Callable[[int, int, str], None]
 
 # A sentence with no aspect is still stored when it is this polar: it may be quoted as loved/disliked.
 QUOTE_MIN_SCORE = 0.5
@@ -67,14 +66,14 @@ def _fingerprint(text: str, analyser: Analyser) -> str:
 
 def review_sentiment_enqueue(*, review_id: int) -> None:
     """Analyse a created or edited review in the background, once the current transaction commits."""
-    from reviews.sentiment.tasks import analyse_review
+    from reviews.sentiment.tasks import analyse_review  # tasks imports this module
 
     transaction.on_commit(lambda: analyse_review.send(review_id))
 
 
 def film_sentiment_enqueue(*, film_id: int) -> None:
     """Recompute a film's summary in the background once the transaction commits (after a review is deleted)."""
-    from reviews.sentiment.tasks import refresh_film_sentiment
+    from reviews.sentiment.tasks import refresh_film_sentiment  # tasks imports this module
 
     transaction.on_commit(lambda: refresh_film_sentiment.send(film_id))
 
@@ -328,7 +327,7 @@ def reviews_backfill(
     batch_size: int = 500,
     use_embedder: bool = True,
     limit: int | None = None,
-    progress: Progress | None = None,
+    progress: Progress = no_progress,
 ) -> dict:
     """Analyse every stale review in batches, then refresh the summaries of the films touched
     (and of films with analysed reviews but no summary yet). Safe to re-run: a second run finds nothing to do."""
@@ -350,14 +349,13 @@ def reviews_backfill(
         batch = list(Review.objects.filter(pk__in=ids[start : start + batch_size]).only("id", "film_id", "text"))
         analysed += reviews_analyse(reviews=batch, analyser=analyser, embedder=embedder, force=True)
         films.update(review.film_id for review in batch)
-        if progress:
-            progress(min(start + batch_size, total), total, "reviews analysed")
+        progress("reviews analysed", min(start + batch_size, total), total)
     films_done = 0
     for number, film in enumerate(sorted(films), start=1):
         film_sentiment_refresh(film_id=film, embedder=embedder, use_embedder=use_embedder)
         films_done += 1
-        if progress and (number % 50 == 0 or number == len(films)):
-            progress(number, len(films), "film summaries refreshed")
+        if number % 50 == 0 or number == len(films):
+            progress("film summaries refreshed", number, len(films))
     return {"analyser": f"{analyser.name} {analyser.version}", "reviews": analysed, "films": films_done}
 
 
@@ -504,7 +502,7 @@ def films_with_unchecked_ratings() -> list[int]:
     return sorted(changed)
 
 
-def ratings_integrity_check_all(*, changed_only: bool = False, progress: Progress | None = None) -> dict:
+def ratings_integrity_check_all(*, changed_only: bool = False, progress: Progress = no_progress) -> dict:
     """Run film_rating_integrity_check over every rated film, or with `changed_only` over the films whose ratings
     changed since their last check (the nightly run). Safe to re-run (bursts are upserted)."""
     prior = catalogue_mean_stars()
@@ -516,8 +514,8 @@ def ratings_integrity_check_all(*, changed_only: bool = False, progress: Progres
         )
     for number, film_id in enumerate(films, start=1):
         film_rating_integrity_check(film_id=film_id, prior_mean=prior)
-        if progress and (number % 200 == 0 or number == len(films)):
-            progress(number, len(films), "films checked")
+        if number % 200 == 0 or number == len(films):
+            progress("films checked", number, len(films))
     return {"films": len(films), "open_bursts": RatingBurst.objects.filter(status=RatingBurst.Status.OPEN).count()}
 
 

@@ -28,17 +28,13 @@ def refresh_film_sentiment(film_id: int) -> None:
 @job_actor(queue_name="ml")
 def analyse_reviews_backfill(job: JobProgress, *, force: bool = False, use_embedder: bool = True) -> dict:
     """Analyse every review not yet analysed (or edited since), then refresh film summaries."""
-    return reviews_backfill(
-        force=force, use_embedder=use_embedder, progress=lambda done, total, message: job.progress(done, total, message)
-    )
+    return reviews_backfill(force=force, use_embedder=use_embedder, progress=job)
 
 
 @job_actor(queue_name="default")
 def check_rating_integrity(job: JobProgress, *, changed_only: bool = False) -> dict:
     """Burst detection and robust averages for every rated film (or those whose ratings changed since)."""
-    return ratings_integrity_check_all(
-        changed_only=changed_only, progress=lambda done, total, message: job.progress(done, total, message)
-    )
+    return ratings_integrity_check_all(changed_only=changed_only, progress=job)
 
 
 @dramatiq.actor(queue_name="default", max_retries=3)

@@ -98,8 +98,8 @@ def _fresh_palette_index():
     """Each test sees its own images: the per-process palette index would otherwise wait for its recheck."""
     from aesthetics import search
 
-    search._index_cache.clear()
-    search._knowledge_cache.clear()
+    search._index_cache.reset()
+    search._knowledge_cache.reset()
     yield
-    search._index_cache.clear()
-    search._knowledge_cache.clear()
+    search._index_cache.reset()
+    search._knowledge_cache.reset()

@@ -5,7 +5,7 @@ import io
 import numpy as np
 import pytest
 
-from aesthetics.encoders import ClipEncoder, clip_encoder, load_clip
+from aesthetics.encoders import ClipEncoder, clip_encoder, clip_encoder_reset, load_clip
 from cineaesthete.ml import TextEncoder, default_text_model_dir
 from tests.aesthetics.conftest import image_bytes
 
@@ -42,7 +42,7 @@ def test_clip_is_off_when_no_checkpoint_is_configured(settings, random_clip_chec
     assert clip_encoder() is None
     settings.CLIP_MODEL = random_clip_checkpoint
     assert clip_encoder().dim == 512
-    load_clip.cache_clear()
+    clip_encoder_reset()
 
 
 def test_unknown_backend_is_refused():

@@ -107,7 +107,7 @@ def test_no_data_reports_signals_off_instead_of_results(db, text_encoder_stub):
 
 
 def test_clip_signal_is_used_when_a_checkpoint_is_configured(gallery, settings, random_clip_checkpoint):
-    from aesthetics.encoders import load_clip
+    from aesthetics.encoders import clip_encoder_reset
 
     settings.CLIP_MODEL = random_clip_checkpoint
     try:
@@ -119,13 +119,13 @@ def test_clip_signal_is_used_when_a_checkpoint_is_configured(gallery, settings, 
         assert results.signal_status["clip"] == "on"
         assert any("looks like" in reason for match in results.matches for reason in match.reasons)
     finally:
-        load_clip.cache_clear()
+        clip_encoder_reset()
 
 
 def test_clip_vectors_are_stored_to_halfvec_precision_and_an_image_gone_bad_is_marked_failed(
     gallery, settings, random_clip_checkpoint
 ):
-    from aesthetics.encoders import load_clip
+    from aesthetics.encoders import clip_encoder, clip_encoder_reset
 
     settings.CLIP_MODEL = random_clip_checkpoint
     broken = ImageAesthetics.objects.select_related("image").get(film=gallery["blue"])
@@ -135,13 +135,13 @@ def test_clip_vectors_are_stored_to_halfvec_precision_and_an_image_gone_bad_is_m
         assert (result.done, result.failed) == (3, 1)
         broken.refresh_from_db()
         assert broken.status == ImageAesthetics.Status.FAILED and "does not decode" in broken.error
-        encoder = load_clip(random_clip_checkpoint)
+        encoder = clip_encoder()
         for row in ImageAesthetics.objects.filter(clip_model=random_clip_checkpoint).select_related("image"):
             with row.image.file.open("rb") as handle:
                 expected = encoder.embed_images([handle])[0]
             np.testing.assert_allclose(np.asarray(row.clip_vector), expected, atol=1e-3)  # stored as halfvec
     finally:
-        load_clip.cache_clear()
+        clip_encoder_reset()
 
 
 def test_embedding_is_idempotent_and_follows_text_changes(gallery, text_encoder_stub):

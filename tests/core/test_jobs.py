@@ -16,7 +16,7 @@ failures_left = {"count": 0}
 @job_actor
 def count_to(job: JobProgress, *, n: int) -> dict:
     for i in range(n):
-        job.progress(i + 1, n, f"counted {i + 1}")
+        job(f"counted {i + 1}", i + 1, n)
     calls.append(n)
     return {"counted": n}
 

@@ -24,16 +24,16 @@ TRAIN_PARAMS = {
 @pytest.fixture(autouse=True)
 def _isolated_recommender(settings, tmp_path, db):
     """Each test gets its own MODEL_DIR, no plot embeddings (no torch in tests), and a cold serving cache."""
-    from recommendations import serving as selectors
+    from recommendations import serving
 
     settings.MODEL_DIR = tmp_path / "models"
     settings.RECOMMENDER_PLOT_EMBEDDINGS = False
-    selectors._serving = None
-    selectors._broken.clear()
+    serving._serving_cache.reset()
+    serving._broken.clear()
     cache.clear()
     yield
-    selectors._serving = None
-    selectors._broken.clear()
+    serving._serving_cache.reset()
+    serving._broken.clear()
     cache.clear()
 
 

@@ -215,7 +215,7 @@ def test_too_many_rows_in_all_files_together_are_refused(alice, monkeypatch):
 def test_an_unexpected_error_rolls_back_the_data_and_marks_the_import_failed(client, alice, films, monkeypatch):
     record = start(alice)
 
-    def breaks_after_writing(done, total, message):
+    def breaks_after_writing(stage, done, total):
         assert Rating.objects.filter(user=alice).exists()  # some rows were written ...
         raise RuntimeError("disk on fire")
 
@@ -235,7 +235,7 @@ def test_the_time_limit_stops_the_import_rolls_back_and_tells_the_member(alice, 
     assert import_letterboxd.queue_name == "imports"
     record = start(alice)
 
-    def interrupted(done, total, message):  # what Dramatiq's TimeLimit middleware raises in the thread
+    def interrupted(stage, done, total):  # what Dramatiq's TimeLimit middleware raises in the thread
         raise TimeLimitExceeded()
 
     with pytest.raises(RuntimeError, match="time limit"):

@@ -5,8 +5,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from catalog.ingest.errors import IngestError
-from catalog.management.progress import ProgressBar
 from catalog.services.metadata import film_metadata_ingest
+from cineaesthete.progress import ProgressBar
 
 
 class Command(BaseCommand):

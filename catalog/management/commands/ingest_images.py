@@ -5,9 +5,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from catalog.ingest.errors import IngestError
-from catalog.management.progress import ProgressBar
 from catalog.models import FilmImage
 from catalog.services.images import IMAGE_KEYS, film_images_ingest
+from cineaesthete.progress import ProgressBar
 
 
 class Command(BaseCommand):

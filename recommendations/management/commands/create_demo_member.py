@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Count
 
 from accounts.models import User
+from reviews.models import Rating
 
 
 class Command(BaseCommand):
@@ -21,8 +22,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, username: str, ratings: int, **options) -> None:
-        from reviews.models import Rating
-
         password = os.environ.get("DEMO_PASSWORD", "cineaesthete-demo")
         with transaction.atomic():
             demo, created = User.objects.get_or_create(

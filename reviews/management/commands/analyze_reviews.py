@@ -61,9 +61,9 @@ class Command(BaseCommand):
         )
         started = time.perf_counter()
 
-        def progress(done: int, total: int, message: str) -> None:
+        def progress(stage: str, done: int, total: int) -> None:
             elapsed = time.perf_counter() - started
-            self.stdout.write(f"  {done}/{total} {message} ({elapsed:.0f}s)")
+            self.stdout.write(f"  {done}/{total} {stage} ({elapsed:.0f}s)")
 
         result = reviews_backfill(
             force=force,

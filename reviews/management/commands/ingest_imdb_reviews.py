@@ -23,7 +23,7 @@ class Command(BaseCommand):
         for path in (file, links):
             if not path.is_file():
                 raise CommandError(f"{path} does not exist (set DATA_MIRROR or pass the path).")
-        result = import_imdb_reviews(path=file, links_path=links, progress=self.stdout.write)
+        result = import_imdb_reviews(path=file, links_path=links, log=self.stdout.write)
         self.stdout.write(
             self.style.SUCCESS(
                 f"IMDb reviews: {result['created']} imported, {result['existing']} already there, "

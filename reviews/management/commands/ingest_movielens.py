@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from catalog.ingest.errors import IngestError
 from catalog.ingest.source import resolve_location
-from catalog.management.progress import ProgressBar
+from cineaesthete.progress import ProgressBar
 from reviews.movielens import movielens_ingest
 
 
@@ -26,11 +26,7 @@ class Command(BaseCommand):
     def handle(self, *args, source: str, links: Path | None, no_ratings: bool, **options) -> None:
         progress = ProgressBar(self.stdout)
         try:
-            location = resolve_location(
-                source,
-                download_dir=settings.VAR_DIR / "downloads",
-                report=lambda done, total: progress("download", done, total or 0),
-            )
+            location = resolve_location(source, download_dir=settings.VAR_DIR / "downloads", progress=progress)
             summary = movielens_ingest(
                 location=location, links_path=links, with_ratings=not no_ratings, progress=progress
             )
