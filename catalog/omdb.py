@@ -18,8 +18,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from cineaesthete.progress import Progress, no_progress
+
 from .models import CriticScore, Film
-from .services.base import Progress, no_progress
 from .tmdb.client import USER_AGENT, retry_wait
 from .tmdb.ratelimit import rate_limit_take
 

@@ -17,9 +17,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from cineaesthete.progress import Progress, no_progress
+
 from ..ingest.errors import IngestError
 from ..models import Film
-from ..services.base import Progress, chunks, no_progress
+from ..services.base import chunks
 from ..titles import sort_key
 from .client import TMDbClient, TMDbError, tmdb_client
 from .sync import SyncReport, tmdb_enrich

@@ -25,9 +25,10 @@ from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
+from cineaesthete.progress import Progress, no_progress
+
 from ..ingest.images import CheckedImage, InvalidImage, check_image
 from ..models import AlternativeTitle, Credit, Film, FilmImage, FilmRelease, Genre, Keyword, Person
-from ..services.base import Progress, no_progress
 from ..services.images import film_texts_changed, image_store, images_added, posters_fill
 from ..titles import name_key
 from .client import ImageConfiguration, TMDbAuthError, TMDbClient, TMDbError, TMDbNotFound, tmdb_client

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from catalog.management.progress import ProgressBar
 from catalog.omdb import OMDbError, omdb_scores_sync
+from cineaesthete.progress import ProgressBar
 
 
 class Command(BaseCommand):

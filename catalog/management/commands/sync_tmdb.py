@@ -3,10 +3,10 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from catalog.ingest.errors import IngestError
-from catalog.management.progress import ProgressBar
 from catalog.tmdb.client import TMDbError
 from catalog.tmdb.grow import tmdb_changes_sync, tmdb_ids_file_import
 from catalog.tmdb.sync import SyncReport, tmdb_enrich
+from cineaesthete.progress import ProgressBar
 
 
 class Command(BaseCommand):
