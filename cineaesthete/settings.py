@@ -332,6 +332,10 @@ ML_DECODERS = env_int("ML_DECODERS", 0)
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 50_000_000)
 IMAGE_MAX_SIDE = env_int("IMAGE_MAX_SIDE", 20_000)
 
+# A film page shows the audience's story/acting/visuals/music averages once this many members rated the
+# aspect publicly; the same minimum makes a film "strong" in an aspect for recommendations.
+ASPECT_MIN_RATINGS = env_int("ASPECT_MIN_RATINGS", 5)
+
 # --- Recommender (recommendations app) ---------------------------------------------------------------
 # Production defaults were tuned on the ML-1M validation split (recommendations/README.md, "Evaluation").
 RECOMMENDER_FACTORS = env_int("RECOMMENDER_FACTORS", 32)
