@@ -45,6 +45,7 @@ __all__ = [
 ]
 
 CACHE_SECONDS = 3600
+STRONG_SECONDS = 600  # a film newly strong in an aspect joins the filter within ten minutes
 
 
 # --- a member's recommendations -------------------------------------------------------------------
@@ -93,9 +94,9 @@ def member_recommendations(
     valued = member_aspect_values(member=user).valued
     aspect = valued.aspect if valued else None
     if aspect and strong_in_valued:
-        excluded = excluded | set(
-            Film.objects.exclude(pk__in=films_strong_in(aspect=aspect)).values_list("pk", flat=True)
-        )
+        # The whole catalogue's strong films are one GROUP BY over every public aspect rating: shared for a while.
+        strong = cache.get_or_set(f"recs:strong:{aspect}", lambda: films_strong_in(aspect=aspect), STRONG_SECONDS)
+        excluded = excluded | set(Film.objects.exclude(pk__in=strong).values_list("pk", flat=True))
     serving = serving_model()
     digest = hashlib.sha1(repr((sorted(profile.items()), sorted(excluded))).encode()).hexdigest()
     dial = None if diversity is None else round(float(diversity), 2)

@@ -240,13 +240,14 @@ def film_titles(film_ids: list[int]) -> dict[int, str]:
 def boost_valued_aspect(model: Recommender, scores: np.ndarray, exclude: np.ndarray, aspect: str) -> set[int]:
     """Raise, in place, the scores of the best candidates whose audience rates ``aspect`` strongly; the item
     indices boosted (their reasons say so)."""
+    spread = float(scores.std())
     pool = top_k(scores, ASPECT_POOL, exclude=exclude)
-    if not len(pool):
+    if not len(pool) or not spread > 0:  # nothing to move (or no taste to move it against): claim nothing
         return set()
     film_ids = model.item_ids[pool]
     strong = films_strong_in(aspect=aspect, film_ids=film_ids.tolist())
     boosted = pool[np.isin(film_ids, np.fromiter(strong, dtype=np.int64, count=len(strong)))]
-    scores[boosted] += np.float32(ASPECT_BOOST * float(scores.std()))
+    scores[boosted] += np.float32(ASPECT_BOOST * spread)
     return {int(item) for item in boosted}
 
 
