@@ -138,7 +138,7 @@ def test_too_few_aspect_ratings_get_no_boost_and_no_filter_option(client, traine
     client.force_login(member)
     page = client.get(PAGE).content.decode()
     assert 'name="valued"' in page  # only the hidden feedback fields carry it, empty
-    assert 'type="checkbox" name="valued"' not in page
+    assert 'type="checkbox" name="valued"' not in page and "What you value" not in page
     # A stale valued=1 is ignored rather than emptying the list.
     assert client.get(PAGE, {"valued": "1"}).status_code == 200
 
@@ -152,6 +152,7 @@ def test_the_filter_keeps_only_films_strong_in_what_you_value(client, trained):
     client.force_login(member)
     page = client.get(PAGE).content.decode()
     assert 'type="checkbox" name="valued"' in page and "Films strong in what you value (visuals)" in page
+    assert "What you value: visuals" in page
     response = client.get(PAGE, {"valued": "1"}, headers={"HX-Request": "true"})
     assert response.status_code == 200
     filtered = member_recommendations(user=member, k=20, strong_in_valued=True, with_films=False)
