@@ -359,6 +359,10 @@ OMDB_API_KEY = env_str("OMDB_API_KEY", "") or ""
 OMDB_API_URL = env_url("OMDB_API_URL", ("http", "https")) or "https://www.omdbapi.com/"
 OMDB_RATE_LIMIT = env_float("OMDB_RATE_LIMIT", 5.0)
 
+# A film page shows the audience's story/acting/visuals/music averages once this many members rated the
+# aspect publicly; the same minimum makes a film "strong" in an aspect for recommendations.
+ASPECT_MIN_RATINGS = env_int("ASPECT_MIN_RATINGS", 5)
+
 # --- Recommender (recommendations app) ---------------------------------------------------------------
 # Production defaults were tuned on the ML-1M validation split (recommendations/README.md, "Evaluation").
 RECOMMENDER_FACTORS = env_int("RECOMMENDER_FACTORS", 32)

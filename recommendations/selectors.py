@@ -29,6 +29,7 @@ from recommendations.serving import (
 )
 from recommendations.training_data import content_pairs
 from reviews.models import Rating
+from reviews.selectors import AspectValue, films_strong_in, member_aspect_values
 from reviews.sentiment.selectors import film_ids_with_mood
 
 # Other apps (watchlist sort, vibe search, staff pages) read these through selectors.
@@ -44,6 +45,7 @@ __all__ = [
 ]
 
 CACHE_SECONDS = 3600
+STRONG_SECONDS = 600  # a film newly strong in an aspect joins the filter within ten minutes
 
 
 # --- a member's recommendations -------------------------------------------------------------------
@@ -63,6 +65,7 @@ class RecommendationList:
     source: str  # "model", "cold-start", "popular"
     version: int | None = None
     liked_count: int = 0
+    valued: AspectValue | None = None  # the aspect the member clearly values (boost and filter), if any
 
 
 def member_recommendations(
@@ -72,6 +75,7 @@ def member_recommendations(
     mode: str = "accurate",
     diversity: float | None = None,
     mood: str = "",
+    strong_in_valued: bool = False,
     with_films: bool = True,
 ) -> RecommendationList:
     """Top ``k`` films for a member; never a film they rated, logged, listed or dismissed.
@@ -79,22 +83,34 @@ def member_recommendations(
     Served from the active model by fold-in, cached under the model version and a digest of the profile.
     No model, a broken model or an empty profile: popular, well-rated films (the onboarding grid helps).
     ``mood`` ("tense", "uplifting"... from audience sentiment) keeps only films whose reviews read that way.
+    A member who clearly values an aspect (``member_aspect_values``) gets films strong in it boosted, and
+    ``strong_in_valued`` keeps only those films (ignored for a member with no valued aspect).
     """
     profile, excluded = member_profile(user)
     if mood:
         excluded = excluded | set(
             Film.objects.exclude(pk__in=film_ids_with_mood(mood=mood)).values_list("pk", flat=True)
         )
+    valued = member_aspect_values(member=user).valued
+    aspect = valued.aspect if valued else None
+    if aspect and strong_in_valued:
+        # The whole catalogue's strong films are one GROUP BY over every public aspect rating: shared for a while.
+        strong = cache.get_or_set(f"recs:strong:{aspect}", lambda: films_strong_in(aspect=aspect), STRONG_SECONDS)
+        excluded = excluded | set(Film.objects.exclude(pk__in=strong).values_list("pk", flat=True))
     serving = serving_model()
     digest = hashlib.sha1(repr((sorted(profile.items()), sorted(excluded))).encode()).hexdigest()
     dial = None if diversity is None else round(float(diversity), 2)
-    key = f"recs:{serving.version if serving else 0}:{user.pk}:{mode}:{dial}:{k}:{digest}"
+    key = f"recs:{serving.version if serving else 0}:{user.pk}:{mode}:{dial}:{k}:{aspect}:{digest}"
     cached = cache.get(key)
     if cached is None:
-        cached = compute_recommendations(serving, profile, excluded, k=k, mode=mode, diversity=dial)
+        cached = compute_recommendations(
+            serving, profile, excluded, k=k, mode=mode, diversity=dial, valued_aspect=aspect
+        )
         cache.set(key, cached, CACHE_SECONDS)
     items = [Recommendation(film_id, score, list(reasons)) for film_id, score, reasons in cached["items"]]
-    result = RecommendationList(items, cached["source"], serving.version if serving else None, cached["liked"])
+    result = RecommendationList(
+        items, cached["source"], serving.version if serving else None, cached["liked"], valued=valued
+    )
     if with_films:
         _attach_films(result)
     return result

@@ -17,12 +17,13 @@ from cineaesthete.caches import ProcessCache
 from recommendations.engine.als import FoldIn, single_threaded_blas
 from recommendations.engine.artifact import ArtifactError, load
 from recommendations.engine.confidence import confidence_from_stars
-from recommendations.engine.ranking import normalised
+from recommendations.engine.ranking import normalised, top_k
 from recommendations.engine.recommender import Recommender
 from recommendations.engine.signals import LIKED_STARS, effective_star, is_liked
 from recommendations.models import FilmFeedback, RecommenderModel
 from recommendations.training_data import member_signals
 from reviews.models import WatchlistEntry
+from reviews.selectors import films_strong_in
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,10 @@ COLD_START_RATINGS = 5  # below this many liked films, content similarity is ble
 GEMS_MIN_RATINGS = 20  # a hidden gem needs this many ratings, with or without a model
 GEMS_PRIOR_WEIGHT = 20.0  # ratings' worth of pull towards the catalogue mean (shrunk mean)
 GEMS_QUALITY_FLOOR = 3.6
+# A film strong in the aspect the member values gains this many standard deviations of their scores: enough to
+# move it up a few places among close candidates, never enough to lift a poor match into the list.
+ASPECT_BOOST = 0.5
+ASPECT_POOL = 200  # the best candidates checked for the boost (one query over their public aspect ratings)
 
 Profile = dict[int, tuple[float | None, bool]]  # film id -> (stars or None, liked)
 
@@ -235,10 +240,35 @@ def film_titles(film_ids: list[int]) -> dict[int, str]:
 # --- one member's list ---------------------------------------------------------------------------------
 
 
+def boost_valued_aspect(model: Recommender, scores: np.ndarray, exclude: np.ndarray, aspect: str) -> set[int]:
+    """Raise, in place, the scores of the best candidates whose audience rates ``aspect`` strongly; the item
+    indices boosted (their reasons say so)."""
+    spread = float(scores.std())
+    pool = top_k(scores, ASPECT_POOL, exclude=exclude)
+    if not len(pool) or not spread > 0:  # nothing to move (or no taste to move it against): claim nothing
+        return set()
+    film_ids = model.item_ids[pool]
+    strong = films_strong_in(aspect=aspect, film_ids=film_ids.tolist())
+    boosted = pool[np.isin(film_ids, np.fromiter(strong, dtype=np.int64, count=len(strong)))]
+    scores[boosted] += np.float32(ASPECT_BOOST * spread)
+    return {int(item) for item in boosted}
+
+
 def compute_recommendations(
-    serving: Serving | None, profile: Profile, excluded: set[int], *, k: int, mode: str, diversity
+    serving: Serving | None,
+    profile: Profile,
+    excluded: set[int],
+    *,
+    k: int,
+    mode: str,
+    diversity,
+    valued_aspect: str | None = None,
 ) -> dict:
-    """Ranked (film id, score, reasons) for a profile; the popular / gems fallback without model or profile."""
+    """Ranked (film id, score, reasons) for a profile; the popular / gems fallback without model or profile.
+
+    ``valued_aspect`` (story, acting, visuals or music, from ``member_aspect_values``) boosts candidates whose
+    audience rates it strongly (``boost_valued_aspect``), and their reasons say so.
+    """
     liked_ids = [f for f, (stars, liked) in profile.items() if effective_star(stars, liked) > 2]
     if serving is None or not profile:
         return {"items": popular_films(excluded, k=k, mode=mode), "source": "popular", "liked": len(liked_ids)}
@@ -247,6 +277,7 @@ def compute_recommendations(
         member = member_scores(serving, profile)
         exclude = model.index_of(sorted(excluded))
         exclude = exclude[exclude >= 0]
+        boosted = boost_valued_aspect(model, member.scores, exclude, valued_aspect) if valued_aspect else set()
         ranked = model.rank(member.scores, k, mode=mode, exclude=exclude, diversity=diversity, history=member.liked)
         shares = score_contributions(serving, member, ranked)
     titles = film_titles(sorted({int(model.item_ids[j]) for j in member.liked}))
@@ -254,7 +285,8 @@ def compute_recommendations(
         (
             int(model.item_ids[item]),
             float(member.scores[item]),
-            reasons_for(model, int(item), shares[row], member.liked, profile, titles),
+            reasons_for(model, int(item), shares[row], member.liked, profile, titles)
+            + ([f"Strong {valued_aspect}, which you value"] if int(item) in boosted else []),
         )
         for row, item in enumerate(ranked)
     ]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseBadRequest
@@ -25,6 +27,15 @@ def _mood(request: HtmxHttpRequest) -> str:
     return mood if mood in mood_choices() else ""
 
 
+def _strong_in_valued(request: HtmxHttpRequest) -> bool:
+    """The "films strong in what you value" filter: absent, empty or 0 is off, 1 is on; anything else raises
+    ValueError with the message the member sees (a 400, never a 500)."""
+    raw = request.GET.get("valued") or request.POST.get("valued") or ""
+    if raw not in ("", "0", "1"):
+        raise ValueError("The “films strong in what you value” filter takes valued=1 (on) or valued=0 (off).")
+    return raw == "1"
+
+
 def _controls(request: HtmxHttpRequest) -> tuple[str, float]:
     mode = request.GET.get("mode") or request.POST.get("mode") or "accurate"
     if mode not in MODES or mode == "diverse":
@@ -36,9 +47,11 @@ def _controls(request: HtmxHttpRequest) -> tuple[str, float]:
     return mode, diversity
 
 
-def _render_recommendations(request: HtmxHttpRequest, mode: str, diversity: float) -> HttpResponse:
+def _render_recommendations(request: HtmxHttpRequest, mode: str, diversity: float, valued: bool) -> HttpResponse:
     mood = _mood(request)
-    result = member_recommendations(user=request.user, k=PAGE_SIZE, mode=mode, diversity=diversity or None, mood=mood)
+    result = member_recommendations(
+        user=request.user, k=PAGE_SIZE, mode=mode, diversity=diversity or None, mood=mood, strong_in_valued=valued
+    )
     skipped = set(request.session.get("onboarding_skipped", []))
     if skipped:
         result.items = [rec for rec in result.items if rec.film.pk not in skipped]
@@ -49,6 +62,8 @@ def _render_recommendations(request: HtmxHttpRequest, mode: str, diversity: floa
         "mode": mode,
         "diversity": diversity,
         "mood": mood,
+        # Only a member with a clearly valued aspect has the filter; a stale valued=1 from anyone else is ignored.
+        "valued": "1" if valued and result.valued else "",
         "moods": mood_choices(),
         "modes": [("accurate", "Best matches"), ("gems", "Hidden gems"), ("surprise", "Surprise me")],
         "needs_onboarding": result.liked_count < COLD_START_RATINGS,
@@ -61,7 +76,11 @@ def _render_recommendations(request: HtmxHttpRequest, mode: str, diversity: floa
 @login_required
 def recommendations_page(request: HtmxHttpRequest) -> HttpResponse:
     mode, diversity = _controls(request)
-    return _render_recommendations(request, mode, diversity)
+    try:
+        valued = _strong_in_valued(request)
+    except ValueError as error:
+        return HttpResponseBadRequest(str(error))
+    return _render_recommendations(request, mode, diversity, valued)
 
 
 @require_POST
@@ -71,11 +90,16 @@ def feedback(request: HtmxHttpRequest, film_id: int) -> HttpResponse:
     kind = request.POST.get("kind", "")
     if kind not in FilmFeedback.Kind.values:
         return HttpResponseBadRequest("Unknown feedback.")
+    try:
+        valued = _strong_in_valued(request)
+    except ValueError as error:
+        return HttpResponseBadRequest(str(error))
     feedback_set(user=request.user, film=film, kind=kind)
     mode, diversity = _controls(request)
     if request.htmx:
-        return _render_recommendations(request, mode, diversity)
-    return redirect(f"{reverse('recommendations:page')}?mode={mode}&diversity={diversity}&mood={_mood(request)}")
+        return _render_recommendations(request, mode, diversity, valued)
+    query = urlencode({"mode": mode, "diversity": diversity, "mood": _mood(request), "valued": "1" if valued else ""})
+    return redirect(f"{reverse('recommendations:page')}?{query}")
 
 
 ONBOARDING_GOAL = 10  # ratings before the onboarding page shows the first recommendations

@@ -9,13 +9,14 @@ from __future__ import annotations
 import calendar
 import datetime
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import ExtractYear
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -474,6 +475,95 @@ def film_rating_summary(*, film: Film) -> RatingSummary:
             for stars in HALF_STARS
         ],
     )
+
+
+# --- aspect ratings: the audience's averages and what a member values ------------------------------------
+
+STRONG_ASPECT_STARS = 4.0  # a public audience average at or above this makes a film "strong" in the aspect
+VALUED_ASPECT_MIN_RATINGS = 5  # films a member rated on an aspect (with stars) before we say they value it
+VALUED_ASPECT_MIN_LIFT = 0.5  # stars above their own stars on the same films before an aspect is clearly valued
+
+
+@dataclass(frozen=True)
+class AspectAverage:
+    aspect: str
+    mean: float
+    count: int
+
+
+def film_aspect_averages(*, film: Film) -> list[AspectAverage]:
+    """The audience's average for each aspect at least ``ASPECT_MIN_RATINGS`` members rated (one query).
+
+    The rating summary's privacy rule: a private rating (from a private diary entry) never counts.
+    """
+    totals = Rating.objects.filter(film=film, is_private=False).aggregate(
+        **{f"{aspect}_mean": Avg(aspect) for aspect in Rating.ASPECTS},
+        **{f"{aspect}_count": Count(aspect) for aspect in Rating.ASPECTS},
+    )
+    return [
+        AspectAverage(aspect, float(totals[f"{aspect}_mean"]), totals[f"{aspect}_count"])
+        for aspect in Rating.ASPECTS
+        if totals[f"{aspect}_count"] >= max(settings.ASPECT_MIN_RATINGS, 1)
+    ]
+
+
+def films_strong_in(*, aspect: str, film_ids: Iterable[int] | None = None) -> set[int]:
+    """Films whose public audience average for ``aspect`` is at least ``STRONG_ASPECT_STARS`` from at least
+    ``ASPECT_MIN_RATINGS`` ratings (one GROUP BY; ``film_ids`` narrows it to candidates)."""
+    if aspect not in Rating.ASPECTS:
+        raise ValueError(f"Unknown aspect {aspect!r}; expected one of {', '.join(Rating.ASPECTS)}.")
+    ratings = Rating.objects.filter(is_private=False, **{f"{aspect}__isnull": False})
+    if film_ids is not None:
+        ratings = ratings.filter(film_id__in=list(film_ids))
+    return set(
+        ratings.order_by()
+        .values("film_id")
+        .annotate(aspect_mean=Avg(aspect), aspect_count=Count("*"))
+        .filter(aspect_count__gte=max(settings.ASPECT_MIN_RATINGS, 1), aspect_mean__gte=STRONG_ASPECT_STARS)
+        .values_list("film_id", flat=True)
+    )
+
+
+@dataclass(frozen=True)
+class AspectValue:
+    aspect: str
+    lift: float  # mean stars above (or below) the member's own stars for the same films
+    count: int  # films rated on both
+
+
+@dataclass(frozen=True)
+class MemberAspectValues:
+    aspects: list[AspectValue] = field(default_factory=list)  # those with enough ratings, highest lift first
+
+    @property
+    def valued(self) -> AspectValue | None:
+        """The aspect the member clearly values, or None (too few aspect ratings, or no clear lift)."""
+        if self.aspects and self.aspects[0].lift >= VALUED_ASPECT_MIN_LIFT:
+            return self.aspects[0]
+        return None
+
+
+def member_aspect_values(*, member) -> MemberAspectValues:
+    """What a member values: per aspect, how far above their own star rating they rate it, film by film (one query).
+
+    Compared on the same films rather than with their overall star average, so rating visuals only on the
+    films they loved does not read as valuing visuals. Their private ratings count: this feeds only their own
+    recommendations.
+    """
+    if not _member(member):
+        return MemberAspectValues()
+    rows = Rating.objects.filter(user=member, stars__isnull=False).values_list("stars", *Rating.ASPECTS)
+    differences: dict[str, list[float]] = {aspect: [] for aspect in Rating.ASPECTS}
+    for stars, *aspects in rows:
+        for aspect, value in zip(Rating.ASPECTS, aspects, strict=True):
+            if value is not None:
+                differences[aspect].append(float(value) - float(stars))
+    values = [
+        AspectValue(aspect, sum(lifts) / len(lifts), len(lifts))
+        for aspect, lifts in differences.items()
+        if len(lifts) >= VALUED_ASPECT_MIN_RATINGS
+    ]
+    return MemberAspectValues(sorted(values, key=lambda value: -value.lift))
 
 
 # --- taste compatibility -------------------------------------------------------------------------------

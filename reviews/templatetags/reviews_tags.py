@@ -45,6 +45,13 @@ def film_rating_summary(film) -> dict:
     return {"rating_summary": selectors.film_rating_summary(film=film), "film": film}
 
 
+@register.inclusion_tag("reviews/_aspect_averages.html")
+def film_aspect_averages(film) -> dict:
+    """The film page's audience averages for story, acting, visuals and music, once enough members rated them
+    (one query; private ratings never count)."""
+    return {"aspect_averages": selectors.film_aspect_averages(film=film)}
+
+
 @register.filter
 def star_text(stars) -> str:
     """3.5 -> "★★★½"."""
