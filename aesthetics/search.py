@@ -25,7 +25,7 @@ from django.db.models import Count, Max
 from pgvector import HalfVector
 from pgvector.django import CosineDistance
 
-from catalog.models import Film
+from catalog.models import Film, FilmImage
 from cineaesthete.caches import ProcessCache
 from cineaesthete.ml import text_encoder
 from recommendations.selectors import member_film_scores, serving_model
@@ -69,6 +69,11 @@ class VibeResults:
 
 
 # --- palette index ------------------------------------------------------------------------------------
+# A poster is designed to sell the film; backdrops, stills and trailer frames show how it looks. Where a film
+# has any of those, its poster's match counts this much (a still that matches as well still wins).
+POSTER_BESIDE_STILLS = 0.8
+
+
 class PaletteIndex:
     """Every analysed image's palette and measures as arrays, for vectorised scoring.
 
@@ -86,27 +91,29 @@ class PaletteIndex:
         self.row_ids = np.asarray(image_ids, dtype=np.int64)  # ImageAesthetics ids
         self.film_ids = np.asarray(film_ids, dtype=np.int64)
         self.colours, self.shares, self.measures = colours, shares, measures
+        self.weights = _image_weights(self.film_ids, kinds)
         self._mass = None  # scipy.sparse (n, anchors), built on first need
 
     def __len__(self) -> int:
         return len(self.row_ids)
 
     @classmethod
-    def from_palettes(cls, row_ids, film_ids, palettes: list[pal.Palette]) -> PaletteIndex:
+    def from_palettes(cls, row_ids, film_ids, palettes: list[pal.Palette], kinds=None) -> PaletteIndex:
         colours, shares, measures = pal.stack_palettes(palettes)
-        return cls(row_ids, film_ids, colours, shares, measures)
+        return cls(row_ids, film_ids, colours, shares, measures, kinds)
 
     @classmethod
     def from_db(cls) -> PaletteIndex:
         rows = ImageAesthetics.objects.filter(status=ImageAesthetics.Status.DONE).values_list(
-            "id", "film_id", "palette", *pal.MEASURES
+            "id", "film_id", "image__kind", "palette", *pal.MEASURES
         )
-        row_ids, film_ids, palettes = [], [], []
-        for row_id, film_id, colours, *measures in rows.iterator(chunk_size=5000):
+        row_ids, film_ids, kinds, palettes = [], [], [], []
+        for row_id, film_id, kind, colours, *measures in rows.iterator(chunk_size=5000):
             row_ids.append(row_id)
             film_ids.append(film_id)
+            kinds.append(kind)
             palettes.append(pal.Palette.from_json(colours, dict(zip(pal.MEASURES, measures, strict=True))))
-        index = cls.from_palettes(row_ids, film_ids, palettes)
+        index = cls.from_palettes(row_ids, film_ids, palettes, kinds)
         if len(index) > cls.EXACT_UP_TO:
             index.anchor_mass()  # built once with the index, not on the first query
         return index
@@ -475,12 +482,25 @@ def _film_groups(index: PaletteIndex, knowledge: FilmKnowledge):
     return groups
 
 
+def _image_weights(film_ids: np.ndarray, kinds) -> np.ndarray:
+    """Per image, how much its look counts for its film: 1, but POSTER_BESIDE_STILLS for the poster of a film
+    that also has backdrops, stills or frames (what the film looks like, rather than its marketing)."""
+    weights = np.ones(len(film_ids), dtype=np.float32)
+    if kinds is None or not len(film_ids):
+        return weights
+    posters = np.asarray([kind == FilmImage.Kind.POSTER for kind in kinds], dtype=bool)
+    with_stills = np.isin(film_ids, np.unique(film_ids[~posters]))
+    weights[posters & with_stills] = POSTER_BESIDE_STILLS
+    return weights
+
+
 def _palette_by_film(index: PaletteIndex, per_column: np.ndarray, knowledge: FilmKnowledge) -> np.ndarray:
-    """(F, columns): each film's best image per column (one sorted reduction, no per-image Python)."""
+    """(F, columns): each film's best image per column, posters discounted beside stills (one sorted
+    reduction, no per-image Python)."""
     order, starts, films = _film_groups(index, knowledge)
     out = np.zeros((len(knowledge.film_ids), per_column.shape[1]), dtype=np.float32)
     if len(order):
-        out[films] = np.maximum.reduceat(per_column[order], starts, axis=0)
+        out[films] = np.maximum.reduceat(per_column[order] * index.weights[order, None], starts, axis=0)
     return out
 
 
@@ -494,7 +514,7 @@ def _best_image_rows(index: PaletteIndex, per_column: np.ndarray, knowledge: Fil
         g = group_of.get(position)
         if g is not None:
             rows = order[starts[g] : ends[g]]
-            out[position] = int(rows[np.argmax(per_column[rows].mean(1))])
+            out[position] = int(rows[np.argmax(per_column[rows].mean(1) * index.weights[rows])])
     return out
 
 

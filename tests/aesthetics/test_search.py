@@ -6,6 +6,7 @@ import pytest
 from aesthetics import services
 from aesthetics.models import FilmTextEmbedding, ImageAesthetics, VibeSettings
 from aesthetics.search import VibeQueryError, more_like_image, vibe_search
+from catalog.models import FilmImage
 from tests.aesthetics.conftest import add_image, image_bytes
 from tests.factories import make_film
 
@@ -162,3 +163,19 @@ def test_a_bad_image_is_marked_failed_and_the_batch_goes_on(db):
     assert (result.done, result.failed) == (1, 1)
     failed = ImageAesthetics.objects.get(status=ImageAesthetics.Status.FAILED)
     assert "does not decode" in failed.error and failed.palette == []
+
+
+def test_a_films_backdrop_counts_above_its_poster(db, text_encoder_stub):
+    """Two films with equally red posters; one also has a blue backdrop. For "red" the poster-only film wins
+    (the other's red is only its marketing); for "blue" the film with the blue backdrop is found first."""
+    only_poster = make_film("Red Poster Only", year=1990)
+    with_backdrop = make_film("Red Poster Blue Film", year=1990)
+    for film in (only_poster, with_backdrop):
+        film.poster = add_image(film, image_bytes("#d01010"))
+        film.save(update_fields=["poster"])
+    add_image(with_backdrop, image_bytes("#1030d0"), kind=FilmImage.Kind.BACKDROP, name="backdrop.png")
+    services.images_analyse()
+    assert ranked_titles(vibe_search(query="red"))[:2] == ["Red Poster Only", "Red Poster Blue Film"]
+    blue = vibe_search(query="blue")
+    assert ranked_titles(blue)[0] == "Red Poster Blue Film"
+    assert any("backdrop" in reason for reason in blue.matches[0].reasons)
