@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -19,32 +20,55 @@ from tests.factories import make_member
 ROOT = Path(settings.BASE_DIR)
 PASSWORD = "correct-horse-battery"
 
-# Another web process: Django with the same settings, on the test database, making token requests: with
-# argv[1] == "guess", five wrong passwords; with "login", the right one. It prints the status codes.
+# Another web process: Django with the same settings, pointed at the test database by DATABASE_URL (so nothing
+# but the URL decides where it connects), making token requests: with argv[1] == "guess", five wrong passwords;
+# with "login", the right one. It prints what it saw, then the status codes on its last line.
 OTHER_PROCESS = """
-import os, sys
+import json, os, sys
 import django
 django.setup()
+from django.contrib.auth import get_user_model
 from django.db import connection
-connection.settings_dict["NAME"] = os.environ["SHARED_TEST_DATABASE"]
 from django.test import Client
 client = Client()
-if sys.argv[1] == "guess":
-    codes = [client.post("/api/token/", {"username": "alice", "password": f"guess-{n}"}).status_code for n in range(5)]
-else:
-    codes = [client.post("/api/token/", {"username": "alice", "password": os.environ["RIGHT_PASSWORD"]}).status_code]
-print(codes)
+password = os.environ["RIGHT_PASSWORD"] if sys.argv[1] == "login" else None
+responses = [
+    client.post("/api/token/", {"username": "alice", "password": password or f"guess-{n}"})
+    for n in range(1 if password else 5)
+]
+with connection.cursor() as cursor:
+    cursor.execute("SELECT count(*) FROM cineaesthete_cache")
+    cache_rows = cursor.fetchone()[0]
+print(json.dumps({
+    "database": connection.settings_dict["NAME"],
+    "alice": get_user_model().objects.filter(username="alice").exists(),
+    "cache_rows": cache_rows,
+    "bodies": [response.content.decode()[:200] for response in responses],
+}))
+print([response.status_code for response in responses])
 """
 
 
-def _other_process(mode: str) -> list[int]:
+def _database_url() -> str:
+    """The test database as a URL (the embedded server listens on a Unix socket: its folder is the host)."""
+    db = connection.settings_dict
+    host = quote(db["HOST"] or "localhost", safe="")
+    credentials = quote(db["USER"] or "postgres", safe="") + (
+        f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
+    )
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    return f"postgres://{credentials}@{host}{port}/{db['NAME']}"
+
+
+def _other_process(mode: str) -> tuple[list[int], str]:
     result = subprocess.run(
         [sys.executable, "-c", OTHER_PROCESS, mode],
         cwd=ROOT,
         env={
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "cineaesthete.settings_test",
-            "SHARED_TEST_DATABASE": connection.settings_dict["NAME"],
+            "DATABASE_URL": _database_url(),
+            "SECRET_KEY": settings.SECRET_KEY,
             "RIGHT_PASSWORD": PASSWORD,
         },
         capture_output=True,
@@ -52,7 +76,8 @@ def _other_process(mode: str) -> list[int]:
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    return [int(code) for code in result.stdout.strip().splitlines()[-1].strip("[]").split(",")]
+    lines = result.stdout.strip().splitlines()
+    return [int(code) for code in lines[-1].strip("[]").split(",")], "\n".join(lines[:-1])
 
 
 @pytest.fixture
@@ -72,22 +97,23 @@ def test_the_default_cache_is_shared_between_processes():
 @pytest.mark.django_db(transaction=True)
 def test_failed_logins_in_one_process_count_in_another(emptied_cache):
     make_member("alice")
-    assert _other_process("guess") == [400] * 5
+    codes, seen = _other_process("guess")
+    assert codes == [400] * 5, seen
     # One web process used up alice's five failures; in another, even the right password is refused.
-    assert _other_process("login") == [429]
+    codes, seen = _other_process("login")
+    assert codes == [429], seen
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_value_written_by_another_process_is_read_here(emptied_cache):
     script = (
-        "import os, django; django.setup();"
-        "from django.db import connection; connection.settings_dict['NAME'] = os.environ['SHARED_TEST_DATABASE'];"
-        "from django.core.cache import cache; cache.set('written-elsewhere', 42, 60)"
+        "import django; django.setup(); from django.core.cache import cache; cache.set('written-elsewhere', 42, 60)"
     )
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "cineaesthete.settings_test",
-        "SHARED_TEST_DATABASE": connection.settings_dict["NAME"],
+        "DATABASE_URL": _database_url(),
+        "SECRET_KEY": settings.SECRET_KEY,
     }
     subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True, timeout=120)
     assert cache.get("written-elsewhere") == 42
