@@ -9,4 +9,5 @@ urlpatterns = [
     path("films/<int:pk>/", views.film_detail, name="film_detail"),
     path("people/<int:pk>/", views.person_detail, name="person_detail"),
     path("search/", views.search, name="search"),
+    path("settings/services/", views.streaming_services, name="streaming_services"),
 ]

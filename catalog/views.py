@@ -1,14 +1,25 @@
 from __future__ import annotations
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_http_methods
 
 from cineaesthete.htmx import HtmxHttpRequest, render_page, wants_fragment
 
 from . import selectors
 from .models import Person
+from .services.streaming import (
+    film_providers_refresh_queue,
+    film_providers_stale,
+    member_services_set,
+    provider_list_refresh_queue,
+)
+from .tmdb.client import tmdb_configured
 
 BROWSE_PAGE_SIZE = 48
 
@@ -37,6 +48,7 @@ def _browse_filters(request: HtmxHttpRequest) -> dict:
     if sort not in selectors.BROWSE_SORTS:
         sort = selectors.DEFAULT_SORT
     filters = {"genre": genre_slug, "decade": decade, "decades": decades, "sort": sort, "genres": genres, "extra": []}
+    filters["streaming"] = streaming_choice(request)
     for browse_filter in selectors.browse_filters():
         choices = browse_filter.choices()
         value = request.GET.get(browse_filter.name, "")
@@ -55,6 +67,9 @@ def browse(request: HtmxHttpRequest) -> HttpResponse:
         decade=filters["decade"],
         sort=filters["sort"],
         filters={extra["filter"].name: extra["value"] for extra in filters["extra"]},
+        streaming=filters["streaming"],
+        country=viewer_country(request),
+        service_ids=selectors.member_service_ids(user=request.user),
     )
     page = Paginator(films, BROWSE_PAGE_SIZE).get_page(request.GET.get("page"))
     # The query string without the page number, for the pagination links.
@@ -67,19 +82,53 @@ def browse(request: HtmxHttpRequest) -> HttpResponse:
         "decades": filters["decades"],
         "page_prefix": f"?{params.urlencode()}&page=" if params else "?page=",
         "rating_min_count": selectors.RATING_SORT_MIN_COUNT,
+        "streaming_choices": streaming_choices(request),
     }
-    return render_page(request, "catalog/browse.html", context, fragment="listing")
+    response = render_page(request, "catalog/browse.html", context, fragment="listing")
+    patch_vary_headers(response, ["Accept-Language"])
+    return response
+
+
+def viewer_country(request: HtmxHttpRequest) -> str:
+    return selectors.viewer_country(user=request.user, accept_language=request.headers.get("Accept-Language", ""))
+
+
+def streaming_choices(request: HtmxHttpRequest) -> dict[str, str]:
+    """The "streaming" filter's choices for this viewer: "on my services" only for members."""
+    choices = dict(selectors.STREAMING_FILTERS)
+    if not request.user.is_authenticated:
+        choices.pop("mine")
+    return choices
+
+
+def streaming_choice(request: HtmxHttpRequest) -> str:
+    """The "streaming" filter from the query string; anything else (or "mine" for a visitor) filters nothing."""
+    value = request.GET.get("streaming", "")
+    return value if value in streaming_choices(request) else ""
 
 
 @require_GET
 def film_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     film = selectors.film_for_page(film_id=pk)
+    configured = tmdb_configured()
+    streaming = selectors.film_streaming(
+        film=film,
+        country=viewer_country(request),
+        service_ids=selectors.member_service_ids(user=request.user),
+        configured=configured,
+    )
+    if configured and film.tmdb_id is not None and film_providers_stale(fetched_at=streaming.fetched_at):
+        # Queued for a worker; this page shows what is stored and never waits for TMDb.
+        film_providers_refresh_queue(film_id=film.pk)
     context = {
         "film": film,
         "genres": selectors.film_genres(film=film),
         "credits": selectors.film_credits(film=film),
+        "streaming": streaming,
     }
-    return render(request, "catalog/film_detail.html", context)
+    response = render(request, "catalog/film_detail.html", context)
+    patch_vary_headers(response, ["Accept-Language"])
+    return response
 
 
 @require_GET
@@ -96,3 +145,33 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
     limits = {"film_limit": 6, "person_limit": 4} if wants_fragment(request) else {"film_limit": 48, "person_limit": 24}
     results = selectors.catalog_search(query=query, **limits)
     return render_page(request, "catalog/search.html", {"results": results}, fragment="suggestions")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def streaming_services(request: HtmxHttpRequest) -> HttpResponse:
+    """The member's streaming services, among those TMDb lists in their country."""
+    country = viewer_country(request)
+    providers = selectors.providers_for_country(country=country)
+    configured = tmdb_configured()
+    if configured and not providers:
+        provider_list_refresh_queue(country=country)  # the list appears on a later visit; never wait for TMDb
+    error = ""
+    if request.method == "POST":
+        try:
+            member_services_set(user=request.user, provider_ids=request.POST.getlist("provider"), country=country)
+        except ValidationError as invalid:
+            error = " ".join(invalid.messages)
+        else:
+            messages.success(request, "Your streaming services are saved.")
+            return redirect("catalog:streaming_services")
+    context = {
+        "country": country,
+        "country_name": selectors.COUNTRIES.get(country, country),
+        "country_set": bool(request.user.country),
+        "providers": providers,
+        "chosen": set(selectors.member_service_ids(user=request.user)),
+        "configured": configured,
+        "error": error,
+    }
+    return render(request, "catalog/streaming_services.html", context, status=400 if error else 200)
