@@ -32,6 +32,7 @@ from accounts.countries import COUNTRIES
 from .matching import match_score, words_all_found
 from .models import (
     FREE_KINDS,
+    PAY_KINDS,
     STREAM_KINDS,
     AlternativeTitle,
     Availability,
@@ -381,6 +382,19 @@ def _search_rank(query: str, text: str, trigram: float, popularity: int, most_po
 STREAMING_FILTERS = {"mine": "On my services", "free": "Free to stream"}
 
 
+def streaming_choices(*, user) -> dict[str, str]:
+    """The "streaming" filter's choices for a viewer: "on my services" only for members."""
+    choices = dict(STREAMING_FILTERS)
+    if user is None or not user.is_authenticated:
+        choices.pop("mine")
+    return choices
+
+
+def streaming_choice(*, value: str, user) -> str:
+    """A "streaming" filter value from a query string; anything else (or "mine" for a visitor) is ""."""
+    return value if value in streaming_choices(user=user) else ""
+
+
 def country_from_accept_language(header: str) -> str | None:
     """The first country an Accept-Language header names (``en-US,en;q=0.9`` -> US), if it is a real one."""
     for part in (header or "")[:500].split(","):
@@ -427,6 +441,32 @@ def streaming_filter(*, value: str, country: str, provider_ids: Iterable[int], f
     if value == "free":
         return streamable(country=country, free=True, film_ref=film_ref)
     return None
+
+
+class AvailabilityRank:
+    """Where a film stands for a viewer, best first (the smart watchlist sorts and groups by it)."""
+
+    ON_SERVICES = 0
+    FREE = 1
+    RENT_OR_BUY = 2
+    NOWHERE = 3
+    LABELS = {
+        ON_SERVICES: "On your services now",
+        FREE: "Free to stream",
+        RENT_OR_BUY: "To rent or buy",
+        NOWHERE: "Not available",
+    }
+
+
+def availability_rank(*, country: str, provider_ids: Iterable[int], film_ref: str = "pk") -> Case:
+    """An AvailabilityRank per row, from up to three EXISTS probes of the availability index."""
+    paid = FilmAvailability.objects.filter(film=OuterRef(film_ref), country=country, kind__in=PAY_KINDS)
+    return Case(
+        When(streamable(country=country, provider_ids=provider_ids, film_ref=film_ref), then=Value(0)),
+        When(streamable(country=country, free=True, film_ref=film_ref), then=Value(1)),
+        When(Exists(paid), then=Value(2)),
+        default=Value(AvailabilityRank.NOWHERE),
+    )
 
 
 def providers_for_country(*, country: str) -> list[WatchProvider]:

@@ -48,7 +48,7 @@ def _browse_filters(request: HtmxHttpRequest) -> dict:
     if sort not in selectors.BROWSE_SORTS:
         sort = selectors.DEFAULT_SORT
     filters = {"genre": genre_slug, "decade": decade, "decades": decades, "sort": sort, "genres": genres, "extra": []}
-    filters["streaming"] = streaming_choice(request)
+    filters["streaming"] = selectors.streaming_choice(value=request.GET.get("streaming", ""), user=request.user)
     for browse_filter in selectors.browse_filters():
         choices = browse_filter.choices()
         value = request.GET.get(browse_filter.name, "")
@@ -82,7 +82,7 @@ def browse(request: HtmxHttpRequest) -> HttpResponse:
         "decades": filters["decades"],
         "page_prefix": f"?{params.urlencode()}&page=" if params else "?page=",
         "rating_min_count": selectors.RATING_SORT_MIN_COUNT,
-        "streaming_choices": streaming_choices(request),
+        "streaming_choices": selectors.streaming_choices(user=request.user),
     }
     response = render_page(request, "catalog/browse.html", context, fragment="listing")
     patch_vary_headers(response, ["Accept-Language"])
@@ -90,21 +90,8 @@ def browse(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def viewer_country(request: HtmxHttpRequest) -> str:
+    """Where this viewer watches (their country, else their browser's language, else the site default)."""
     return selectors.viewer_country(user=request.user, accept_language=request.headers.get("Accept-Language", ""))
-
-
-def streaming_choices(request: HtmxHttpRequest) -> dict[str, str]:
-    """The "streaming" filter's choices for this viewer: "on my services" only for members."""
-    choices = dict(selectors.STREAMING_FILTERS)
-    if not request.user.is_authenticated:
-        choices.pop("mine")
-    return choices
-
-
-def streaming_choice(request: HtmxHttpRequest) -> str:
-    """The "streaming" filter from the query string; anything else (or "mine" for a visitor) filters nothing."""
-    value = request.GET.get("streaming", "")
-    return value if value in streaming_choices(request) else ""
 
 
 @require_GET

@@ -6,6 +6,7 @@ The model cache, fold-in, scores and reasons live in ``serving``; training data 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -14,7 +15,7 @@ from django.core.cache import cache
 from django.db.models import Count
 
 from catalog.models import Film, Genre
-from catalog.selectors import film_cards_in_bulk
+from catalog.selectors import film_cards_in_bulk, streaming_filter
 from recommendations.engine.content import feature_matrix
 from recommendations.engine.ranking import top_k
 from recommendations.serving import (
@@ -72,26 +73,35 @@ def member_recommendations(
     mode: str = "accurate",
     diversity: float | None = None,
     mood: str = "",
+    streaming: str = "",
+    country: str = "",
+    service_ids: Iterable[int] = (),
     with_films: bool = True,
 ) -> RecommendationList:
     """Top ``k`` films for a member; never a film they rated, logged, listed or dismissed.
 
     Served from the active model by fold-in, cached under the model version and a digest of the profile.
     No model, a broken model or an empty profile: popular, well-rated films (the onboarding grid helps).
-    ``mood`` ("tense", "uplifting"... from audience sentiment) keeps only films whose reviews read that way.
+    ``mood`` ("tense", "uplifting"... from audience sentiment) keeps only films whose reviews read that way;
+    ``streaming`` ("mine", "free": catalog.selectors.STREAMING_FILTERS) only films that stream that way in
+    ``country`` (one indexed EXISTS query).
     """
     profile, excluded = member_profile(user)
     if mood:
         excluded = excluded | set(
             Film.objects.exclude(pk__in=film_ids_with_mood(mood=mood)).values_list("pk", flat=True)
         )
+    condition = streaming_filter(value=streaming, country=country, provider_ids=service_ids)
+    allowed = None if condition is None else set(Film.objects.filter(condition).values_list("pk", flat=True))
     serving = serving_model()
-    digest = hashlib.sha1(repr((sorted(profile.items()), sorted(excluded))).encode()).hexdigest()
+    digest = hashlib.sha1(
+        repr((sorted(profile.items()), sorted(excluded), None if allowed is None else sorted(allowed))).encode()
+    ).hexdigest()
     dial = None if diversity is None else round(float(diversity), 2)
     key = f"recs:{serving.version if serving else 0}:{user.pk}:{mode}:{dial}:{k}:{digest}"
     cached = cache.get(key)
     if cached is None:
-        cached = compute_recommendations(serving, profile, excluded, k=k, mode=mode, diversity=dial)
+        cached = compute_recommendations(serving, profile, excluded, k=k, mode=mode, diversity=dial, allowed=allowed)
         cache.set(key, cached, CACHE_SECONDS)
     items = [Recommendation(film_id, score, list(reasons)) for film_id, score, reasons in cached["items"]]
     result = RecommendationList(items, cached["source"], serving.version if serving else None, cached["liked"])

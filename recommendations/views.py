@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseBadRequest
@@ -8,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Film
+from catalog.selectors import member_service_ids, streaming_choice, streaming_choices, viewer_country
 from cineaesthete.htmx import HtmxHttpRequest, render_page
 from recommendations.engine.recommender import MODES
 from recommendations.models import FilmFeedback
@@ -35,9 +38,25 @@ def _controls(request: HtmxHttpRequest) -> tuple[str, float]:
     return mode, diversity
 
 
+def _streaming(request: HtmxHttpRequest) -> str:
+    return streaming_choice(
+        value=request.GET.get("streaming") or request.POST.get("streaming") or "", user=request.user
+    )
+
+
 def _render_recommendations(request: HtmxHttpRequest, mode: str, diversity: float) -> HttpResponse:
     mood = _mood(request)
-    result = member_recommendations(user=request.user, k=PAGE_SIZE, mode=mode, diversity=diversity or None, mood=mood)
+    streaming = _streaming(request)
+    result = member_recommendations(
+        user=request.user,
+        k=PAGE_SIZE,
+        mode=mode,
+        diversity=diversity or None,
+        mood=mood,
+        streaming=streaming,
+        country=viewer_country(user=request.user, accept_language=request.headers.get("Accept-Language", "")),
+        service_ids=member_service_ids(user=request.user),
+    )
     skipped = set(request.session.get("onboarding_skipped", []))
     if skipped:
         result.items = [rec for rec in result.items if rec.film.pk not in skipped]
@@ -49,6 +68,8 @@ def _render_recommendations(request: HtmxHttpRequest, mode: str, diversity: floa
         "diversity": diversity,
         "mood": mood,
         "moods": mood_choices(),
+        "streaming": streaming,
+        "streaming_choices": streaming_choices(user=request.user),
         "modes": [("accurate", "Best matches"), ("gems", "Hidden gems"), ("surprise", "Surprise me")],
         "needs_onboarding": result.liked_count < COLD_START_RATINGS,
     }
@@ -74,7 +95,8 @@ def feedback(request: HtmxHttpRequest, film_id: int) -> HttpResponse:
     mode, diversity = _controls(request)
     if request.htmx:
         return _render_recommendations(request, mode, diversity)
-    return redirect(f"{reverse('recommendations:page')}?mode={mode}&diversity={diversity}&mood={_mood(request)}")
+    query = urlencode({"mode": mode, "diversity": diversity, "mood": _mood(request), "streaming": _streaming(request)})
+    return redirect(f"{reverse('recommendations:page')}?{query}")
 
 
 ONBOARDING_GOAL = 10  # ratings before the onboarding page shows the first recommendations

@@ -23,7 +23,15 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
+from accounts.countries import COUNTRIES
 from catalog.models import Film
+from catalog.selectors import (
+    AvailabilityRank,
+    member_service_ids,
+    streaming_choice,
+    streaming_choices,
+    viewer_country,
+)
 from cineaesthete.htmx import HtmxHttpRequest, render_page
 from cineaesthete.validation import clean_text, parse_id, parse_optional_id
 
@@ -274,11 +282,32 @@ def watchlist(request: HtmxHttpRequest, username: str) -> HttpResponse:
     sort = request.GET.get("sort", "added")
     if sort not in sorts:
         sort = "added"
+    # Availability is the viewer's: their country and services, whoever's watchlist it is.
+    country = viewer_country(user=request.user, accept_language=request.headers.get("Accept-Language", ""))
+    streaming = streaming_choice(value=request.GET.get("streaming", ""), user=request.user)
+    entries = selectors.member_watchlist(
+        member=member,
+        viewer=request.user,
+        sort=sort,
+        country=country,
+        service_ids=member_service_ids(user=request.user),
+        streaming=streaming,
+    )
+    groups = []
+    if sort == "availability":
+        labels = {**AvailabilityRank.LABELS, AvailabilityRank.NOWHERE: f"Nowhere in {COUNTRIES[country]}"}
+        for entry in entries:
+            if not groups or groups[-1][0] != labels[entry.availability]:
+                groups.append((labels[entry.availability], []))
+            groups[-1][1].append(entry)
     context = {
         "member": member,
-        "entries": selectors.member_watchlist(member=member, viewer=request.user, sort=sort),
+        "entries": entries,
+        "groups": groups or [("", entries)],
         "sort": sort,
         "sorts": sorts,
+        "streaming": streaming,
+        "streaming_choices": streaming_choices(user=request.user),
         "priorities": WatchlistEntry.Priority.choices,
         "is_owner": request.user.is_authenticated and request.user.pk == member.pk,
     }
@@ -449,7 +478,11 @@ def profile(request: HtmxHttpRequest, username: str) -> HttpResponse:
     member = selectors.member_by_username(username)
     context = {
         "member": member,
-        "counts": selectors.profile_counts(member=member, viewer=request.user),
+        "counts": selectors.profile_counts(
+            member=member,
+            viewer=request.user,
+            country=viewer_country(user=request.user, accept_language=request.headers.get("Accept-Language", "")),
+        ),
         "favourites": selectors.member_favourites(member=member),
         "activities": selectors.member_recent_activity(member=member),
         "is_following": selectors.is_following(follower=request.user, followed=member),
