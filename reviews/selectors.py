@@ -25,11 +25,14 @@ from catalog.selectors import availability_rank, member_service_ids, streamable,
 
 from .models import (
     Activity,
+    AlertSettings,
     DiaryEntry,
     FavouriteFilm,
     FilmList,
     FilmListEntry,
     Follow,
+    Notification,
+    PersonFollow,
     Rating,
     Review,
     ReviewLike,
@@ -570,3 +573,33 @@ def taste_compatibility(*, member, viewer, shown: int = 3) -> Compatibility | No
         agree=[FilmAgreement(films[f], *pairs[f]) for f in agree_ids],
         disagree=[FilmAgreement(films[f], *pairs[f]) for f in disagree_ids],
     )
+
+
+# --- alerts -------------------------------------------------------------------------------------------
+
+NOTIFICATIONS_SHOWN = 50
+
+
+def unread_notification_count(*, user) -> int:
+    """For the header's bell: one count on the partial index of unread notifications."""
+    if not _member(user):
+        return 0
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def member_notifications(*, user, limit: int = NOTIFICATIONS_SHOWN) -> list[Notification]:
+    """The member's latest notifications with their film, provider and person (one query)."""
+    return list(
+        Notification.objects.filter(user=user)
+        .select_related("film", "film__poster", "provider", "person")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def alert_settings_for(*, user) -> AlertSettings:
+    """The member's alert choices, or the defaults (unsaved) when they never changed them."""
+    return AlertSettings.objects.filter(user=user).first() or AlertSettings(user=user)
+
+
+def is_following_person(*, user, person_id: int) -> bool:
+    return _member(user) and PersonFollow.objects.filter(user=user, person_id=person_id).exists()
