@@ -69,7 +69,7 @@ def browse(request: HtmxHttpRequest) -> HttpResponse:
         filters={extra["filter"].name: extra["value"] for extra in filters["extra"]},
         streaming=filters["streaming"],
         country=viewer_country(request),
-        service_ids=selectors.member_service_ids(user=request.user),
+        service_ids=selectors.member_service_ids(user=request.user) if filters["streaming"] == "mine" else (),
     )
     page = Paginator(films, BROWSE_PAGE_SIZE).get_page(request.GET.get("page"))
     # The query string without the page number, for the pagination links.
