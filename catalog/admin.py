@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from .models import AlternativeTitle, Credit, Film, FilmImage, Genre, Person, StaffPick, StaffPickList
+from .models import AlternativeTitle, Credit, Film, FilmImage, Genre, Person, StaffPick, StaffPickList, WatchProvider
 
 
 class DecadeFilter(admin.SimpleListFilter):
@@ -107,3 +107,9 @@ class StaffPickListAdmin(admin.ModelAdmin):
     search_fields = ["title"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [StaffPickInline]
+
+
+@admin.register(WatchProvider)
+class WatchProviderAdmin(admin.ModelAdmin):
+    list_display = ("id", "name", "display_priority")
+    search_fields = ("name",)
