@@ -308,7 +308,8 @@ class FilmAvailability(models.Model):
             # Also the index of the "on my services" / "free to stream" EXISTS probe: film, country first.
             models.UniqueConstraint(fields=["film", "country", "kind", "provider"], name="unique_film_availability"),
         ]
-        indexes = [models.Index(fields=["country", "provider", "kind"], name="availability_by_provider")]
+        # "On my services" from the providers' side (counting the matches): film ids from the index alone.
+        indexes = [models.Index(fields=["country", "provider", "kind", "film"], name="availability_by_provider")]
 
     def __str__(self) -> str:
         return f"{self.film_id} on {self.provider_id} ({self.kind}) in {self.country}"

@@ -68,7 +68,7 @@ class Migration(migrations.Migration):
                 ('provider', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.watchprovider')),
             ],
             options={
-                'indexes': [models.Index(fields=['country', 'provider', 'kind'], name='availability_by_provider')],
+                'indexes': [models.Index(fields=['country', 'provider', 'kind', 'film'], name='availability_by_provider')],
                 'constraints': [models.UniqueConstraint(fields=('film', 'country', 'kind', 'provider'), name='unique_film_availability')],
             },
         ),

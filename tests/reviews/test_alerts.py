@@ -49,6 +49,9 @@ def test_a_refresh_that_brings_the_film_to_my_service_alerts_me_once(
     tmdb_stand_in, matrix, watcher, bob, django_capture_on_commit_callbacks
 ):
     watchlist_add(user=bob, film=matrix)  # bob has no services: no alert
+    # Wendy also has Apple TV, which only rents and sells The Matrix: no alert names it.
+    make_offer(make_film("Rentable"), country="US", provider_id=APPLE, kind="rent")
+    MemberService.objects.create(user=watcher, provider_id=APPLE)
     tmdb_stand_in.answer("/movie/603/watch/providers", recorded("watch_providers_603.json"))
     with django_capture_on_commit_callbacks(execute=True):
         film_providers_refresh(film_id=matrix.pk)
