@@ -351,8 +351,3 @@ RECOMMENDER_EASE_LAMBDA = env_float("RECOMMENDER_EASE_LAMBDA", 1000.0)
 RECOMMENDER_POPULARITY_PENALTY = env_float("RECOMMENDER_POPULARITY_PENALTY", 0.5)
 # Plot embeddings (all-MiniLM-L6-v2) for content similarity; off in tests and on machines without torch.
 RECOMMENDER_PLOT_EMBEDDINGS = env_bool("RECOMMENDER_PLOT_EMBEDDINGS", True)
-
-# --- TMDb (PLACEHOLDER: the wip/tmdb branch brings the real client and these settings) ---
-TMDB_API_URL = env_str("TMDB_API_URL", "https://api.themoviedb.org/3")
-TMDB_API_KEY = env_str("TMDB_API_KEY", "")
-TMDB_READ_TOKEN = env_str("TMDB_READ_TOKEN", "")
