@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from catalog.models import Genre
+from catalog.selectors import STREAMING_FILTERS
 
 from .search import MAX_QUERY_LENGTH
 
@@ -27,3 +28,8 @@ class VibeSearchForm(forms.Form):
         widget=forms.Select(attrs={"aria-label": "Decade"}),
     )
     taste = forms.BooleanField(required=False, label="Match my taste")
+    streaming = forms.ChoiceField(
+        choices=[("", "Anywhere"), *STREAMING_FILTERS.items()],
+        required=False,
+        widget=forms.Select(attrs={"aria-label": "Where to watch"}),
+    )

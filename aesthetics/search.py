@@ -16,16 +16,18 @@ the active signals with the staff-tuned weights in VibeSettings.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
 from django.db import connection, transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Exists, Max
 from pgvector import HalfVector
 from pgvector.django import CosineDistance
 
 from catalog.models import Film, FilmImage
+from catalog.selectors import streaming_filter
 from cineaesthete.caches import ProcessCache
 from cineaesthete.ml import text_encoder
 from recommendations.selectors import member_film_scores, serving_model
@@ -246,10 +248,16 @@ def _hnsw(ef_search: int) -> None:
         cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
 
 
-def allowed_films(*, genre: str | None = None, decade: int | None = None) -> set[int] | None:
-    if not genre and decade is None:
+def allowed_films(
+    *, genre: str | None = None, decade: int | None = None, streaming: Exists | None = None
+) -> set[int] | None:
+    """The films the filters keep (``streaming``: a catalog.selectors.streaming_filter condition), one query;
+    None when nothing is filtered."""
+    if not genre and decade is None and streaming is None:
         return None
     films = Film.objects.all()
+    if streaming is not None:
+        films = films.filter(streaming)
     if genre:
         films = films.filter(genres__slug=genre)
     if decade is not None:
@@ -552,6 +560,9 @@ def vibe_search(
     limit: int = 24,
     index: PaletteIndex | None = None,
     signals: tuple[str, ...] = SIGNALS,
+    streaming: str = "",
+    country: str = "",
+    service_ids: Iterable[int] = (),
 ) -> VibeResults:
     """Films matching a described look/feeling and/or picked colours, best first, each with reasons in words.
 
@@ -692,9 +703,10 @@ def vibe_search(
     fused = np.mean(part_scores, axis=0)
     matched = fused > 0
     fused = np.where(matched, fused + POPULARITY_WEIGHT * knowledge.popularity, 0.0)
-    if genre or decade is not None:
-        allowed = allowed_films(genre=genre, decade=decade) or set()
-        fused[[i for i, film_id in enumerate(knowledge.film_ids) if int(film_id) not in allowed]] = 0.0
+    streaming_condition = streaming_filter(value=streaming, country=country, provider_ids=service_ids)
+    if genre or decade is not None or streaming_condition is not None:
+        allowed = allowed_films(genre=genre, decade=decade, streaming=streaming_condition) or set()
+        fused[~np.isin(knowledge.film_ids, np.fromiter(allowed, dtype=np.int64, count=len(allowed)))] = 0.0
 
     order = np.argsort(-fused, kind="stable")
     pool = [int(i) for i in order[: max(limit * 4, 100)] if fused[i] > 0]

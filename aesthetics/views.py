@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from catalog.selectors import member_service_ids, streaming_choice, viewer_country
 from cineaesthete.htmx import HtmxHttpRequest, render_page
 
 from .forms import VibeSearchForm
@@ -40,6 +41,10 @@ def _search_from_request(request: HtmxHttpRequest, *, limit: int = 24):
             user=request.user,
             match_taste=data["taste"],
             limit=limit,
+            # "On my services" means nothing for a visitor: it then filters nothing.
+            streaming=streaming_choice(value=data["streaming"], user=request.user),
+            country=viewer_country(user=request.user, accept_language=request.headers.get("Accept-Language", "")),
+            service_ids=member_service_ids(user=request.user),
         )
     except VibeQueryError as error:
         return form, None, str(error)
@@ -67,7 +72,7 @@ def _reading_links(request: HtmxHttpRequest, results: VibeResults | None) -> lis
 
 
 @require_GET
-@vary_on_headers("HX-Request")
+@vary_on_headers("HX-Request", "Accept-Language")
 def vibe(request: HtmxHttpRequest) -> HttpResponse:
     form, results, error = _search_from_request(request)
     picked = [colour for colour in request.GET.getlist("colour") if colour]

@@ -11,7 +11,7 @@ from django.utils.html import format_html
 
 from cineaesthete.core.jobs import job_enqueue
 
-from .models import AlternativeTitle, Credit, Film, FilmImage, Genre, Person, StaffPick, StaffPickList
+from .models import AlternativeTitle, Credit, Film, FilmImage, Genre, Person, StaffPick, StaffPickList, WatchProvider
 from .tasks import import_tmdb_film
 from .tmdb.client import tmdb_configured
 from .tmdb.grow import tmdb_reference_parse
@@ -167,3 +167,9 @@ class StaffPickListAdmin(admin.ModelAdmin):
     search_fields = ["title"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [StaffPickInline]
+
+
+@admin.register(WatchProvider)
+class WatchProviderAdmin(admin.ModelAdmin):
+    list_display = ("id", "name", "display_priority")
+    search_fields = ("name",)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
@@ -330,3 +331,112 @@ class CriticScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_source_display()} {self.value} for {self.film_id}"
+
+
+# --- where to stream (TMDb's watch providers, data by JustWatch) ---------------------------------------
+
+
+class WatchProvider(models.Model):
+    """A streaming, rental or sales service, keyed by TMDb's provider_id."""
+
+    id = models.PositiveIntegerField(primary_key=True, help_text="TMDb's provider_id.")
+    name = models.CharField(max_length=100)
+    logo_path = models.CharField(max_length=200, blank=True, help_text="TMDb image path, e.g. /abc.jpg")
+    display_priority = models.PositiveIntegerField(default=1000)
+
+    class Meta:
+        ordering = ["display_priority", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WatchProviderRegion(models.Model):
+    """A provider offered in a country (TMDb's /watch/providers/movie?watch_region=), for members to choose."""
+
+    provider = models.ForeignKey(WatchProvider, on_delete=models.CASCADE, related_name="regions")
+    country = models.CharField(max_length=2)
+    display_priority = models.PositiveIntegerField(default=1000)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["country", "provider"], name="unique_provider_region")]
+
+    def __str__(self) -> str:
+        return f"{self.provider_id} in {self.country}"
+
+
+class Availability(models.TextChoices):
+    """TMDb's kinds of offer, under the keys its watch-providers response uses."""
+
+    FLATRATE = "flatrate", "Subscription"
+    FREE = "free", "Free"
+    ADS = "ads", "Free with ads"
+    RENT = "rent", "Rent"
+    BUY = "buy", "Buy"
+
+
+# Kinds a member can watch without paying per film: on their subscriptions, or free.
+STREAM_KINDS = (Availability.FLATRATE, Availability.FREE, Availability.ADS)
+FREE_KINDS = (Availability.FREE, Availability.ADS)
+PAY_KINDS = (Availability.RENT, Availability.BUY)
+
+
+class FilmAvailability(models.Model):
+    """A film offered by a provider in a country, in one kind (subscription, free, ads, rent, buy)."""
+
+    film = models.ForeignKey(Film, on_delete=models.CASCADE, related_name="availability")
+    country = models.CharField(max_length=2)
+    provider = models.ForeignKey(WatchProvider, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=Availability.choices)
+    display_priority = models.PositiveIntegerField(default=1000)
+
+    class Meta:
+        constraints = [
+            # Also the index of the "on my services" / "free to stream" EXISTS probe: film, country first.
+            models.UniqueConstraint(fields=["film", "country", "kind", "provider"], name="unique_film_availability"),
+        ]
+        # "On my services" from the providers' side (counting the matches): film ids from the index alone.
+        indexes = [models.Index(fields=["country", "provider", "kind", "film"], name="availability_by_provider")]
+
+    def __str__(self) -> str:
+        return f"{self.film_id} on {self.provider_id} ({self.kind}) in {self.country}"
+
+
+class FilmWatchRegion(models.Model):
+    """TMDb's watch page for a film in a country (the link to show beside its providers)."""
+
+    film = models.ForeignKey(Film, on_delete=models.CASCADE, related_name="watch_regions")
+    country = models.CharField(max_length=2)
+    link = models.URLField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["film", "country"], name="unique_film_watch_region")]
+
+    def __str__(self) -> str:
+        return f"{self.film_id} in {self.country}"
+
+
+class FilmProvidersFetch(models.Model):
+    """When a film's providers were last fetched, and whether a refresh is already queued."""
+
+    film = models.OneToOneField(Film, on_delete=models.CASCADE, primary_key=True, related_name="providers_fetch")
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    # Set when a page view queues a refresh (claimed with a conditional UPDATE, so one view queues it once).
+    queued_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return f"providers of {self.film_id} fetched {self.fetched_at}"
+
+
+class MemberService(models.Model):
+    """A streaming service a member subscribes to (the "on my services" filter and alerts use these)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="streaming_services")
+    provider = models.ForeignKey(WatchProvider, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "provider"], name="unique_member_service")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} has {self.provider_id}"

@@ -2,30 +2,55 @@
 
 from __future__ import annotations
 
+import datetime
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.postgres.search import TrigramSimilarity, TrigramStrictWordSimilarity
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Value, When, prefetch_related_objects
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
+from accounts.countries import COUNTRIES
+
 from .matching import match_score, words_all_found
 from .models import (
+    FREE_KINDS,
+    PAY_KINDS,
+    STREAM_KINDS,
     AlternativeTitle,
+    Availability,
     Credit,
     CriticScore,
     Film,
+    FilmAvailability,
     FilmImage,
     FilmRelease,
+    FilmWatchRegion,
     Genre,
     Keyword,
+    MemberService,
     Person,
     StaffPick,
     StaffPickList,
+    WatchProvider,
 )
 
 # Columns a film card needs: everything else stays in the database.
@@ -121,9 +146,16 @@ def film_browse(
     decade: int | None = None,
     sort: str = DEFAULT_SORT,
     filters: Mapping[str, str] | None = None,
+    streaming: str = "",
+    country: str = "",
+    service_ids: Iterable[int] = (),
 ) -> QuerySet[Film]:
-    """Browse: filter by genre, decade and the registered filters ({name: chosen value}), then sort."""
+    """Browse: filter by genre, decade, the registered filters ({name: chosen value}) and where the film
+    streams (``streaming`` from STREAMING_FILTERS, in ``country``, on ``service_ids``), then sort."""
     films = film_cards()
+    condition = streaming_filter(value=streaming, country=country, provider_ids=service_ids)
+    if condition is not None:
+        films = films.filter(condition)
     for name, value in (filters or {}).items():
         if value:
             films = films.filter(pk__in=_BROWSE_FILTERS[name].film_ids(value))
@@ -404,3 +436,168 @@ def _search_rank(query: str, text: str, trigram: float, popularity: int, most_po
 def film_by_tmdb_id(*, tmdb_id: int) -> Film | None:
     """The film with this TMDb id once its TMDb details are stored, else None."""
     return Film.objects.filter(tmdb_id=tmdb_id, tmdb_synced_at__isnull=False).only("id").first()
+
+
+# --- where to stream ------------------------------------------------------------------------------------
+
+STREAMING_FILTERS = {"mine": "On my services", "free": "Free to stream"}
+
+
+def streaming_choices(*, user) -> dict[str, str]:
+    """The "streaming" filter's choices for a viewer: "on my services" only for members."""
+    choices = dict(STREAMING_FILTERS)
+    if user is None or not user.is_authenticated:
+        choices.pop("mine")
+    return choices
+
+
+def streaming_choice(*, value: str, user) -> str:
+    """A "streaming" filter value from a query string; anything else (or "mine" for a visitor) is ""."""
+    return value if value in streaming_choices(user=user) else ""
+
+
+def country_from_accept_language(header: str) -> str | None:
+    """The first country an Accept-Language header names (``en-US,en;q=0.9`` -> US), if it is a real one."""
+    for part in (header or "")[:500].split(","):
+        tag = part.split(";")[0].strip().replace("_", "-")
+        subtags = tag.split("-")
+        # Language, then optionally a script (4 letters), then the region (2 letters).
+        for subtag in subtags[1:3]:
+            if len(subtag) == 2 and subtag.isascii() and subtag.upper() in COUNTRIES:
+                return subtag.upper()
+    return None
+
+
+def viewer_country(*, user, accept_language: str = "") -> str:
+    """Where a viewer watches: the member's country, else their browser language's, else the site default."""
+    if user is not None and user.is_authenticated and user.country in COUNTRIES:
+        return user.country
+    return country_from_accept_language(accept_language) or settings.STREAMING_DEFAULT_COUNTRY
+
+
+def member_service_ids(*, user) -> list[int]:
+    if user is None or not user.is_authenticated:
+        return []
+    return list(MemberService.objects.filter(user=user).order_by("provider_id").values_list("provider_id", flat=True))
+
+
+def streamable(
+    *, country: str, provider_ids: Iterable[int] | None = None, free: bool = False, film_ref: str = "pk"
+) -> Exists:
+    """EXISTS: the film (``film_ref`` in the outer query) streams in ``country`` on one of ``provider_ids``
+    (subscription, free or with ads), or, with ``free``, at no cost on any provider. One probe of the
+    (film, country, kind, provider) unique index per film."""
+    offers = FilmAvailability.objects.filter(film=OuterRef(film_ref), country=country)
+    if free:
+        offers = offers.filter(kind__in=FREE_KINDS)
+    else:
+        offers = offers.filter(kind__in=STREAM_KINDS, provider_id__in=list(provider_ids or []))
+    return Exists(offers)
+
+
+def streaming_filter(*, value: str, country: str, provider_ids: Iterable[int], film_ref: str = "pk") -> Exists | None:
+    """The condition for a "streaming" choice (STREAMING_FILTERS), or None to filter nothing."""
+    if value == "mine":
+        return streamable(country=country, provider_ids=provider_ids, film_ref=film_ref)
+    if value == "free":
+        return streamable(country=country, free=True, film_ref=film_ref)
+    return None
+
+
+class AvailabilityRank:
+    """Where a film stands for a viewer, best first (the smart watchlist sorts and groups by it)."""
+
+    ON_SERVICES = 0
+    FREE = 1
+    RENT_OR_BUY = 2
+    NOWHERE = 3
+    LABELS = {
+        ON_SERVICES: "On your services now",
+        FREE: "Free to stream",
+        RENT_OR_BUY: "To rent or buy",
+        NOWHERE: "Not available",
+    }
+
+
+def availability_rank(*, country: str, provider_ids: Iterable[int], film_ref: str = "pk") -> Case:
+    """An AvailabilityRank per row, from up to three EXISTS probes of the availability index."""
+    paid = FilmAvailability.objects.filter(film=OuterRef(film_ref), country=country, kind__in=PAY_KINDS)
+    return Case(
+        When(streamable(country=country, provider_ids=provider_ids, film_ref=film_ref), then=Value(0)),
+        When(streamable(country=country, free=True, film_ref=film_ref), then=Value(1)),
+        When(Exists(paid), then=Value(2)),
+        default=Value(AvailabilityRank.NOWHERE),
+    )
+
+
+def providers_for_country(*, country: str) -> list[WatchProvider]:
+    """The providers TMDb lists in a country, most prominent first (what a member chooses among)."""
+    return list(
+        WatchProvider.objects.filter(regions__country=country).order_by("regions__display_priority", "name", "id")
+    )
+
+
+@dataclass(frozen=True)
+class ProviderOffer:
+    provider: WatchProvider
+    kind: str
+
+
+@dataclass(frozen=True)
+class FilmStreaming:
+    country: str
+    configured: bool  # a TMDb key is set
+    fetched_at: datetime.datetime | None
+    link: str  # TMDb's watch page for the film in the country
+    yours: list[ProviderOffer]  # streamable on the viewer's services
+    by_kind: list[tuple[str, list[WatchProvider]]]  # (label, providers) for the rest, by kind
+
+    @property
+    def country_name(self) -> str:
+        return COUNTRIES.get(self.country, self.country)
+
+    @property
+    def empty(self) -> bool:
+        return not self.yours and not self.by_kind
+
+
+def film_streaming(*, film: Film, country: str, service_ids: Iterable[int], configured: bool) -> FilmStreaming:
+    """Where the film streams in ``country``: first on the viewer's services, then the other offers by kind.
+    Two queries (the offers with their providers; the link and fetch time)."""
+    services = set(service_ids)
+    offers = list(
+        FilmAvailability.objects.filter(film=film, country=country)
+        .select_related("provider")
+        .order_by("display_priority", "provider__name", "provider_id")
+    )
+    meta = (
+        Film.objects.filter(pk=film.pk)
+        .annotate(
+            watch_link=Subquery(
+                FilmWatchRegion.objects.filter(film=OuterRef("pk"), country=country).values("link")[:1]
+            ),
+            providers_fetched_at=F("providers_fetch__fetched_at"),
+        )
+        .values("watch_link", "providers_fetched_at")
+        .first()
+        or {}
+    )
+    yours: list[ProviderOffer] = []
+    seen_yours: set[int] = set()
+    by_kind: dict[str, list[WatchProvider]] = {kind: [] for kind in Availability.values}
+    for offer in offers:
+        if offer.provider_id in services and offer.kind in STREAM_KINDS:
+            if offer.provider_id not in seen_yours:
+                seen_yours.add(offer.provider_id)
+                yours.append(ProviderOffer(provider=offer.provider, kind=offer.kind))
+            continue
+        by_kind[offer.kind].append(offer.provider)
+    labels = dict(Availability.choices)
+    return FilmStreaming(
+        country=country,
+        configured=configured,
+        fetched_at=meta.get("providers_fetched_at"),
+        link=meta.get("watch_link") or "",
+        yours=yours,
+        by_kind=[(labels[kind], providers) for kind, providers in by_kind.items() if providers],
+    )

@@ -1,4 +1,4 @@
-"""TMDb jobs: the sync as a tracked job, and the nightly changes."""
+"""Background jobs of the catalogue: the TMDb sync as a tracked job, the nightly changes, where to stream."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from dramatiq_crontab import cron
 
 from cineaesthete.core.jobs import JobProgress, job_actor, job_enqueue
 
-from .tmdb.client import tmdb_configured
+from .services.streaming import film_providers_refresh, providers_list_refresh
+from .tmdb.client import TMDbAuthError, TMDbError, tmdb_configured
 from .tmdb.grow import tmdb_changes_sync, tmdb_film_import, tmdb_ids_file_import
 from .tmdb.sync import tmdb_enrich
 
@@ -48,3 +49,24 @@ def import_tmdb_film(job: JobProgress, *, tmdb_id: int) -> dict:
     """One film by TMDb id (staff's admin import, members' "Add it from TMDb"): its catalogue id when done."""
     imported = tmdb_film_import(tmdb_id=tmdb_id)
     return {"film_id": imported.film.pk, "created": imported.created}
+
+
+REFRESH_RETRIES = 5
+
+
+def _retry_when(retries: int, error: Exception) -> bool:
+    # Only what a retry can help: TMDb's 429s, 5xx and timeouts. A refused key or a malformed answer
+    # would fail the same way again.
+    return retries < REFRESH_RETRIES and isinstance(error, TMDbError) and not isinstance(error, TMDbAuthError)
+
+
+@dramatiq.actor(queue_name="default", retry_when=_retry_when, min_backoff=10_000)
+def refresh_film_providers(film_id: int) -> None:
+    """Fetch one film's watch providers from TMDb (queued by a page view of a stale film). Safe to run twice."""
+    film_providers_refresh(film_id=film_id)
+
+
+@dramatiq.actor(queue_name="default", retry_when=_retry_when, min_backoff=10_000)
+def refresh_provider_list(country: str) -> None:
+    """Fetch the providers TMDb lists in a country (for members choosing their services). Safe to run twice."""
+    providers_list_refresh(country=country)

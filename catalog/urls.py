@@ -12,4 +12,5 @@ urlpatterns = [
     path("search/tmdb/", views.tmdb_search_view, name="tmdb_search"),
     path("search/tmdb/add/", views.tmdb_add, name="tmdb_add"),
     path("search/tmdb/imports/<int:job_id>/", views.tmdb_import, name="tmdb_import"),
+    path("settings/services/", views.streaming_services, name="streaming_services"),
 ]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -7,7 +8,8 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cineaesthete.core.jobs import job_enqueue
 from cineaesthete.core.middleware import HEADER as CSP_HEADER
@@ -18,6 +20,12 @@ from cineaesthete.validation import clean_query, parse_id
 
 from . import selectors
 from .models import Person
+from .services.streaming import (
+    film_providers_refresh_queue,
+    film_providers_stale,
+    member_services_set,
+    provider_list_refresh_queue,
+)
 from .tasks import import_tmdb_film
 from .tmdb.client import TMDbError, tmdb_configured
 from .tmdb.grow import tmdb_search
@@ -54,6 +62,7 @@ def _browse_filters(request: HtmxHttpRequest) -> dict:
     if sort not in selectors.BROWSE_SORTS:
         sort = selectors.DEFAULT_SORT
     filters = {"genre": genre_slug, "decade": decade, "decades": decades, "sort": sort, "genres": genres, "extra": []}
+    filters["streaming"] = selectors.streaming_choice(value=request.GET.get("streaming", ""), user=request.user)
     for browse_filter in selectors.browse_filters():
         choices = browse_filter.choices()
         value = request.GET.get(browse_filter.name, "")
@@ -72,6 +81,9 @@ def browse(request: HtmxHttpRequest) -> HttpResponse:
         decade=filters["decade"],
         sort=filters["sort"],
         filters={extra["filter"].name: extra["value"] for extra in filters["extra"]},
+        streaming=filters["streaming"],
+        country=viewer_country(request),
+        service_ids=selectors.member_service_ids(user=request.user) if filters["streaming"] == "mine" else (),
     )
     page = Paginator(films, BROWSE_PAGE_SIZE).get_page(request.GET.get("page"))
     # The query string without the page number, for the pagination links.
@@ -84,21 +96,41 @@ def browse(request: HtmxHttpRequest) -> HttpResponse:
         "decades": filters["decades"],
         "page_prefix": f"?{params.urlencode()}&page=" if params else "?page=",
         "rating_min_count": selectors.RATING_SORT_MIN_COUNT,
+        "streaming_choices": selectors.streaming_choices(user=request.user),
     }
-    return render_page(request, "catalog/browse.html", context, fragment="listing")
+    response = render_page(request, "catalog/browse.html", context, fragment="listing")
+    patch_vary_headers(response, ["Accept-Language"])
+    return response
+
+
+def viewer_country(request: HtmxHttpRequest) -> str:
+    """Where this viewer watches (their country, else their browser's language, else the site default)."""
+    return selectors.viewer_country(user=request.user, accept_language=request.headers.get("Accept-Language", ""))
 
 
 @require_GET
 def film_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     film = selectors.film_for_page(film_id=pk)
+    configured = tmdb_configured()
+    streaming = selectors.film_streaming(
+        film=film,
+        country=viewer_country(request),
+        service_ids=selectors.member_service_ids(user=request.user),
+        configured=configured,
+    )
+    if configured and film.tmdb_id is not None and film_providers_stale(fetched_at=streaming.fetched_at):
+        # Queued for a worker; this page shows what is stored and never waits for TMDb.
+        film_providers_refresh_queue(film_id=film.pk)
     context = {
         "film": film,
         "genres": selectors.film_genres(film=film),
         "credits": selectors.film_credits(film=film),
         "sources": selectors.film_source_details(film=film),
-        "tmdb_configured": tmdb_configured(),
+        "tmdb_configured": configured,
+        "streaming": streaming,
     }
     response = render(request, "catalog/film_detail.html", context)
+    patch_vary_headers(response, ["Accept-Language"])
     if film.trailer_youtube_key:
         # The only page that may frame YouTube, and only its privacy-enhanced host (loaded on a click).
         response[CSP_HEADER] = content_security_policy_with(frame_src=[YOUTUBE_NOCOOKIE])
@@ -181,3 +213,33 @@ def tmdb_import(request: HtmxHttpRequest, job_id: int) -> HttpResponse:
             return response
         return redirect(url)
     return render_page(request, "catalog/tmdb_import.html", {"job": job}, fragment="status")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def streaming_services(request: HtmxHttpRequest) -> HttpResponse:
+    """The member's streaming services, among those TMDb lists in their country."""
+    country = viewer_country(request)
+    providers = selectors.providers_for_country(country=country)
+    configured = tmdb_configured()
+    if configured and not providers:
+        provider_list_refresh_queue(country=country)  # the list appears on a later visit; never wait for TMDb
+    error = ""
+    if request.method == "POST":
+        try:
+            member_services_set(user=request.user, provider_ids=request.POST.getlist("provider"), country=country)
+        except ValidationError as invalid:
+            error = " ".join(invalid.messages)
+        else:
+            messages.success(request, "Your streaming services are saved.")
+            return redirect("catalog:streaming_services")
+    context = {
+        "country": country,
+        "country_name": selectors.COUNTRIES.get(country, country),
+        "country_set": bool(request.user.country),
+        "providers": providers,
+        "chosen": set(selectors.member_service_ids(user=request.user)),
+        "configured": configured,
+        "error": error,
+    }
+    return render(request, "catalog/streaming_services.html", context, status=400 if error else 200)

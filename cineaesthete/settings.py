@@ -276,6 +276,17 @@ SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Where to stream (catalog.streaming): TMDb's watch providers (data by JustWatch).
+# Image base for provider logos; TMDb's /configuration gives the same secure_base_url.
+TMDB_IMAGE_BASE_URL = env_str("TMDB_IMAGE_BASE_URL", "https://image.tmdb.org/t/p/")
+TMDB_IMAGE_ORIGIN = "/".join(TMDB_IMAGE_BASE_URL.split("/")[:3])
+# A film's providers are refreshed when a page shows them this many days after the last fetch.
+STREAMING_STALE_DAYS = env_int("STREAMING_STALE_DAYS", 7)
+# Visitors whose browser language names no country see this country's providers.
+STREAMING_DEFAULT_COUNTRY = env_str("STREAMING_DEFAULT_COUNTRY", "US").upper()
+if len(STREAMING_DEFAULT_COUNTRY) != 2 or not STREAMING_DEFAULT_COUNTRY.isalpha():
+    raise ImproperlyConfigured("STREAMING_DEFAULT_COUNTRY must be a two-letter ISO 3166 country code, e.g. US.")
+
 # Scripts and style sheets only from our own static files: no inline <script>, event-handler attributes or
 # eval (htmx runs with allowEval off, see templates/base.html). Style attributes stay allowed for the
 # data-driven widths and colours (histograms, palettes); they cannot run code.
@@ -285,7 +296,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "script-src 'self'",
         "style-src 'self'",
         "style-src-attr 'unsafe-inline'",
-        "img-src 'self' data:",
+        # Provider logos come from TMDb's image CDN, as TMDb asks (never hot-linked from anywhere else).
+        f"img-src 'self' data: {TMDB_IMAGE_ORIGIN}",
         "font-src 'self'",
         "connect-src 'self'",
         "object-src 'none'",

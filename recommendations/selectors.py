@@ -6,6 +6,7 @@ The model cache, fold-in, scores and reasons live in ``serving``; training data 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -14,7 +15,7 @@ from django.core.cache import cache
 from django.db.models import Count
 
 from catalog.models import Film, Genre
-from catalog.selectors import film_cards_in_bulk
+from catalog.selectors import film_cards_in_bulk, streaming_filter
 from recommendations.engine.content import feature_matrix
 from recommendations.engine.ranking import top_k
 from recommendations.serving import (
@@ -76,13 +77,18 @@ def member_recommendations(
     diversity: float | None = None,
     mood: str = "",
     strong_in_valued: bool = False,
+    streaming: str = "",
+    country: str = "",
+    service_ids: Iterable[int] = (),
     with_films: bool = True,
 ) -> RecommendationList:
     """Top ``k`` films for a member; never a film they rated, logged, listed or dismissed.
 
     Served from the active model by fold-in, cached under the model version and a digest of the profile.
     No model, a broken model or an empty profile: popular, well-rated films (the onboarding grid helps).
-    ``mood`` ("tense", "uplifting"... from audience sentiment) keeps only films whose reviews read that way.
+    ``mood`` ("tense", "uplifting"... from audience sentiment) keeps only films whose reviews read that way;
+    ``streaming`` ("mine", "free": catalog.selectors.STREAMING_FILTERS) only films that stream that way in
+    ``country`` (one indexed EXISTS query).
     A member who clearly values an aspect (``member_aspect_values``) gets films strong in it boosted, and
     ``strong_in_valued`` keeps only those films (ignored for a member with no valued aspect).
     """
@@ -97,14 +103,18 @@ def member_recommendations(
         # The whole catalogue's strong films are one GROUP BY over every public aspect rating: shared for a while.
         strong = cache.get_or_set(f"recs:strong:{aspect}", lambda: films_strong_in(aspect=aspect), STRONG_SECONDS)
         excluded = excluded | set(Film.objects.exclude(pk__in=strong).values_list("pk", flat=True))
+    condition = streaming_filter(value=streaming, country=country, provider_ids=service_ids)
+    allowed = None if condition is None else set(Film.objects.filter(condition).values_list("pk", flat=True))
     serving = serving_model()
-    digest = hashlib.sha1(repr((sorted(profile.items()), sorted(excluded))).encode()).hexdigest()
+    digest = hashlib.sha1(
+        repr((sorted(profile.items()), sorted(excluded), None if allowed is None else sorted(allowed))).encode()
+    ).hexdigest()
     dial = None if diversity is None else round(float(diversity), 2)
     key = f"recs:{serving.version if serving else 0}:{user.pk}:{mode}:{dial}:{k}:{aspect}:{digest}"
     cached = cache.get(key)
     if cached is None:
         cached = compute_recommendations(
-            serving, profile, excluded, k=k, mode=mode, diversity=dial, valued_aspect=aspect
+            serving, profile, excluded, k=k, mode=mode, diversity=dial, valued_aspect=aspect, allowed=allowed
         )
         cache.set(key, cached, CACHE_SECONDS)
     items = [Recommendation(film_id, score, list(reasons)) for film_id, score, reasons in cached["items"]]

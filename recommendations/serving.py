@@ -263,20 +263,26 @@ def compute_recommendations(
     mode: str,
     diversity,
     valued_aspect: str | None = None,
+    allowed: set[int] | None = None,
 ) -> dict:
     """Ranked (film id, score, reasons) for a profile; the popular / gems fallback without model or profile.
 
     ``valued_aspect`` (story, acting, visuals or music, from ``member_aspect_values``) boosts candidates whose
-    audience rates it strongly (``boost_valued_aspect``), and their reasons say so.
+    audience rates it strongly (``boost_valued_aspect``), and their reasons say so. ``allowed``, when given,
+    keeps only those films (a filter such as "on my services", computed in the database by the caller).
     """
     liked_ids = [f for f, (stars, liked) in profile.items() if effective_star(stars, liked) > 2]
     if serving is None or not profile:
-        return {"items": popular_films(excluded, k=k, mode=mode), "source": "popular", "liked": len(liked_ids)}
+        items = popular_films(excluded, k=k, mode=mode, allowed=allowed)
+        return {"items": items, "source": "popular", "liked": len(liked_ids)}
     model = serving.recommender
     with single_threaded_blas():
         member = member_scores(serving, profile)
         exclude = model.index_of(sorted(excluded))
         exclude = exclude[exclude >= 0]
+        if allowed is not None:
+            outside = np.flatnonzero(~np.isin(model.item_ids, np.fromiter(allowed, dtype=np.int64)))
+            exclude = np.union1d(exclude, outside)
         boosted = boost_valued_aspect(model, member.scores, exclude, valued_aspect) if valued_aspect else set()
         ranked = model.rank(member.scores, k, mode=mode, exclude=exclude, diversity=diversity, history=member.liked)
         shares = score_contributions(serving, member, ranked)
@@ -294,10 +300,14 @@ def compute_recommendations(
     return {"items": items, "source": source, "liked": len(liked_ids)}
 
 
-def popular_films(excluded: set[int], *, k: int, mode: str) -> list[tuple[int, float, list[str]]]:
+def popular_films(
+    excluded: set[int], *, k: int, mode: str, allowed: set[int] | None = None
+) -> list[tuple[int, float, list[str]]]:
     """Without a model or a profile: popular well-rated films, or for hidden gems the best shrunk means
     outside the most-rated fifth among films with at least ``GEMS_MIN_RATINGS`` ratings."""
     films = Film.objects.filter(rating_count__gt=0).exclude(pk__in=excluded)
+    if allowed is not None:
+        films = films.filter(pk__in=allowed)
     if mode == "gems":
         totals = Film.objects.filter(rating_count__gt=0).aggregate(
             stars=Sum(F("rating_mean") * F("rating_count"), output_field=FloatField()), count=Sum("rating_count")

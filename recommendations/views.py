@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Film
+from catalog.selectors import member_service_ids, streaming_choice, streaming_choices, viewer_country
 from cineaesthete.htmx import HtmxHttpRequest, render_page
 from recommendations.engine.recommender import MODES
 from recommendations.models import FilmFeedback
@@ -47,10 +48,25 @@ def _controls(request: HtmxHttpRequest) -> tuple[str, float]:
     return mode, diversity
 
 
+def _streaming(request: HtmxHttpRequest) -> str:
+    return streaming_choice(
+        value=request.GET.get("streaming") or request.POST.get("streaming") or "", user=request.user
+    )
+
+
 def _render_recommendations(request: HtmxHttpRequest, mode: str, diversity: float, valued: bool) -> HttpResponse:
     mood = _mood(request)
+    streaming = _streaming(request)
     result = member_recommendations(
-        user=request.user, k=PAGE_SIZE, mode=mode, diversity=diversity or None, mood=mood, strong_in_valued=valued
+        user=request.user,
+        k=PAGE_SIZE,
+        mode=mode,
+        diversity=diversity or None,
+        mood=mood,
+        strong_in_valued=valued,
+        streaming=streaming,
+        country=viewer_country(user=request.user, accept_language=request.headers.get("Accept-Language", "")),
+        service_ids=member_service_ids(user=request.user),
     )
     skipped = set(request.session.get("onboarding_skipped", []))
     if skipped:
@@ -65,6 +81,8 @@ def _render_recommendations(request: HtmxHttpRequest, mode: str, diversity: floa
         # Only a member with a clearly valued aspect has the filter; a stale valued=1 from anyone else is ignored.
         "valued": "1" if valued and result.valued else "",
         "moods": mood_choices(),
+        "streaming": streaming,
+        "streaming_choices": streaming_choices(user=request.user),
         "modes": [("accurate", "Best matches"), ("gems", "Hidden gems"), ("surprise", "Surprise me")],
         "needs_onboarding": result.liked_count < COLD_START_RATINGS,
     }
@@ -98,7 +116,15 @@ def feedback(request: HtmxHttpRequest, film_id: int) -> HttpResponse:
     mode, diversity = _controls(request)
     if request.htmx:
         return _render_recommendations(request, mode, diversity, valued)
-    query = urlencode({"mode": mode, "diversity": diversity, "mood": _mood(request), "valued": "1" if valued else ""})
+    query = urlencode(
+        {
+            "mode": mode,
+            "diversity": diversity,
+            "mood": _mood(request),
+            "valued": "1" if valued else "",
+            "streaming": _streaming(request),
+        }
+    )
     return redirect(f"{reverse('recommendations:page')}?{query}")
 
 

@@ -7,7 +7,7 @@ import datetime
 from django import forms
 from django.utils import timezone
 
-from .models import Rating, WatchlistEntry
+from .models import AlertSettings, Rating, WatchlistEntry
 
 STAR_CHOICES = [("", "–")] + [(f"{n / 2:.1f}", f"{n / 2:g}") for n in range(1, 11)]
 
@@ -65,3 +65,11 @@ class FilmListForm(forms.Form):
 
 class LetterboxdUploadForm(forms.Form):
     file = forms.FileField(help_text="The .zip from Letterboxd (Settings → Import & Export → Export your data).")
+
+
+class AlertSettingsForm(forms.Form):
+    watchlist_available = forms.BooleanField(
+        required=False, label="A film on my watchlist starts streaming on one of my services"
+    )
+    director_new_film = forms.BooleanField(required=False, label="A new film by a director I follow is added")
+    digest = forms.ChoiceField(choices=AlertSettings.Digest.choices, label="E-mail", initial=AlertSettings.Digest.NONE)

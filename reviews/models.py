@@ -348,3 +348,88 @@ class LetterboxdImport(models.Model):
     @property
     def is_active(self) -> bool:
         return self.state in self.ACTIVE_STATES
+
+
+# --- alerts -------------------------------------------------------------------------------------------
+
+
+class PersonFollow(models.Model):
+    """A member follows a director (or anyone credited): a new film of theirs in the catalogue alerts them."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="followed_people")
+    person = models.ForeignKey("catalog.Person", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "person"], name="unique_person_follow")]
+        indexes = [models.Index(fields=["person"], name="person_follow_person")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows person {self.person_id}"
+
+
+class AlertSettings(models.Model):
+    """Which alerts a member wants, and their e-mail digest. A member without a row gets the defaults."""
+
+    class Digest(models.TextChoices):
+        NONE = "none", "No e-mail"
+        DAILY = "daily", "Daily digest"
+        WEEKLY = "weekly", "Weekly digest"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="alert_settings"
+    )
+    watchlist_available = models.BooleanField(
+        default=True, help_text="A film on my watchlist starts streaming on one of my services."
+    )
+    director_new_film = models.BooleanField(default=True, help_text="A new film by a director I follow is added.")
+    digest = models.CharField(max_length=6, choices=Digest.choices, default=Digest.NONE)
+
+    def __str__(self) -> str:
+        return f"alerts of {self.user_id}"
+
+
+class Notification(models.Model):
+    class Kind(models.TextChoices):
+        WATCHLIST_AVAILABLE = "available", "Now on your services"
+        DIRECTOR_FILM = "director", "New film by a director you follow"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # What happened, once per member: "available:<film>:<country>:<provider>", "director:<person>:<film>".
+    # The unique constraint is what keeps an event from alerting (and mailing) anyone twice.
+    event_key = models.CharField(max_length=80)
+    film = models.ForeignKey("catalog.Film", on_delete=models.CASCADE, related_name="+")
+    provider = models.ForeignKey(
+        "catalog.WatchProvider", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    person = models.ForeignKey("catalog.Person", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "event_key"], name="unique_notification_event")]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="notification_user_recent"),
+            models.Index(fields=["user"], condition=models.Q(read_at__isnull=True), name="notification_user_unread"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_key} for {self.user_id}"
+
+
+class DigestDelivery(models.Model):
+    """One e-mail digest per member and period ("daily:2026-11-27", "weekly:2026-W48"): the job claims the
+    period by inserting this row, so a rerun or a second scheduler never mails the same digest twice."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    period = models.CharField(max_length=20)
+    sent_at = models.DateTimeField(default=timezone.now)
+    notification_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "period"], name="unique_digest_period")]
+
+    def __str__(self) -> str:
+        return f"{self.period} digest for {self.user_id}"

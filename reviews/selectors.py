@@ -16,20 +16,24 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import ExtractYear
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from catalog.models import Credit, Film
+from catalog.selectors import availability_rank, member_service_ids, streamable, streaming_filter
 
 from .models import (
     Activity,
+    AlertSettings,
     DiaryEntry,
     FavouriteFilm,
     FilmList,
     FilmListEntry,
     Follow,
+    Notification,
+    PersonFollow,
     Rating,
     Review,
     ReviewLike,
@@ -48,6 +52,8 @@ WATCHLIST_SORTS = {
     "added": ("-added_at", "-id"),
     "priority": ("-priority", "-added_at", "-id"),
     "year": ("film__year", "film__title"),
+    "runtime": (F("film__runtime_minutes").asc(nulls_last=True), "-added_at", "-id"),
+    "availability": ("availability", "-added_at", "-id"),  # where the viewer can watch it, best first
     "predicted": None,  # ordered in Python by the recommender (member_watchlist)
 }
 
@@ -230,14 +236,34 @@ def _film_fit(*, user, film_ids: list[int]) -> Mapping[int, float]:
     return _film_fit_scorer(user=user, film_ids=film_ids) if _film_fit_scorer else {}
 
 
-def member_watchlist(*, member, viewer=None, sort: str = "added") -> list[WatchlistEntry]:
+def member_watchlist(
+    *,
+    member,
+    viewer=None,
+    sort: str = "added",
+    country: str = "",
+    service_ids: Iterable[int] = (),
+    streaming: str = "",
+) -> list[WatchlistEntry]:
     """A member's watchlist; ``sort="predicted"`` puts the films the recommender thinks fit them best first.
 
     Each entry then carries ``predicted`` (catalogue percentile, 0 to 1) and ``match_top_percent`` ("top 3%
     for you"); films the model does not know yet, or every film when there is no model, keep added order.
+    With a ``country``, each entry carries ``availability`` (catalog.selectors.AvailabilityRank: on the
+    ``service_ids``, free, rent or buy, nowhere), computed in the query; ``sort="availability"`` orders by it
+    and ``streaming`` ("mine", "free") keeps only the films that stream that way.
     Viewers other than the member get the entries without the notes the member has not shared.
     """
     entries = WatchlistEntry.objects.filter(user=member).select_related("film", "film__poster")
+    if country:
+        entries = entries.annotate(
+            availability=availability_rank(country=country, provider_ids=service_ids, film_ref="film")
+        )
+        condition = streaming_filter(value=streaming, country=country, provider_ids=service_ids, film_ref="film")
+        if condition is not None:
+            entries = entries.filter(condition)
+    elif sort == "availability":
+        sort = "added"
     if sort == "predicted":
         rows = list(entries.order_by("-added_at"))
         predictions = _film_fit(user=member, film_ids=[e.film_id for e in rows])
@@ -305,10 +331,13 @@ class ProfileCounts:
     followers: int = 0
     following: int = 0
     watchlist: int = 0
+    # Watchlist films streaming on the member's own services in ``country`` (only for the member: None else).
+    on_services: int | None = None
 
 
-def profile_counts(*, member, viewer) -> ProfileCounts:
-    """All the profile's counts in one query."""
+def profile_counts(*, member, viewer, country: str = "") -> ProfileCounts:
+    """All the profile's counts in one query (the member's own profile with a ``country``: one more for their
+    services, so "available on my services" is an indexed EXISTS in that query)."""
     this_year = datetime.date.today().year
     own = _member(viewer) and viewer.pk == member.pk
 
@@ -332,6 +361,12 @@ def profile_counts(*, member, viewer) -> ProfileCounts:
     if not own:
         rated = rated.filter(is_private=False)
     diary_only = diary.filter(~Exists(rated)).values("user").annotate(n=Count("film", distinct=True))
+    extra = {}
+    if own and country:
+        watchlist = WatchlistEntry.objects.filter(user=OuterRef("pk")).filter(
+            streamable(country=country, provider_ids=member_service_ids(user=member), film_ref="film")
+        )
+        extra["n_on_services"] = count_of(watchlist)
     values = (
         User.objects.filter(pk=member.pk)
         .annotate(
@@ -347,9 +382,18 @@ def profile_counts(*, member, viewer) -> ProfileCounts:
             n_following=Subquery(
                 Follow.objects.filter(follower=OuterRef("pk")).values("follower").annotate(n=Count("*")).values("n")
             ),
+            **extra,
         )
         .values(
-            "n_rated", "n_diary_only", "n_year", "n_reviews", "n_lists", "n_watchlist", "n_followers", "n_following"
+            "n_rated",
+            "n_diary_only",
+            "n_year",
+            "n_reviews",
+            "n_lists",
+            "n_watchlist",
+            "n_followers",
+            "n_following",
+            *extra,
         )
         .get()
     )
@@ -361,6 +405,7 @@ def profile_counts(*, member, viewer) -> ProfileCounts:
         followers=values["n_followers"] or 0,
         following=values["n_following"] or 0,
         watchlist=values["n_watchlist"] or 0,
+        on_services=(values["n_on_services"] or 0) if extra else None,
     )
 
 
@@ -618,3 +663,33 @@ def taste_compatibility(*, member, viewer, shown: int = 3) -> Compatibility | No
         agree=[FilmAgreement(films[f], *pairs[f]) for f in agree_ids],
         disagree=[FilmAgreement(films[f], *pairs[f]) for f in disagree_ids],
     )
+
+
+# --- alerts -------------------------------------------------------------------------------------------
+
+NOTIFICATIONS_SHOWN = 50
+
+
+def unread_notification_count(*, user) -> int:
+    """For the header's bell: one count on the partial index of unread notifications."""
+    if not _member(user):
+        return 0
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def member_notifications(*, user, limit: int = NOTIFICATIONS_SHOWN) -> list[Notification]:
+    """The member's latest notifications with their film, provider and person (one query)."""
+    return list(
+        Notification.objects.filter(user=user)
+        .select_related("film", "film__poster", "provider", "person")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def alert_settings_for(*, user) -> AlertSettings:
+    """The member's alert choices, or the defaults (unsaved) when they never changed them."""
+    return AlertSettings.objects.filter(user=user).first() or AlertSettings(user=user)
+
+
+def is_following_person(*, user, person_id: int) -> bool:
+    return _member(user) and PersonFollow.objects.filter(user=user, person_id=person_id).exists()

@@ -9,28 +9,39 @@ Anything that changes a member's taste tells the recommender afterwards.
 from __future__ import annotations
 
 import datetime
+import smtplib
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, FloatField, Value, When
+from django.db.models import Case, F, FloatField, Q, Value, When
 from django.db.models.functions import Coalesce
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from catalog.models import Film
+from catalog.models import STREAM_KINDS, Credit, Film, Person
 from catalog.services.stats import film_stats_refresh
 from cineaesthete.validation import clean_line, clean_text
 from reviews.sentiment.services import film_sentiment_enqueue, rating_integrity_watch, review_sentiment_enqueue
 
 from .models import (
     Activity,
+    AlertSettings,
     DiaryEntry,
+    DigestDelivery,
     FavouriteFilm,
     FilmList,
     FilmListEntry,
     Follow,
+    Notification,
+    PersonFollow,
     Rating,
     Review,
     ReviewLike,
@@ -38,6 +49,8 @@ from .models import (
 )
 
 MAX_TAGS = 20
+DIGEST_UNSUBSCRIBE_SALT = "reviews.digest-unsubscribe"
+DIGEST_MAX_ITEMS = 100
 REVIEW_MAX_LENGTH = 20000
 
 
@@ -619,3 +632,205 @@ def account_delete(*, user) -> dict[str, int]:
     for film_id in reviewed_film_ids:
         film_sentiment_enqueue(film_id=film_id)
     return counts
+
+
+# --- alerts -------------------------------------------------------------------------------------------
+
+
+def person_follow_set(*, user, person: Person, follow: bool) -> bool:
+    """Follow or unfollow a person (a director's new films then alert the member); returns the new state."""
+    if follow:
+        PersonFollow.objects.get_or_create(user=user, person=person)
+    else:
+        PersonFollow.objects.filter(user=user, person=person).delete()
+    return follow
+
+
+def alert_settings_update(*, user, watchlist_available: bool, director_new_film: bool, digest: str) -> AlertSettings:
+    if digest not in AlertSettings.Digest.values:
+        raise ValidationError({"digest": "Choose no e-mail, a daily or a weekly digest."})
+    alert_settings, _ = AlertSettings.objects.update_or_create(
+        user=user,
+        defaults={"watchlist_available": watchlist_available, "director_new_film": director_new_film, "digest": digest},
+    )
+    return alert_settings
+
+
+def digest_unsubscribe(*, user) -> None:
+    AlertSettings.objects.update_or_create(user=user, defaults={"digest": AlertSettings.Digest.NONE})
+
+
+def notifications_mark_read(*, user, notification_ids: Iterable[int] | None = None) -> int:
+    """Mark the member's notifications read (all, or these ids: others' ids simply match nothing)."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_ids is not None:
+        unread = unread.filter(pk__in=list(notification_ids))
+    return unread.update(read_at=timezone.now())
+
+
+def _wants(field: str) -> Q:
+    # A member without an AlertSettings row has the defaults: every alert on.
+    return Q(**{f"user__alert_settings__{field}": True}) | Q(user__alert_settings__isnull=True)
+
+
+def watchlist_availability_notify(film_id: int, added: Sequence[tuple[str, int, str]]) -> int:
+    """Alert the members who have this film on their watchlist when it newly streams on one of their services
+    in their country (the provider refresh's listener). Returns how many notifications were created; an
+    event already notified is skipped by the unique constraint, so a repeated refresh alerts nobody twice."""
+    streaming = {(country, provider_id) for country, provider_id, kind in added if kind in STREAM_KINDS}
+    if not streaming:
+        return 0
+    notifications = []
+    for country in sorted({country for country, _provider in streaming}):
+        providers = [provider_id for c, provider_id in streaming if c == country]
+        in_country = Q(user__country=country)
+        if country == settings.STREAMING_DEFAULT_COUNTRY:
+            in_country |= Q(user__country="")  # members who set no country see the site's default
+        rows = (
+            WatchlistEntry.objects.filter(in_country, _wants("watchlist_available"), film_id=film_id)
+            .filter(user__streaming_services__provider_id__in=providers)
+            .values_list("user_id", "user__streaming_services__provider_id")
+        )
+        notifications += [
+            Notification(
+                user_id=user_id,
+                kind=Notification.Kind.WATCHLIST_AVAILABLE,
+                event_key=f"available:{film_id}:{country}:{provider_id}",
+                film_id=film_id,
+                provider_id=provider_id,
+            )
+            for user_id, provider_id in rows
+        ]
+    return _notifications_create(notifications)
+
+
+def director_films_notify(film_ids: Sequence[int]) -> int:
+    """Alert the followers of each new film's directors (the catalogue's films-added listener)."""
+    directions = Credit.objects.filter(film_id__in=list(film_ids), role=Credit.Role.DIRECTOR).values_list(
+        "film_id", "person_id"
+    )
+    by_person: dict[int, list[int]] = {}
+    for film_id, person_id in directions:
+        by_person.setdefault(person_id, []).append(film_id)
+    if not by_person:
+        return 0
+    follows = PersonFollow.objects.filter(_wants("director_new_film"), person_id__in=list(by_person)).values_list(
+        "user_id", "person_id"
+    )
+    notifications = [
+        Notification(
+            user_id=user_id,
+            kind=Notification.Kind.DIRECTOR_FILM,
+            event_key=f"director:{person_id}:{film_id}",
+            film_id=film_id,
+            person_id=person_id,
+        )
+        for user_id, person_id in follows
+        for film_id in by_person[person_id]
+    ]
+    return _notifications_create(notifications)
+
+
+def _notifications_create(notifications: list[Notification]) -> int:
+    """Insert the notifications whose event is new for their member; returns how many. The unique constraint
+    on (member, event) settles a race between two refreshes: the loser's row is skipped."""
+    if not notifications:
+        return 0
+    existing = set(
+        Notification.objects.filter(
+            user_id__in={n.user_id for n in notifications}, event_key__in={n.event_key for n in notifications}
+        ).values_list("user_id", "event_key")
+    )
+    new = [n for n in notifications if (n.user_id, n.event_key) not in existing]
+    Notification.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
+
+
+def digest_period(*, digest: str, now: datetime.datetime) -> str:
+    local = timezone.localtime(now)
+    if digest == AlertSettings.Digest.WEEKLY:
+        year, week, _day = local.isocalendar()
+        return f"weekly:{year}-W{week:02d}"
+    return f"daily:{local.date().isoformat()}"
+
+
+def digest_unsubscribe_token(*, user) -> str:
+    return signing.dumps(user.pk, salt=DIGEST_UNSUBSCRIBE_SALT)
+
+
+def digest_unsubscribe_user(*, token: str):
+    """The member a digest's unsubscribe token names, or ValidationError for a bad or forged token."""
+    try:
+        user_id = signing.loads(token[:200], salt=DIGEST_UNSUBSCRIBE_SALT)
+    except signing.BadSignature as error:
+        raise ValidationError("This unsubscribe link is not valid.") from error
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None:
+        raise ValidationError("This unsubscribe link is not valid.")
+    return user
+
+
+def digests_send(*, now: datetime.datetime | None = None) -> dict:
+    """Mail each member who asked for a digest the notifications not mailed yet, once per period.
+
+    Each member's digest is one transaction: claiming the period (a DigestDelivery row, unique per member
+    and period) and marking the notifications mailed commit together, so a rerun sends nothing twice and a
+    failed send is retried by the next run."""
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    report = {"sent": 0, "skipped": 0, "failed": 0}
+    members = AlertSettings.objects.exclude(digest=AlertSettings.Digest.NONE).select_related("user")
+    if local.isoweekday() != 1:  # weekly digests go out on Mondays
+        members = members.filter(digest=AlertSettings.Digest.DAILY)
+    for alert_settings in members.order_by("pk"):
+        user = alert_settings.user
+        if not user.email or not user.is_active:
+            report["skipped"] += 1
+            continue
+        period = digest_period(digest=alert_settings.digest, now=now)
+        try:
+            with transaction.atomic():
+                delivery, created = DigestDelivery.objects.get_or_create(user=user, period=period)
+                if not created:
+                    report["skipped"] += 1
+                    continue
+                pending = list(
+                    Notification.objects.select_for_update(of=("self",))
+                    .filter(user=user, emailed_at__isnull=True)
+                    .select_related("film", "provider", "person")
+                    .order_by("created_at", "pk")[:DIGEST_MAX_ITEMS]
+                )
+                if not pending:
+                    transaction.set_rollback(True)  # nothing to say: the period stays unclaimed
+                    report["skipped"] += 1
+                    continue
+                Notification.objects.filter(pk__in=[n.pk for n in pending]).update(emailed_at=now)
+                delivery.notification_count = len(pending)
+                delivery.save(update_fields=["notification_count"])
+                _digest_mail(user=user, notifications=pending, digest=alert_settings.digest)
+        except (OSError, smtplib.SMTPException):
+            report["failed"] += 1
+            continue
+        report["sent"] += 1
+    return report
+
+
+def _digest_mail(*, user, notifications: list[Notification], digest: str) -> None:
+    unsubscribe = settings.SITE_URL.rstrip("/") + reverse(
+        "reviews:digest_unsubscribe", args=[digest_unsubscribe_token(user=user)]
+    )
+    context = {
+        "user": user,
+        "notifications": notifications,
+        "digest": digest,
+        "site_url": settings.SITE_URL.rstrip("/"),
+        "unsubscribe_url": unsubscribe,
+    }
+    message = EmailMessage(
+        subject=f"Your {digest} CineAesthete alerts ({len(notifications)})",
+        body=render_to_string("reviews/digest_email.txt", context),
+        to=[user.email],
+        # One-click unsubscribe (RFC 8058): mail clients POST to the link without opening the site.
+        headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+    )
+    message.send()

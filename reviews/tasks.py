@@ -6,9 +6,12 @@ import dramatiq
 from django.conf import settings
 from dramatiq_crontab import cron
 
+from catalog.services.streaming import stale_films_refresh_queue
 from cineaesthete.core.jobs import JobProgress, job_actor
 
 from .imports import letterboxd_import_run, letterboxd_imports_cleanup
+from .models import WatchlistEntry
+from .services import digests_send
 
 
 # Imports have their own queue, so a long one never holds the threads that sentiment and training use
@@ -24,3 +27,23 @@ def import_letterboxd(job: JobProgress, *, import_id: int) -> dict:
 def cleanup_letterboxd_uploads() -> None:
     """End abandoned imports and delete uploads that no unfinished import needs."""
     letterboxd_imports_cleanup()
+
+
+# Daily, after the nightly jobs; weekly digests go out on Mondays. Safe to run twice: one digest per period.
+@cron("0 7 * * *")
+@dramatiq.actor(queue_name="default", max_retries=0)
+def send_alert_digests() -> None:
+    """Mail the daily and weekly alert digests."""
+    digests_send()
+
+
+WATCHLIST_REFRESHES_PER_NIGHT = 5000
+
+
+@cron("30 4 * * *")  # nightly: so availability alerts fire for watchlisted films nobody opens
+@dramatiq.actor(queue_name="default", max_retries=0)
+def refresh_watchlisted_providers() -> None:
+    """Queue provider refreshes for stale films on anyone's watchlist (one refresh job per film)."""
+    stale_films_refresh_queue(
+        film_ids=WatchlistEntry.objects.values("film_id").distinct(), limit=WATCHLIST_REFRESHES_PER_NIGHT
+    )

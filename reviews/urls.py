@@ -28,6 +28,12 @@ urlpatterns = [
     path("lists/<int:list_id>/move/", views.list_move, name="list_move"),
     # The member's own pages.
     path("feed/", views.feed, name="feed"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read/", views.notifications_read, name="notifications_read"),
+    path("notifications/bell/", views.notification_bell, name="notification_bell"),
+    path("notifications/unsubscribe/<str:token>/", views.digest_unsubscribe, name="digest_unsubscribe"),
+    path("settings/alerts/", views.alert_settings, name="alert_settings"),
+    path("people/<int:person_id>/follow/", views.person_follow, name="person_follow"),
     path("settings/favourites/", views.favourites_edit, name="favourites_edit"),
     path("settings/delete/", views.account_delete, name="account_delete"),
     path("import/letterboxd/", letterboxd_views.letterboxd_import, name="letterboxd_import"),

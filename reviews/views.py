@@ -20,15 +20,24 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonRespo
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from catalog.models import Film
+from accounts.countries import COUNTRIES
+from catalog.models import Film, Person
+from catalog.selectors import (
+    AvailabilityRank,
+    member_service_ids,
+    streaming_choice,
+    streaming_choices,
+    viewer_country,
+)
 from cineaesthete.htmx import HtmxHttpRequest, render_page
 from cineaesthete.validation import clean_text, parse_id, parse_optional_id
 
 from . import selectors, services
-from .forms import DiaryForm, FilmListForm, ReviewForm, WatchlistEntryForm, aspect_selects
+from .forms import AlertSettingsForm, DiaryForm, FilmListForm, ReviewForm, WatchlistEntryForm, aspect_selects
 from .models import FilmList, Rating, ReviewLike, WatchlistEntry
 
 REVIEWS_PER_PAGE = 10
@@ -274,11 +283,32 @@ def watchlist(request: HtmxHttpRequest, username: str) -> HttpResponse:
     sort = request.GET.get("sort", "added")
     if sort not in sorts:
         sort = "added"
+    # Availability is the viewer's: their country and services, whoever's watchlist it is.
+    country = viewer_country(user=request.user, accept_language=request.headers.get("Accept-Language", ""))
+    streaming = streaming_choice(value=request.GET.get("streaming", ""), user=request.user)
+    entries = selectors.member_watchlist(
+        member=member,
+        viewer=request.user,
+        sort=sort,
+        country=country,
+        service_ids=member_service_ids(user=request.user),
+        streaming=streaming,
+    )
+    groups = []
+    if sort == "availability":
+        labels = {**AvailabilityRank.LABELS, AvailabilityRank.NOWHERE: f"Nowhere in {COUNTRIES[country]}"}
+        for entry in entries:
+            if not groups or groups[-1][0] != labels[entry.availability]:
+                groups.append((labels[entry.availability], []))
+            groups[-1][1].append(entry)
     context = {
         "member": member,
-        "entries": selectors.member_watchlist(member=member, viewer=request.user, sort=sort),
+        "entries": entries,
+        "groups": groups or [("", entries)],
         "sort": sort,
         "sorts": sorts,
+        "streaming": streaming,
+        "streaming_choices": streaming_choices(user=request.user),
         "priorities": WatchlistEntry.Priority.choices,
         "is_owner": request.user.is_authenticated and request.user.pk == member.pk,
     }
@@ -449,7 +479,11 @@ def profile(request: HtmxHttpRequest, username: str) -> HttpResponse:
     member = selectors.member_by_username(username)
     context = {
         "member": member,
-        "counts": selectors.profile_counts(member=member, viewer=request.user),
+        "counts": selectors.profile_counts(
+            member=member,
+            viewer=request.user,
+            country=viewer_country(user=request.user, accept_language=request.headers.get("Accept-Language", "")),
+        ),
         "favourites": selectors.member_favourites(member=member),
         "activities": selectors.member_recent_activity(member=member),
         "is_following": selectors.is_following(follower=request.user, followed=member),
@@ -534,3 +568,90 @@ def account_delete(request: HtmxHttpRequest) -> HttpResponse:
             return redirect("catalog:home")
         error = "That is not your password: nothing was deleted."
     return render(request, "reviews/account_delete.html", {"error": error}, status=400 if error else 200)
+
+
+# --- alerts -------------------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def notifications(request: HtmxHttpRequest) -> HttpResponse:
+    context = {"notifications": selectors.member_notifications(user=request.user)}
+    return render_page(request, "reviews/notifications.html", context, fragment="list")
+
+
+@require_POST
+@login_required
+def notifications_read(request: HtmxHttpRequest) -> HttpResponse:
+    """Mark one notification (``id``) or all of them read."""
+    raw_id = request.POST.get("id")
+    if raw_id is None:
+        services.notifications_mark_read(user=request.user)
+    else:
+        try:
+            notification_id = parse_id(raw_id)
+        except ValidationError as error:
+            return HttpResponseBadRequest(_errors(error))
+        services.notifications_mark_read(user=request.user, notification_ids=[notification_id])
+    if request.htmx:
+        response = render(
+            request,
+            "reviews/notifications.html#list",
+            {"notifications": selectors.member_notifications(user=request.user)},
+        )
+        return trigger_client_event(response, "notificationsRead")
+    return redirect("reviews:notifications")
+
+
+@require_GET
+def notification_bell(request: HtmxHttpRequest) -> HttpResponse:
+    """The header's bell (polled by htmx): the unread count, nothing for visitors."""
+    response = render(request, "reviews/_bell.html", {"unread": selectors.unread_notification_count(user=request.user)})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def alert_settings(request: HtmxHttpRequest) -> HttpResponse:
+    current = selectors.alert_settings_for(user=request.user)
+    initial = {
+        "watchlist_available": current.watchlist_available,
+        "director_new_film": current.director_new_film,
+        "digest": current.digest,
+    }
+    form = AlertSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if form.is_valid():
+            services.alert_settings_update(user=request.user, **form.cleaned_data)
+            messages.success(request, "Your alerts are saved.")
+            return redirect("reviews:alert_settings")
+        return render(request, "reviews/alert_settings.html", {"form": form}, status=400)
+    return render(request, "reviews/alert_settings.html", {"form": form})
+
+
+@csrf_exempt  # the signed token is the credential: mail clients POST a one-click unsubscribe without a session
+@require_http_methods(["GET", "POST"])
+def digest_unsubscribe(request: HtmxHttpRequest, token: str) -> HttpResponse:
+    """GET asks to confirm (link scanners follow links); POST unsubscribes, from the page or a mail client."""
+    try:
+        member = services.digest_unsubscribe_user(token=token)
+    except ValidationError as error:
+        return render(request, "reviews/digest_unsubscribe.html", {"error": _errors(error)}, status=400)
+    done = False
+    if request.method == "POST":
+        services.digest_unsubscribe(user=member)
+        done = True
+    return render(request, "reviews/digest_unsubscribe.html", {"done": done, "token": token})
+
+
+@require_POST
+@login_required
+def person_follow(request: HtmxHttpRequest, person_id: int) -> HttpResponse:
+    person = get_object_or_404(Person.objects.only("id", "name"), pk=person_id)
+    following = services.person_follow_set(
+        user=request.user, person=person, follow=request.POST.get("action") != "unfollow"
+    )
+    if request.htmx:
+        return render(request, "reviews/_person_follow.html#button", {"person": person, "following": following})
+    return redirect(person.get_absolute_url())

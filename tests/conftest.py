@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import make_film, make_member
+from tests.streaming_stand_in import tmdb_off, tmdb_stand_in  # noqa: F401 (fixtures for every test folder)
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ from decimal import Decimal
 from allauth.account.models import EmailAddress
 
 from accounts.models import User
-from catalog.models import Film, Genre, Person
+from catalog.models import Film, FilmAvailability, Genre, Person, WatchProvider, WatchProviderRegion
 
 
 def make_member(
@@ -67,3 +67,12 @@ def make_poster(film: Film, *, color: tuple[int, int, int] = (200, 40, 40), size
     film.poster = image
     film.save(update_fields=["poster"])
     return image
+
+
+def make_offer(film: Film, *, country: str, provider_id: int, kind: str, name: str = "") -> None:
+    """A film offered by a provider (created if new, and listed in the country) in one kind."""
+    provider, _ = WatchProvider.objects.get_or_create(
+        pk=provider_id, defaults={"name": name or f"Service {provider_id}"}
+    )
+    WatchProviderRegion.objects.get_or_create(provider=provider, country=country)
+    FilmAvailability.objects.get_or_create(film=film, country=country, provider=provider, kind=kind)

@@ -118,3 +118,22 @@ def bar_chart(bars, *, title: str = "", height: int = 160, bar_width: int = 0, h
         "height": height,
         "label_y": height - 4,
     }
+
+
+@register.inclusion_tag("reviews/_bell.html", takes_context=True)
+def notification_bell(context) -> dict:
+    """The header's bell with the member's unread count (one indexed count)."""
+    # The context's user (a page rendered without a request, such as an error page, has none: no bell count).
+    return {"unread": selectors.unread_notification_count(user=context.get("user"))}
+
+
+@register.inclusion_tag("reviews/_person_follow.html", takes_context=True)
+def person_follow_button(context, person) -> dict:
+    """Follow a person from their page (the catalogue's): their new films then alert the member."""
+    user = context.get("user")
+    return {
+        "person": person,
+        "user": user,
+        "following": selectors.is_following_person(user=user, person_id=person.pk),
+        "csrf_token": context.get("csrf_token"),
+    }

@@ -6,7 +6,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.factories import make_film, make_poster
+from catalog.models import Film, MemberService
+from tests.factories import make_film, make_offer, make_poster
 
 BROWSE_URL = reverse("catalog:browse")
 
@@ -80,10 +81,15 @@ def test_query_count_is_fixed_whatever_the_number_of_films(client, db, django_as
         client.get(BROWSE_URL + "?decade=1990s&sort=newest&page=1")
 
 
-def test_signed_in_query_count_adds_only_the_session_and_member(client, alice):
+def test_signed_in_query_count_adds_only_the_session_member_and_bell(client, alice):
     make_catalogue(5)
     client.force_login(alice)
-    assert browse_queries(client) == 6
+    # The session, the member, and the header bell's unread count (one indexed count).
+    assert browse_queries(client) == 7
+    # "On my services" adds the member's services; the filter itself is part of the page's query.
+    make_offer(Film.objects.first(), country="US", provider_id=8, kind="flatrate")
+    MemberService.objects.create(user=alice, provider_id=8)
+    assert browse_queries(client, "?streaming=mine") == 8
 
 
 def test_genre_filter_keeps_only_that_genre(client, db):
