@@ -7,7 +7,7 @@ from dramatiq_crontab import cron
 
 from cineaesthete.core.jobs import JobProgress, job_actor, job_enqueue
 
-from .services.streaming import film_providers_refresh, providers_list_refresh
+from .services.streaming import film_providers_refresh, films_added_announce, providers_list_refresh
 from .tmdb.client import TMDbAuthError, TMDbError, tmdb_configured
 from .tmdb.grow import tmdb_changes_sync, tmdb_film_import, tmdb_ids_file_import
 from .tmdb.sync import tmdb_enrich
@@ -33,6 +33,9 @@ def sync_tmdb(
         result["changes"] = tmdb_changes_sync(days=changes_days, progress=job).as_dict()
     if film_ids is not None or not (ids_file or changes_days):
         result["enrich"] = tmdb_enrich(film_ids=film_ids, refresh=refresh, progress=job).as_dict()
+    if ids_file and added.film_ids:
+        # New films now have their credits: members following their directors hear of them.
+        films_added_announce(film_ids=added.film_ids)
     return result
 
 

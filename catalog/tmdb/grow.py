@@ -22,6 +22,7 @@ from cineaesthete.progress import Progress, no_progress
 from ..ingest.errors import IngestError
 from ..models import Film
 from ..services.base import chunks
+from ..services.streaming import films_added_announce
 from ..titles import sort_key
 from .client import TMDbClient, TMDbError, tmdb_client
 from .sync import SyncReport, tmdb_enrich
@@ -200,6 +201,8 @@ def tmdb_film_import(*, tmdb_id: int, client: TMDbClient | None = None) -> Singl
             existing.delete()
         raise TMDbImportFailed(report)
     existing.refresh_from_db()
+    if created:
+        films_added_announce(film_ids=[existing.pk])  # members following its director hear of it
     return SingleImport(film=existing, created=created)
 
 
