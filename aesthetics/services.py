@@ -161,7 +161,7 @@ def _review_texts(films) -> dict[tuple[int, str], str]:
         return {}
     texts: dict[tuple[int, str], str] = {}
     rows = (
-        Review.objects.filter(film__in=films, is_private=False)
+        Review.objects.filter(film__in=films, is_private=False, is_hidden=False)
         .order_by("film_id", "id")
         .values_list("film_id", text_field)
     )

@@ -80,10 +80,22 @@ class ReviewSerializer(JsonTypesMixin, serializers.ModelSerializer):
             "like_count",
             "source_rating",
             "is_private",
+            "is_hidden",
+            "hidden_reason",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["stars", "like_count", "source_rating", "is_private", "created_at", "updated_at"]
+        # Only the author ever receives a hidden review: the reason tells them why moderators hid it.
+        read_only_fields = [
+            "stars",
+            "like_count",
+            "source_rating",
+            "is_private",
+            "is_hidden",
+            "hidden_reason",
+            "created_at",
+            "updated_at",
+        ]
 
 
 class ReviewUpdateSerializer(JsonTypesMixin, serializers.Serializer):
