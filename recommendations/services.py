@@ -15,9 +15,10 @@ from django.db import transaction
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
+from catalog.models import Genre
 from cineaesthete.core import jobs
-from cineaesthete.validation import parse_id
 from cineaesthete.core.models import JobRun
+from cineaesthete.validation import parse_id
 from recommendations.engine import artifact as artifacts
 from recommendations.engine.als import ALSParams
 from recommendations.engine.confidence import ConfidenceParams
@@ -26,7 +27,6 @@ from recommendations.engine.data import build_matrix, densify
 from recommendations.engine.evaluation import train_production
 from recommendations.engine.recommender import BlendParams
 from recommendations.engine.signals import require_finite
-from catalog.models import Genre
 from recommendations.models import FilmFeedback, RecommenderModel, TasteSeed
 from recommendations.training_data import content_pairs, rating_log_from_db, training_data_marker
 from reviews.models import Rating

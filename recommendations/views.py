@@ -7,10 +7,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from catalog.models import Film
+from catalog.models import Film, Genre
 from cineaesthete.htmx import HtmxHttpRequest, render_page
 from recommendations.engine.recommender import MODES
-from catalog.models import Genre
 from recommendations.models import FilmFeedback, TasteSeed
 from recommendations.selectors import COLD_START_RATINGS, member_recommendations, onboarding_films
 from recommendations.services import SEED_MAX_GENRES, SEED_MAX_MOODS, feedback_set, taste_seed_set
