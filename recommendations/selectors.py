@@ -75,13 +75,16 @@ def member_recommendations(
     mode: str = "accurate",
     diversity: float | None = None,
     mood: str = "",
+    genre: str = "",
+    decade: int | None = None,
     with_films: bool = True,
 ) -> RecommendationList:
     """Top ``k`` films for a member; never a film they rated, logged, listed or dismissed.
 
     Served from the active model by fold-in, cached under the model version and a digest of the profile.
     No model, a broken model or an empty profile: popular, well-rated films (the onboarding grid helps).
-    ``mood`` ("tense", "uplifting"... from audience sentiment) keeps only films whose reviews read that way.
+    ``mood`` ("tense", "uplifting"... from audience sentiment) keeps only films whose reviews read that way;
+    ``genre`` (a slug) and ``decade`` (1990) keep only the films of that genre or decade.
     """
     profile, excluded = member_profile(user)
     seeds = taste_seed_films(user=user) if _liked_count(profile) < SEED_UNTIL_LIKED else {}
@@ -89,6 +92,13 @@ def member_recommendations(
         excluded = excluded | set(
             Film.objects.exclude(pk__in=film_ids_with_mood(mood=mood)).values_list("pk", flat=True)
         )
+    if genre or decade is not None:
+        wanted = Film.objects.all()
+        if genre:
+            wanted = wanted.filter(genres__slug=genre)
+        if decade is not None:
+            wanted = wanted.filter(year__gte=decade, year__lt=decade + 10)
+        excluded = excluded | set(Film.objects.exclude(pk__in=wanted.values("pk")).values_list("pk", flat=True))
     serving = serving_model()
     digest = hashlib.sha1(repr((sorted(profile.items()), sorted(excluded), sorted(seeds.items()))).encode()).hexdigest()
     dial = None if diversity is None else round(float(diversity), 2)
