@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Film, Genre
+from catalog.selectors import whole_rows
 from cineaesthete.htmx import HtmxHttpRequest, render_page
 from recommendations.engine.recommender import MODES
 from recommendations.models import FilmFeedback, TasteSeed
@@ -15,7 +16,7 @@ from recommendations.selectors import COLD_START_RATINGS, member_recommendations
 from recommendations.services import SEED_MAX_GENRES, SEED_MAX_MOODS, feedback_set, taste_seed_set
 from reviews.sentiment.selectors import mood_choices
 
-PAGE_SIZE = 20
+PAGE_SIZE = 24  # a multiple of every grid column count (2, 3, 4, 6): no lonely last card
 SURPRISE_PICKS = 3  # "Surprise me" shows a few picks, with "another one" to draw again
 
 
@@ -37,12 +38,18 @@ def _controls(request: HtmxHttpRequest) -> tuple[str, float]:
 
 def _render_recommendations(request: HtmxHttpRequest, mode: str, diversity: float) -> HttpResponse:
     mood = _mood(request)
-    result = member_recommendations(user=request.user, k=PAGE_SIZE, mode=mode, diversity=diversity or None, mood=mood)
     skipped = set(request.session.get("onboarding_skipped", []))
+    # Asked for enough to fill the page after the films skipped at onboarding leave it.
+    result = member_recommendations(
+        user=request.user, k=PAGE_SIZE + len(skipped), mode=mode, diversity=diversity or None, mood=mood
+    )
     if skipped:
         result.items = [rec for rec in result.items if rec.film.pk not in skipped]
+    result.items = result.items[:PAGE_SIZE]
     if mode == "surprise":
         result.items = result.items[:SURPRISE_PICKS]
+    else:
+        result.items = whole_rows(result.items)
     context = {
         "result": result,
         "mode": mode,
