@@ -156,6 +156,8 @@ def test_the_author_sees_why_on_each_page(hidden, alice):
     assert notice in _text(client.get(reverse("reviews:diary", args=["alice"])))
     review = client.get(f"/api/reviews/{hidden.review_id}/").json()
     assert (review["is_hidden"], review["hidden_reason"]) == (True, REASON)
+    api_list = client.get(f"/api/lists/{film_list.pk}/").json()
+    assert (api_list["is_hidden"], api_list["hidden_reason"]) == (True, REASON)
 
 
 def test_others_cannot_like_or_report_hidden_content(hidden, bob):
