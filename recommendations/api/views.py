@@ -35,6 +35,13 @@ class RecommendationQuerySerializer(serializers.Serializer):
     decade = serializers.IntegerField(min_value=1870, max_value=2090, required=False, help_text="e.g. 1990.")
     limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=20)
 
+    def validate(self, attrs: dict) -> dict:
+        # DRF reads an empty query parameter as a missing one; the schema says it is no valid value, so say so.
+        empty = [name for name in self.fields if self.initial_data.get(name) == ""]
+        if empty:
+            raise serializers.ValidationError({name: "Leave the parameter out rather than empty." for name in empty})
+        return attrs
+
     def validate_diversity(self, value: float) -> float:
         if not math.isfinite(value):
             raise serializers.ValidationError("Must be a number from 0 to 1.")

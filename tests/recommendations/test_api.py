@@ -60,6 +60,8 @@ def test_every_mode_answers(action_fan, mode):
         {"decade": "abc"},
         {"limit": "0"},
         {"limit": "1000"},
+        {"mood": ""},
+        {"mode": ""},
     ],
 )
 def test_bad_parameters_are_a_400_naming_them(action_fan, params):
