@@ -21,6 +21,9 @@ class User(AbstractUser):
         max_length=20, blank=True, default="", help_text="Data set an imported member comes from, e.g. movielens."
     )
     external_id = models.CharField(max_length=64, blank=True, default="")
+    # Set by staff (reviews.moderation.member_suspend): the account is inactive and its content hidden.
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    suspension_reason = models.CharField(max_length=500, blank=True, default="")
 
     class Meta:
         constraints = [

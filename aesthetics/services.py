@@ -180,7 +180,9 @@ def film_texts(film_ids: Iterable[int] | None = None) -> dict[tuple[int, str], s
 def _review_texts(films) -> dict[tuple[int, str], str]:
     texts: dict[tuple[int, str], str] = {}
     rows = (
-        Review.objects.filter(film__in=films, is_private=False).order_by("film_id", "id").values_list("film_id", "text")
+        Review.objects.filter(film__in=films, is_private=False, is_hidden=False)
+        .order_by("film_id", "id")
+        .values_list("film_id", "text")
     )
     for film_id, body in rows:
         key = (film_id, FilmTextEmbedding.Source.REVIEWS)

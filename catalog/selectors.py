@@ -232,9 +232,25 @@ class FilmCredits:
     crew: list[tuple[str, list[Credit]]] = ()  # (label, credits) for KEY_CREW_JOBS present
 
 
+GRID_ROW = 6  # card grids have 2, 3, 4 or 6 columns (static/css/site.css)
+
+
+def whole_rows(items: list, *, row: int = GRID_ROW) -> list:
+    """A selection of cards trimmed to whole rows of ``row`` (when there is at least one row): a multiple of 6
+    ends every 2-, 3- and 6-column grid on a full row and a 4-column one on two cards, never on a lonely card."""
+    return items if len(items) < row else items[: len(items) // row * row]
+
+
 def film_for_page(*, film_id: int) -> Film:
-    """The film with its poster, or 404."""
-    return get_object_or_404(Film.objects.select_related("poster"), pk=film_id)
+    """The film with its poster and ``backdrop_url`` (its first backdrop image's address, or ""), or 404."""
+    backdrops = FilmImage.objects.filter(film=OuterRef("pk"), kind=FilmImage.Kind.BACKDROP).order_by("id")
+    film = get_object_or_404(
+        Film.objects.select_related("poster").annotate(backdrop_file=Subquery(backdrops.values("file")[:1])),
+        pk=film_id,
+    )
+    storage = FilmImage._meta.get_field("file").storage
+    film.backdrop_url = storage.url(film.backdrop_file) if film.backdrop_file else ""
+    return film
 
 
 def film_genres(*, film: Film) -> list[Genre]:

@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api.views import ObtainToken
 from catalog.api.views import FilmViewSet, PersonViewSet
+from recommendations.api.views import my_recommendations
 from reviews.api import members as member_views
 from reviews.api.views import DiaryViewSet, FilmListViewSet, RatingViewSet, ReviewViewSet, WatchlistViewSet
 
@@ -20,6 +21,7 @@ router.register("me/watchlist", WatchlistViewSet, basename="watchlist")
 urlpatterns = [
     path("token/", ObtainToken.as_view(), name="api-token"),
     path("me/", member_views.me, name="api-me"),
+    path("me/recommendations/", my_recommendations, name="api-my-recommendations"),
     path("members/<str:username>/", member_views.member, name="api-member"),
     path("members/<str:username>/follow/", member_views.follow, name="api-follow"),
     path("", include(router.urls)),

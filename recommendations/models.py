@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 
@@ -51,3 +52,18 @@ class FilmFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.kind} {self.film_id}"
+
+
+class TasteSeed(models.Model):
+    """What a new member said they like on the onboarding page: a few genres and moods.
+
+    Until the member has rated enough films, the top films of these genres and moods join their profile as
+    pseudo-liked films, so the first recommendations lean their way (recommendations.selectors)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="taste_seed")
+    genres = models.ManyToManyField("catalog.Genre", blank=True, related_name="+")
+    moods = ArrayField(models.CharField(max_length=30), default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"taste seed of {self.user_id}"

@@ -6,6 +6,7 @@ The model cache, fold-in, scores and reasons live in ``serving``; training data 
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -18,6 +19,8 @@ from catalog.models import Film, Genre
 from catalog.selectors import film_cards_in_bulk, streaming_filter
 from recommendations.engine.content import feature_matrix
 from recommendations.engine.ranking import top_k
+from recommendations.engine.signals import effective_star
+from recommendations.models import TasteSeed
 from recommendations.serving import (
     COLD_START_RATINGS,
     Serving,
@@ -80,6 +83,8 @@ def member_recommendations(
     streaming: str = "",
     country: str = "",
     service_ids: Iterable[int] = (),
+    genre: str = "",
+    decade: int | None = None,
     with_films: bool = True,
 ) -> RecommendationList:
     """Top ``k`` films for a member; never a film they rated, logged, listed or dismissed.
@@ -91,8 +96,10 @@ def member_recommendations(
     ``country`` (one indexed EXISTS query).
     A member who clearly values an aspect (``member_aspect_values``) gets films strong in it boosted, and
     ``strong_in_valued`` keeps only those films (ignored for a member with no valued aspect).
+    ``genre`` (a slug) and ``decade`` (1990) keep only the films of that genre or decade.
     """
     profile, excluded = member_profile(user)
+    seeds = taste_seed_films(user=user) if _liked_count(profile) < SEED_UNTIL_LIKED else {}
     if mood:
         excluded = excluded | set(
             Film.objects.exclude(pk__in=film_ids_with_mood(mood=mood)).values_list("pk", flat=True)
@@ -105,16 +112,38 @@ def member_recommendations(
         excluded = excluded | set(Film.objects.exclude(pk__in=strong).values_list("pk", flat=True))
     condition = streaming_filter(value=streaming, country=country, provider_ids=service_ids)
     allowed = None if condition is None else set(Film.objects.filter(condition).values_list("pk", flat=True))
+    if genre or decade is not None:
+        wanted = Film.objects.all()
+        if genre:
+            wanted = wanted.filter(genres__slug=genre)
+        if decade is not None:
+            wanted = wanted.filter(year__gte=decade, year__lt=decade + 10)
+        excluded = excluded | set(Film.objects.exclude(pk__in=wanted.values("pk")).values_list("pk", flat=True))
     serving = serving_model()
     digest = hashlib.sha1(
-        repr((sorted(profile.items()), sorted(excluded), None if allowed is None else sorted(allowed))).encode()
+        repr(
+            (
+                sorted(profile.items()),
+                sorted(excluded),
+                None if allowed is None else sorted(allowed),
+                sorted(seeds.items()),
+            )
+        ).encode()
     ).hexdigest()
     dial = None if diversity is None else round(float(diversity), 2)
     key = f"recs:{serving.version if serving else 0}:{user.pk}:{mode}:{dial}:{k}:{aspect}:{digest}"
     cached = cache.get(key)
     if cached is None:
         cached = compute_recommendations(
-            serving, profile, excluded, k=k, mode=mode, diversity=dial, valued_aspect=aspect, allowed=allowed
+            serving,
+            profile,
+            excluded,
+            k=k,
+            mode=mode,
+            diversity=dial,
+            valued_aspect=aspect,
+            allowed=allowed,
+            seeds=seeds,
         )
         cache.set(key, cached, CACHE_SECONDS)
     items = [Recommendation(film_id, score, list(reasons)) for film_id, score, reasons in cached["items"]]
@@ -124,6 +153,36 @@ def member_recommendations(
     if with_films:
         _attach_films(result)
     return result
+
+
+SEED_UNTIL_LIKED = 10  # onboarding answers shape the recommendations until the member has liked this many films
+SEED_FILMS_PER_CHOICE = 3
+SEED_MIN_MEAN = 3.5  # a genre's seed films are its well-liked popular ones, not merely its most rated
+
+
+def _liked_count(profile) -> int:
+    return sum(1 for stars, liked in profile.values() if effective_star(stars, liked) > 2)
+
+
+def taste_seed_films(*, user) -> dict[int, str]:
+    """Pseudo-liked films from the member's onboarding answers: film id -> the genre or mood they picked.
+
+    The most-rated well-liked films of each genre, and the most-rated films whose reviews read as each mood.
+    One query for the answers, one per genre and mood picked (at most a handful)."""
+    seed = TasteSeed.objects.filter(user=user).prefetch_related("genres").first()
+    if seed is None:
+        return {}
+    popular = Film.objects.filter(rating_count__gt=0).order_by("-rating_count", "id")
+    seeds: dict[int, str] = {}
+    for genre in sorted(seed.genres.all(), key=lambda genre: genre.name):
+        films = popular.filter(genres=genre, rating_mean__gte=SEED_MIN_MEAN)
+        for film_id in films.values_list("pk", flat=True)[:SEED_FILMS_PER_CHOICE]:
+            seeds.setdefault(film_id, genre.name)
+    for mood in seed.moods:
+        films = popular.filter(pk__in=film_ids_with_mood(mood=mood))
+        for film_id in films.values_list("pk", flat=True)[:SEED_FILMS_PER_CHOICE]:
+            seeds.setdefault(film_id, f"{mood} films")
+    return seeds
 
 
 def _attach_films(result: RecommendationList) -> None:
@@ -190,27 +249,53 @@ def _similar_by_content(serving: Serving, film, *, k: int) -> list[int]:
 # --- onboarding -------------------------------------------------------------------------------------
 
 
+ONBOARDING_MAX_ENGLISH_SHARE = 0.6  # well known, but not only American hits
+ONBOARDING_MAX_DECADE_SHARE = 0.3  # and not only one era
+
+
+def _foreign(original_title: str, language: str) -> bool:
+    """A film not in English: the catalogue knows its language, or it has an original-language title."""
+    return bool(original_title) or (bool(language) and language.lower() != "english")
+
+
 def onboarding_films(*, user, skipped: set[int] = frozenset(), count: int = 24) -> list:
-    """Well-known films spread across genres and decades that the member has not rated or skipped."""
+    """Well-known films spread across genres, decades and languages that the member has not rated or skipped.
+
+    Among the most-rated films, one per (genre, decade) slot, with at most 60% in English and 30% from one
+    decade; when the catalogue has too few films to keep those shares, the rest are filled by popularity."""
 
     rated = set(Rating.objects.filter(user=user).values_list("film_id", flat=True))
-    candidates = (
+    candidates = list(
         Film.objects.exclude(pk__in=rated | set(skipped))
         .filter(rating_count__gt=0)
-        .order_by("-rating_count")
-        .values_list("pk", "year", "genres")[:1500]
+        .order_by("-rating_count", "id")
+        .values_list("pk", "year", "genres", "original_title", "language")[:3000]
     )
     genre_names = dict(Genre.objects.values_list("pk", "name"))
+    english_cap = int(count * ONBOARDING_MAX_ENGLISH_SHARE)
+    decade_cap = max(1, int(count * ONBOARDING_MAX_DECADE_SHARE))
     chosen: list[int] = []
     seen_slots: set[tuple] = set()
-    for film_id, year, genre_id in candidates:
-        slot = (genre_names.get(genre_id), (year or 0) // 10)
-        if film_id in chosen or slot in seen_slots:
-            continue
-        seen_slots.add(slot)
-        chosen.append(film_id)
-        if len(chosen) >= count:
-            break
+    english = 0
+    decades: Counter = Counter()
+    # First one film per (genre, decade) within the shares; then within the shares alone; then, for a
+    # catalogue too small to keep them, by popularity.
+    for spread, shares in ((True, True), (False, True), (False, False)):
+        for film_id, year, genre_id, original_title, language in candidates:
+            if len(chosen) >= count:
+                break
+            slot = (genre_names.get(genre_id), (year or 0) // 10)
+            is_english = not _foreign(original_title, language)
+            if (
+                film_id in chosen
+                or (spread and slot in seen_slots)
+                or (shares and ((is_english and english >= english_cap) or decades[slot[1]] >= decade_cap))
+            ):
+                continue
+            seen_slots.add(slot)
+            chosen.append(film_id)
+            english += is_english
+            decades[slot[1]] += 1
     films = film_cards_in_bulk(chosen)
     return [films[i] for i in chosen if i in films]
 

@@ -11,14 +11,16 @@ from pathlib import Path
 
 import numpy as np
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
-from catalog.models import Film
+from catalog.models import Film, Genre
 from cineaesthete.core import jobs
 from cineaesthete.core.models import JobRun
 from cineaesthete.progress import Progress, no_progress
+from cineaesthete.validation import parse_id
 from recommendations.engine import artifact as artifacts
 from recommendations.engine.als import ALSParams
 from recommendations.engine.confidence import ConfidenceParams
@@ -27,9 +29,10 @@ from recommendations.engine.data import build_matrix, densify
 from recommendations.engine.evaluation import train_production
 from recommendations.engine.recommender import BlendParams
 from recommendations.engine.signals import require_finite
-from recommendations.models import FilmFeedback, RecommenderModel
+from recommendations.models import FilmFeedback, RecommenderModel, TasteSeed
 from recommendations.training_data import content_pairs, rating_log_from_db, training_data_marker
 from reviews.models import Rating
+from reviews.sentiment.selectors import mood_choices
 
 log = logging.getLogger(__name__)
 
@@ -265,3 +268,30 @@ def feedback_set(*, user, film, kind: str) -> FilmFeedback:
 
 def feedback_clear(*, user, film) -> None:
     FilmFeedback.objects.filter(user=user, film=film).delete()
+
+
+# --- onboarding's taste questions ---------------------------------------------------------------------
+
+SEED_MAX_GENRES = 5
+SEED_MAX_MOODS = 3
+
+
+@transaction.atomic
+def taste_seed_set(*, user, genre_ids: list[object], moods: list[object]) -> TasteSeed:
+    """Store the genres and moods a new member picked (replacing earlier answers); ValidationError on an
+    unknown genre or mood, or too many of either."""
+    ids = sorted({parse_id(value, name="genre") for value in genre_ids})
+    if len(ids) > SEED_MAX_GENRES:
+        raise ValidationError(f"Pick at most {SEED_MAX_GENRES} genres.")
+    genres = list(Genre.objects.filter(pk__in=ids))
+    if len(genres) != len(ids):
+        raise ValidationError("Unknown genre.")
+    known_moods = mood_choices()
+    chosen = sorted(set(moods), key=lambda mood: known_moods.index(mood) if mood in known_moods else -1)
+    if any(mood not in known_moods for mood in chosen):
+        raise ValidationError("Unknown mood.")
+    if len(chosen) > SEED_MAX_MOODS:
+        raise ValidationError(f"Pick at most {SEED_MAX_MOODS} moods.")
+    seed, _ = TasteSeed.objects.update_or_create(user=user, defaults={"moods": chosen})
+    seed.genres.set(genres)
+    return seed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -200,22 +201,35 @@ def _stars_text(stars: float | None) -> str:
 
 
 def reasons_for(
-    model: Recommender, item: int, shares: np.ndarray, liked: np.ndarray, profile: Profile, titles: dict[int, str]
+    model: Recommender,
+    item: int,
+    shares: np.ndarray,
+    liked: np.ndarray,
+    profile: Profile,
+    titles: dict[int, str],
+    seeds: Mapping[int, str] | None = None,
 ) -> list[str]:
-    """Words from the rated films with the largest positive shares of this film's served score."""
+    """Words from the rated films with the largest positive shares of this film's served score.
+
+    A seed film (``seeds``: film id -> the genre or mood the member picked at onboarding) is named by what the
+    member picked, since they never rated it."""
+    seeds = seeds or {}
     order = [n for n in np.argsort(-shares, kind="stable")[:2] if shares[n] > 0]
     if not order:
         return []
     parts = []
     for n in order:
         film_id = int(model.item_ids[liked[n]])
+        if film_id in seeds:
+            parts.append(f"picked {seeds[film_id]}")
+            continue
         stars, flag = profile.get(film_id, (None, False))
         verb = "liked" if is_liked(stars, flag) else "watched"
         parts.append(f"{verb} {titles.get(film_id, 'a film')}{_stars_text(stars)}")
     reasons = ["Because you " + " and ".join(parts)]
     top = int(liked[order[0]])
     top_film = int(model.item_ids[top])
-    top_stars, top_liked = profile.get(top_film, (None, False))
+    top_stars, top_liked = profile.get(top_film, (None, False)) if top_film not in seeds else (None, False)
     # EASE weights are learnt from who rated what together: a strong one is a fair "members who loved X".
     if (
         is_liked(top_stars, top_liked)
@@ -264,14 +278,19 @@ def compute_recommendations(
     diversity,
     valued_aspect: str | None = None,
     allowed: set[int] | None = None,
+    seeds: Mapping[int, str] | None = None,
 ) -> dict:
     """Ranked (film id, score, reasons) for a profile; the popular / gems fallback without model or profile.
 
     ``valued_aspect`` (story, acting, visuals or music, from ``member_aspect_values``) boosts candidates whose
     audience rates it strongly (``boost_valued_aspect``), and their reasons say so. ``allowed``, when given,
     keeps only those films (a filter such as "on my services", computed in the database by the caller).
+    ``seeds`` (film id -> the genre or mood picked at onboarding) join the profile as liked films: a new
+    member's first recommendations lean towards what they said they like. They do not count as liked films.
     """
     liked_ids = [f for f, (stars, liked) in profile.items() if effective_star(stars, liked) > 2]
+    seeds = {film_id: label for film_id, label in (seeds or {}).items() if film_id not in profile}
+    profile = {**profile, **{film_id: (None, True) for film_id in seeds}}
     if serving is None or not profile:
         items = popular_films(excluded, k=k, mode=mode, allowed=allowed)
         return {"items": items, "source": "popular", "liked": len(liked_ids)}
@@ -291,7 +310,7 @@ def compute_recommendations(
         (
             int(model.item_ids[item]),
             float(member.scores[item]),
-            reasons_for(model, int(item), shares[row], member.liked, profile, titles)
+            reasons_for(model, int(item), shares[row], member.liked, profile, titles, seeds)
             + ([f"Strong {valued_aspect}, which you value"] if int(item) in boosted else []),
         )
         for row, item in enumerate(ranked)

@@ -9,17 +9,17 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from catalog.models import Film
-from catalog.selectors import member_service_ids, streaming_choice, streaming_choices, viewer_country
+from catalog.models import Film, Genre
+from catalog.selectors import member_service_ids, streaming_choice, streaming_choices, viewer_country, whole_rows
 from cineaesthete.htmx import HtmxHttpRequest, render_page
 from recommendations.engine.recommender import MODES
-from recommendations.models import FilmFeedback
+from recommendations.models import FilmFeedback, TasteSeed
 from recommendations.selectors import COLD_START_RATINGS, member_recommendations, onboarding_films
-from recommendations.services import feedback_set
+from recommendations.services import SEED_MAX_GENRES, SEED_MAX_MOODS, feedback_set, taste_seed_set
 from reviews.sentiment.selectors import mood_choices
 from reviews.services import rating_set
 
-PAGE_SIZE = 20
+PAGE_SIZE = 24  # a multiple of every grid column count (2, 3, 4, 6): no lonely last card
 SURPRISE_PICKS = 3  # "Surprise me" shows a few picks, with "another one" to draw again
 
 
@@ -57,9 +57,11 @@ def _streaming(request: HtmxHttpRequest) -> str:
 def _render_recommendations(request: HtmxHttpRequest, mode: str, diversity: float, valued: bool) -> HttpResponse:
     mood = _mood(request)
     streaming = _streaming(request)
+    skipped = set(request.session.get("onboarding_skipped", []))
+    # Asked for enough to fill the page after the films skipped at onboarding leave it.
     result = member_recommendations(
         user=request.user,
-        k=PAGE_SIZE,
+        k=PAGE_SIZE + len(skipped),
         mode=mode,
         diversity=diversity or None,
         mood=mood,
@@ -68,11 +70,13 @@ def _render_recommendations(request: HtmxHttpRequest, mode: str, diversity: floa
         country=viewer_country(user=request.user, accept_language=request.headers.get("Accept-Language", "")),
         service_ids=member_service_ids(user=request.user),
     )
-    skipped = set(request.session.get("onboarding_skipped", []))
     if skipped:
         result.items = [rec for rec in result.items if rec.film.pk not in skipped]
+    result.items = result.items[:PAGE_SIZE]
     if mode == "surprise":
         result.items = result.items[:SURPRISE_PICKS]
+    else:
+        result.items = whole_rows(result.items)
     context = {
         "result": result,
         "mode": mode,
@@ -165,9 +169,45 @@ def onboarding(request: HtmxHttpRequest) -> HttpResponse:
     if rated_count >= ONBOARDING_GOAL:
         result = member_recommendations(user=request.user, k=FIRST_PICKS + len(skipped), mode="accurate")
         first_picks = [rec for rec in result.items if rec.film.pk not in skipped][:FIRST_PICKS]
-    context = {"films": films, "rated_count": rated_count, "goal": ONBOARDING_GOAL, "first_picks": first_picks}
+    context = {
+        "films": films,
+        "rated_count": rated_count,
+        "goal": ONBOARDING_GOAL,
+        "first_picks": first_picks,
+        **_taste_context(request.user),
+    }
     template = "recommendations/onboarding.html"
     return render_page(request, template, context, fragment="grid")
+
+
+def _taste_context(user, *, saved: bool = False, error: str = "") -> dict:
+    seed = TasteSeed.objects.filter(user=user).prefetch_related("genres").first()
+    return {
+        "genres": Genre.objects.order_by("name"),
+        "moods": mood_choices(),
+        "chosen_genres": {genre.pk for genre in seed.genres.all()} if seed else set(),
+        "chosen_moods": set(seed.moods) if seed else set(),
+        "max_genres": SEED_MAX_GENRES,
+        "max_moods": SEED_MAX_MOODS,
+        "taste_saved": saved,
+        "taste_error": error,
+    }
+
+
+@require_POST
+@login_required
+def onboarding_taste(request: HtmxHttpRequest) -> HttpResponse:
+    """The onboarding's few questions: genres and moods the member likes, which seed the first picks."""
+    try:
+        taste_seed_set(user=request.user, genre_ids=request.POST.getlist("genre"), moods=request.POST.getlist("mood"))
+    except ValidationError as error:
+        context = _taste_context(request.user, error=" ".join(error.messages))
+        return render_page(request, "recommendations/onboarding.html", context, fragment="taste", status=400)
+    if not request.htmx:
+        return redirect("recommendations:onboarding")
+    return render_page(
+        request, "recommendations/onboarding.html", _taste_context(request.user, saved=True), fragment="taste"
+    )
 
 
 def _rate(*, user, film: Film, stars) -> None:

@@ -23,6 +23,21 @@ def _stars_constraint(field: str, name: str) -> models.CheckConstraint:
     )
 
 
+class Moderated(models.Model):
+    """Member content staff can hide with a reason (reviews.moderation). Hidden content leaves every public
+    surface; its author still sees it, with the reason."""
+
+    is_hidden = models.BooleanField(default=False, db_default=False)
+    hidden_reason = models.CharField(max_length=500, blank=True, default="")
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+
 class Rating(models.Model):
     """A member's current rating of a film: 0.5 to 5 stars in half steps, and/or a like."""
 
@@ -41,6 +56,8 @@ class Rating(models.Model):
     # statistics, activity and other members' views of the member do not.
     # A database default too: bulk loads (the MovieLens COPY) insert rows without naming the column.
     is_private = models.BooleanField(default=False, db_default=False)
+    # Set while the member is suspended: their stars leave public statistics (reviews.moderation).
+    is_hidden = models.BooleanField(default=False, db_default=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -71,7 +88,7 @@ class Rating(models.Model):
         return self.stars is None and not self.liked and all(getattr(self, a) is None for a in self.ASPECTS)
 
 
-class Review(models.Model):
+class Review(Moderated):
     """A member's written review of a film. Plain text: escaped on display, paragraphs from blank lines."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews")
@@ -130,7 +147,7 @@ class ReviewLike(models.Model):
         return f"{self.user_id} likes review {self.review_id}"
 
 
-class DiaryEntry(models.Model):
+class DiaryEntry(Moderated):
     """One viewing of a film, logged on a date."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="diary_entries")
@@ -178,7 +195,7 @@ class WatchlistEntry(models.Model):
         return f"{self.film_id} on {self.user_id}'s watchlist"
 
 
-class FilmList(models.Model):
+class FilmList(Moderated):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="film_lists")
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=220)
@@ -297,6 +314,74 @@ class LetterboxdFilm(models.Model):
 
     def __str__(self) -> str:
         return self.uri
+
+
+class Report(models.Model):
+    """A member's report of a review, a list or a member, waiting in the staff queue (the admin)."""
+
+    class Reason(models.TextChoices):
+        SPAM = "spam", "Spam or advertising"
+        HARASSMENT = "harassment", "Harassment or hate"
+        SPOILERS = "spoilers", "Unmarked spoilers"
+        EXPLICIT = "explicit", "Sexual or violent content"
+        IMPERSONATION = "impersonation", "Impersonation"
+        OTHER = "other", "Something else"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ACTIONED = "actioned", "Content hidden"
+        DISMISSED = "dismissed", "Dismissed"
+
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_made")
+    # Exactly one of these is the reported thing.
+    review = models.ForeignKey(Review, null=True, blank=True, on_delete=models.CASCADE, related_name="reports")
+    film_list = models.ForeignKey(FilmList, null=True, blank=True, on_delete=models.CASCADE, related_name="reports")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="reports_received"
+    )
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    text = models.TextField(blank=True, max_length=1000)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(review__isnull=False, film_list__isnull=True, member__isnull=True)
+                    | models.Q(review__isnull=True, film_list__isnull=False, member__isnull=True)
+                    | models.Q(review__isnull=True, film_list__isnull=True, member__isnull=False)
+                ),
+                name="report_one_target",
+            ),
+            *(
+                models.UniqueConstraint(
+                    fields=["reporter", target], condition=models.Q(status="open"), name=f"one_open_report_{target}"
+                )
+                for target in ("review", "film_list", "member")
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "-created_at"], name="report_queue")]
+
+    def __str__(self) -> str:
+        return f"Report {self.pk} of {self.target_label}"
+
+    @property
+    def target(self):
+        return self.review or self.film_list or self.member
+
+    @property
+    def target_label(self) -> str:
+        if self.review_id:
+            return f"review {self.review_id}"
+        if self.film_list_id:
+            return f"list {self.film_list_id}"
+        return f"member {self.member_id}"
 
 
 def private_storage() -> Storage:

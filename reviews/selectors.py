@@ -35,6 +35,7 @@ from .models import (
     Notification,
     PersonFollow,
     Rating,
+    Report,
     Review,
     ReviewLike,
     WatchlistEntry,
@@ -67,16 +68,17 @@ def _is_self(viewer, member) -> bool:
 
 
 def visible_reviews(*, viewer) -> QuerySet[Review]:
-    """Reviews ``viewer`` may read: every public one, and their own private ones."""
+    """Reviews ``viewer`` may read: every public one that moderators have not hidden, and their own (private or
+    hidden: the author sees why)."""
     if _member(viewer):
-        return Review.objects.filter(Q(is_private=False) | Q(user=viewer))
-    return Review.objects.filter(is_private=False)
+        return Review.objects.filter(Q(is_private=False, is_hidden=False) | Q(user=viewer))
+    return Review.objects.filter(is_private=False, is_hidden=False)
 
 
 def visible_ratings(*, member, viewer) -> QuerySet[Rating]:
     """A member's ratings as ``viewer`` sees them: all of them for the member, the public ones for others."""
     ratings = Rating.objects.filter(user=member)
-    return ratings if _is_self(viewer, member) else ratings.filter(is_private=False)
+    return ratings if _is_self(viewer, member) else ratings.filter(is_private=False, is_hidden=False)
 
 
 # --- access helpers -----------------------------------------------------------------------------------
@@ -105,18 +107,32 @@ def list_for_owner(*, user, list_id: int) -> FilmList:
     """A list its owner may change: 404 when missing or someone else's private list, 403 when another's."""
     film_list = get_object_or_404(FilmList.objects.select_related("user"), pk=list_id)
     if film_list.user_id != user.pk:
-        if not film_list.is_public:
+        if not film_list.is_public or film_list.is_hidden:
             raise Http404("No such list.")
         raise PermissionDenied("Only the owner can change a list.")
     return film_list
 
 
 def list_for_viewer(*, viewer, owner_username: str, slug: str) -> FilmList:
-    """A list as seen by ``viewer``: private lists exist only for their owner (404 for everyone else)."""
+    """A list as seen by ``viewer``: private and hidden lists exist only for their owner (404 for everyone else)."""
     film_list = get_object_or_404(FilmList.objects.select_related("user"), user__username=owner_username, slug=slug)
-    if not film_list.is_public and not (_member(viewer) and viewer.pk == film_list.user_id):
+    if (not film_list.is_public or film_list.is_hidden) and not (_member(viewer) and viewer.pk == film_list.user_id):
         raise Http404("No such list.")
     return film_list
+
+
+def list_for_reporting(*, viewer, list_id: int) -> FilmList:
+    """A list ``viewer`` can see and so report: 404 for a missing, private or hidden list of someone else."""
+    film_list = get_object_or_404(FilmList.objects.select_related("user"), pk=list_id)
+    if (not film_list.is_public or film_list.is_hidden) and not _is_self(viewer, film_list.user):
+        raise Http404("No such list.")
+    return film_list
+
+
+def open_report_exists(*, reporter, target) -> bool:
+    """Whether ``reporter`` already has an open report of this review, list or member."""
+    field = "review" if isinstance(target, Review) else "film_list" if isinstance(target, FilmList) else "member"
+    return Report.objects.filter(reporter=reporter, status=Report.Status.OPEN, **{field: target}).exists()
 
 
 def diary_entry_for_owner(*, user, entry_id: int) -> DiaryEntry:
@@ -189,7 +205,7 @@ def watchlist_film_ids(*, user, film_ids) -> set[int]:
 def member_diary(*, member, viewer, year: int | None = None, month: int | None = None) -> QuerySet[DiaryEntry]:
     entries = DiaryEntry.objects.filter(user=member).select_related("film", "film__poster", "review")
     if not (_member(viewer) and viewer.pk == member.pk):
-        entries = entries.filter(is_private=False)
+        entries = entries.filter(is_private=False, is_hidden=False)
     if year:
         entries = entries.filter(watched_on__year=year)
         if month:
@@ -201,7 +217,7 @@ def diary_months(*, member, viewer) -> list[tuple[int, list[tuple[int, str, int]
     """Years (newest first) with their months that have entries: [(2024, [(3, "March", 5), …]), …]."""
     entries = DiaryEntry.objects.filter(user=member)
     if not (_member(viewer) and viewer.pk == member.pk):
-        entries = entries.filter(is_private=False)
+        entries = entries.filter(is_private=False, is_hidden=False)
     counts = (
         entries.values_list("watched_on__year", "watched_on__month")
         .annotate(n=Count("id"))
@@ -286,7 +302,7 @@ def member_watchlist(
 def member_lists(*, member, viewer) -> QuerySet[FilmList]:
     lists = FilmList.objects.filter(user=member).annotate(film_count=Count("entries")).order_by("-updated_at")
     if not (_member(viewer) and viewer.pk == member.pk):
-        lists = lists.filter(is_public=True)
+        lists = lists.filter(is_public=True, is_hidden=False)
     return lists
 
 
@@ -310,16 +326,24 @@ def activity_rows(activities: QuerySet[Activity]) -> QuerySet[Activity]:
     return activities.select_related("user", "film", "film__poster", "review", "film_list", "film_list__user")
 
 
+def public_activities(activities: QuerySet[Activity]) -> QuerySet[Activity]:
+    """Leave out what moderators hid: hidden reviews and lists, and everything of a suspended member."""
+    return activities.filter(user__is_active=True).exclude(review__is_hidden=True).exclude(film_list__is_hidden=True)
+
+
 def member_feed(*, user, limit: int = 50, before: datetime.datetime | None = None) -> list[Activity]:
     """Recent activity of the members ``user`` follows, newest first."""
-    activities = Activity.objects.filter(user__in=Follow.objects.filter(follower=user).values("followed"))
+    activities = public_activities(
+        Activity.objects.filter(user__in=Follow.objects.filter(follower=user).values("followed"))
+    )
     if before is not None:
         activities = activities.filter(created_at__lt=before)
     return list(activity_rows(activities).order_by("-created_at", "-id")[:limit])
 
 
 def member_recent_activity(*, member, limit: int = 12) -> list[Activity]:
-    return list(activity_rows(Activity.objects.filter(user=member)).order_by("-created_at", "-id")[:limit])
+    activities = public_activities(Activity.objects.filter(user=member))
+    return list(activity_rows(activities).order_by("-created_at", "-id")[:limit])
 
 
 @dataclass
@@ -346,20 +370,20 @@ def profile_counts(*, member, viewer, country: str = "") -> ProfileCounts:
 
     lists = FilmList.objects.filter(user=OuterRef("pk"))
     if not own:
-        lists = lists.filter(is_public=True)
+        lists = lists.filter(is_public=True, is_hidden=False)
     diary = DiaryEntry.objects.filter(user=OuterRef("pk"))
     if not own:
-        diary = diary.filter(is_private=False)
+        diary = diary.filter(is_private=False, is_hidden=False)
     diary_this_year = diary.filter(watched_on__year=this_year).values("user").annotate(n=Count("film", distinct=True))
     # Films logged but never rated (a diary entry without stars); rated films are counted from ratings.
     ratings = Rating.objects.filter(user=OuterRef("pk"))
     reviews = Review.objects.filter(user=OuterRef("pk"))
     if not own:
-        ratings = ratings.filter(is_private=False)
-        reviews = reviews.filter(is_private=False)
+        ratings = ratings.filter(is_private=False, is_hidden=False)
+        reviews = reviews.filter(is_private=False, is_hidden=False)
     rated = Rating.objects.filter(user=OuterRef("user"), film=OuterRef("film"))
     if not own:
-        rated = rated.filter(is_private=False)
+        rated = rated.filter(is_private=False, is_hidden=False)
     diary_only = diary.filter(~Exists(rated)).values("user").annotate(n=Count("film", distinct=True))
     extra = {}
     if own and country:
@@ -444,7 +468,7 @@ def member_stats(*, member, viewer) -> MemberStats:
     own = _member(viewer) and viewer.pk == member.pk
     diary = DiaryEntry.objects.filter(user=member)
     if not own:
-        diary = diary.filter(is_private=False)
+        diary = diary.filter(is_private=False, is_hidden=False)
     ratings = visible_ratings(member=member, viewer=viewer)
     seen_ids = set(ratings.values_list("film_id", flat=True)) | set(diary.values_list("film_id", flat=True))
     stats = MemberStats(total_films=len(seen_ids))
@@ -503,7 +527,7 @@ HALF_STARS = tuple(Decimal(n) / 2 for n in range(1, 11))
 def film_rating_summary(*, film: Film) -> RatingSummary:
     """Count, mean and the ten half-star bins from one GROUP BY over the index on rating(film, stars)."""
     counts = dict(
-        Rating.objects.filter(film=film, stars__isnull=False, is_private=False)
+        Rating.objects.filter(film=film, stars__isnull=False, is_private=False, is_hidden=False)
         .order_by()
         .values_list("stars")
         .annotate(count=Count("*"))
@@ -642,7 +666,9 @@ def taste_compatibility(*, member, viewer, shown: int = 3) -> Compatibility | No
         return None
     # Only the member's public ratings: a private diary entry's stars never reach another member.
     theirs = dict(
-        Rating.objects.filter(user=member, stars__isnull=False, is_private=False).values_list("film_id", "stars")
+        Rating.objects.filter(user=member, stars__isnull=False, is_private=False, is_hidden=False).values_list(
+            "film_id", "stars"
+        )
     )
     mine = dict(
         Rating.objects.filter(user=viewer, stars__isnull=False, film_id__in=list(theirs)).values_list(

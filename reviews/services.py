@@ -73,7 +73,7 @@ def parse_stars(value: object) -> Decimal | None:
 def film_rating_stats_refresh(*, film_ids: Iterable[int] | None = None) -> int:
     """Recount Film.rating_count/rating_mean for these films (all films without ``film_ids``) from the
     ratings that count for others: private diary ratings stay out of public averages. Return how many changed."""
-    return film_stats_refresh(ratings=Rating.objects.filter(is_private=False), film_ids=film_ids)
+    return film_stats_refresh(ratings=Rating.objects.filter(is_private=False, is_hidden=False), film_ids=film_ids)
 
 
 def _film_stats_apply(*, film_id: int, old: Decimal | None, new: Decimal | None) -> None:
@@ -148,7 +148,7 @@ def _locked_rating(*, user, film) -> tuple[Rating, bool]:
 
 def _public_stars(rating: Rating) -> Decimal | None:
     """The stars this rating adds to the film's public statistics."""
-    return None if rating.is_private or rating.pk is None else rating.stars
+    return None if rating.is_private or rating.is_hidden or rating.pk is None else rating.stars
 
 
 def rating_set(

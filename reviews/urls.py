@@ -17,6 +17,10 @@ urlpatterns = [
     path("reviews/<int:review_id>/edit/", views.review_edit, name="review_edit"),
     path("reviews/<int:review_id>/delete/", views.review_delete, name="review_delete"),
     path("reviews/<int:review_id>/like/", views.review_like, name="review_like"),
+    path("reviews/<int:review_id>/report/", views.report_review, name="report_review"),
+    path("lists/<int:list_id>/report/", views.report_list, name="report_list"),
+    path("members/<str:username>/report/", views.report_member, name="report_member"),
+    path("content-policy/", views.content_policy, name="content_policy"),
     path("diary/<int:entry_id>/delete/", views.diary_delete, name="diary_delete"),
     # Lists.
     path("lists/new/", views.list_new, name="list_new"),

@@ -36,9 +36,9 @@ from catalog.selectors import (
 from cineaesthete.htmx import HtmxHttpRequest, render_page
 from cineaesthete.validation import clean_text, parse_id, parse_optional_id
 
-from . import selectors, services
+from . import moderation, selectors, services
 from .forms import AlertSettingsForm, DiaryForm, FilmListForm, ReviewForm, WatchlistEntryForm, aspect_selects
-from .models import FilmList, Rating, ReviewLike, WatchlistEntry
+from .models import FilmList, Rating, Report, ReviewLike, WatchlistEntry
 
 REVIEWS_PER_PAGE = 10
 
@@ -655,3 +655,80 @@ def person_follow(request: HtmxHttpRequest, person_id: int) -> HttpResponse:
     if request.htmx:
         return render(request, "reviews/_person_follow.html#button", {"person": person, "following": following})
     return redirect(person.get_absolute_url())
+
+
+# --- reports and the content policy -------------------------------------------------------------------
+
+
+def _report(request: HtmxHttpRequest, *, target, kind: str, target_name: str, action: str) -> HttpResponse:
+    """The report form (GET) and its submission (POST): a 400 with the form again on a bad reason or text,
+    a 429 when the member has sent too many reports this hour."""
+    context = {
+        "kind": kind,
+        "target_id": target.pk,
+        "target_name": target_name,
+        "action": action,
+        "reasons": Report.Reason.choices,
+        "text_max": moderation.REPORT_TEXT_MAX_LENGTH,
+        "chosen": request.POST.get("reason", ""),
+        "text": request.POST.get("text", ""),
+    }
+    status = 200
+    if request.method == "POST":
+        already = None
+        try:
+            already = selectors.open_report_exists(reporter=request.user, target=target)
+            context["report"] = moderation.report_create(
+                reporter=request.user, target=target, reason=request.POST.get("reason"), text=request.POST.get("text")
+            )
+            context["already"] = already
+        except ValidationError as error:
+            context["error"], status = _errors(error), 400
+        except moderation.ReportRateLimited as error:
+            context["error"], status = str(error), 429
+    return render_page(request, "reviews/report.html", context, fragment="form", status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def report_review(request: HtmxHttpRequest, review_id: int) -> HttpResponse:
+    review = selectors.review_for_viewer(viewer=request.user, review_id=review_id)
+    name = f"{review.user.shown_name}'s review of {review.film.title}"
+    return _report(
+        request,
+        target=review,
+        kind="review",
+        target_name=name,
+        action=reverse("reviews:report_review", args=[review.pk]),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def report_list(request: HtmxHttpRequest, list_id: int) -> HttpResponse:
+    film_list = selectors.list_for_reporting(viewer=request.user, list_id=list_id)
+    return _report(
+        request,
+        target=film_list,
+        kind="list",
+        target_name=f"the list “{film_list.title}”",
+        action=reverse("reviews:report_list", args=[film_list.pk]),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def report_member(request: HtmxHttpRequest, username: str) -> HttpResponse:
+    member = selectors.member_by_username(username)
+    return _report(
+        request,
+        target=member,
+        kind="member",
+        target_name=member.shown_name,
+        action=reverse("reviews:report_member", args=[member.username]),
+    )
+
+
+@require_GET
+def content_policy(request: HtmxHttpRequest) -> HttpResponse:
+    return render(request, "reviews/content_policy.html")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import template
 
+from catalog.selectors import whole_rows
 from recommendations.selectors import COLD_START_RATINGS, member_film_scores, member_recommendations, similar_films
 
 register = template.Library()
@@ -9,13 +10,14 @@ register = template.Library()
 
 @register.inclusion_tag("recommendations/_similar.html")
 def similar_films_section(film) -> dict:
-    return {"films": similar_films(film=film, k=8), "film": film}
+    return {"films": whole_rows(similar_films(film=film, k=12)), "film": film}
 
 
 @register.inclusion_tag("recommendations/_home_strip.html", takes_context=True)
 def top_picks_strip(context) -> dict:
     user = context["request"].user
-    result = member_recommendations(user=user, k=8)
+    result = member_recommendations(user=user, k=12)
+    result.items = whole_rows(result.items)
     return {"result": result}
 
 

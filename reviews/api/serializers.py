@@ -80,10 +80,22 @@ class ReviewSerializer(JsonTypesMixin, serializers.ModelSerializer):
             "like_count",
             "source_rating",
             "is_private",
+            "is_hidden",
+            "hidden_reason",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["stars", "like_count", "source_rating", "is_private", "created_at", "updated_at"]
+        # Only the author ever receives a hidden review: the reason tells them why moderators hid it.
+        read_only_fields = [
+            "stars",
+            "like_count",
+            "source_rating",
+            "is_private",
+            "is_hidden",
+            "hidden_reason",
+            "created_at",
+            "updated_at",
+        ]
 
 
 class ReviewUpdateSerializer(JsonTypesMixin, serializers.Serializer):
@@ -142,8 +154,21 @@ class FilmListSerializer(JsonTypesMixin, serializers.ModelSerializer):
 
     class Meta:
         model = FilmList
-        fields = ["id", "owner", "title", "slug", "description", "is_public", "entries", "created_at", "updated_at"]
-        read_only_fields = ["slug", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "owner",
+            "title",
+            "slug",
+            "description",
+            "is_public",
+            "is_hidden",
+            "hidden_reason",
+            "entries",
+            "created_at",
+            "updated_at",
+        ]
+        # Only the owner ever receives a hidden list: the reason tells them why moderators hid it.
+        read_only_fields = ["slug", "is_hidden", "hidden_reason", "created_at", "updated_at"]
 
 
 class ListEntryWriteSerializer(JsonTypesMixin, serializers.Serializer):

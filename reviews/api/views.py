@@ -219,7 +219,7 @@ class FilmListViewSet(viewsets.ModelViewSet):
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 
     def get_queryset(self) -> QuerySet[FilmList]:
-        visible = Q(is_public=True)
+        visible = Q(is_public=True, is_hidden=False)
         if self.request.user.is_authenticated:
             visible |= Q(user=self.request.user)
         lists = FilmList.objects.filter(visible).select_related("user").order_by("-updated_at", "-id")

@@ -247,9 +247,9 @@ def film_sentiment_refresh(
 ) -> FilmSentimentSummary | None:
     """Recompute a film's summary from its analysed reviews; deletes it when the film has none."""
     sentiments = list(
-        ReviewSentiment.objects.filter(review__film_id=film_id, review__is_private=False, analysable=True).values_list(
-            "review_id", "label", "score", "emotions", "review__created_at", "analyser"
-        )
+        ReviewSentiment.objects.filter(
+            review__film_id=film_id, review__is_private=False, review__is_hidden=False, analysable=True
+        ).values_list("review_id", "label", "score", "emotions", "review__created_at", "analyser")
     )
     if not sentiments:
         FilmSentimentSummary.objects.filter(film_id=film_id).delete()
@@ -261,9 +261,9 @@ def film_sentiment_refresh(
     profile = emotion_lib.normalise(emotion_counts)
 
     sentence_rows = list(
-        ReviewSentenceAspect.objects.filter(review__film_id=film_id, review__is_private=False).values_list(
-            "review_id", "position", "sentence", "aspect", "score", "sentence_score"
-        )
+        ReviewSentenceAspect.objects.filter(
+            review__film_id=film_id, review__is_private=False, review__is_hidden=False
+        ).values_list("review_id", "position", "sentence", "aspect", "score", "sentence_score")
     )
     aspect_summary = aspect_lib.aggregate_aspects((aspect, score) for _, _, _, aspect, score, _ in sentence_rows)
     grouped: dict[tuple[int, int], list] = {}
@@ -411,7 +411,7 @@ def film_rating_integrity_check(*, film_id: int, prior_mean: float | None = None
     and while any are, the film's `rating_robust_mean` carries it for its page and the "highest rated" sort.
     """
     rows = list(
-        Rating.objects.filter(film_id=film_id, stars__isnull=False, is_private=False).values_list(
+        Rating.objects.filter(film_id=film_id, stars__isnull=False, is_private=False, is_hidden=False).values_list(
             "user_id", "stars", "created_at", "user__date_joined"
         )
     )

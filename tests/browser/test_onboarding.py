@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from recommendations.models import FilmFeedback
+from playwright.sync_api import expect
+
+from recommendations.models import FilmFeedback, TasteSeed
 from reviews.models import Rating
+from tests.browser.conftest import MOBILE_WIDTH
 from tests.browser.seed import log_in
 
 
@@ -32,3 +35,24 @@ def test_rating_ten_films_shows_the_first_recommendations(page, site, console_er
     assert Rating.objects.filter(user=site.member, stars=4).count() == 10
     assert page.get_by_role("heading", name="Your first recommendations").is_visible()
     assert page.get_by_role("link", name="See all your recommendations →").is_visible()
+
+
+def test_the_genre_and_mood_questions_save_in_place_on_a_phone(page, site, console_errors):
+    page.set_viewport_size({"width": MOBILE_WIDTH, "height": 800})
+    log_in(page, site)
+    page.goto(f"{site.url}/recommendations/start/")
+    questions = page.locator("#onboarding-taste")
+    genre = questions.locator("label.chip", has_text="Drama")
+    assert genre.bounding_box()["height"] >= 44
+    genre.click()
+    moods = questions.locator("fieldset", has_text="moods").locator("label.chip")
+    if moods.count():
+        moods.first.click()
+    url_before = page.url
+    questions.get_by_role("button", name="Save my answers").click()
+    expect(page.locator("#onboarding-taste").get_by_role("status")).to_contain_text("Saved")
+    assert page.url == url_before
+    seed = TasteSeed.objects.get(user=site.member)
+    assert [genre.name for genre in seed.genres.all()] == ["Drama"]
+    assert len(seed.moods) == (1 if moods.count() else 0)
+    assert page.evaluate("document.documentElement.scrollWidth") <= MOBILE_WIDTH
