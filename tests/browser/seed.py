@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
+
+from playwright.sync_api import expect
 
 from aesthetics.services import images_analyse
 from reviews.services import diary_log, film_rating_stats_refresh, follow_create, review_create
@@ -70,4 +73,5 @@ def log_in(page, site: Site, *, username: str = "mira") -> None:
     page.locator("input[name=login]").fill(username)
     page.locator("input[name=password]").fill(site.password)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state("networkidle")
+    # The click starts a navigation: wait for it to leave the login page, not for a network that may be idle.
+    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
