@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -27,6 +28,8 @@ OTHER_PROCESS = """
 import json, os, sys
 import django
 django.setup()
+from django.test.utils import setup_test_environment
+setup_test_environment()  # as pytest does here: the test client's host is allowed whatever ALLOWED_HOSTS says
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
@@ -99,6 +102,8 @@ def test_failed_logins_in_one_process_count_in_another(emptied_cache):
     make_member("alice")
     codes, seen = _other_process("guess")
     assert codes == [400] * 5, seen
+    # Refused for the password, not for anything else (a disallowed host is a 400 too).
+    assert all(json.loads(body)["detail"] for body in json.loads(seen)["bodies"]), seen
     # One web process used up alice's five failures; in another, even the right password is refused.
     codes, seen = _other_process("login")
     assert codes == [429], seen
