@@ -142,7 +142,8 @@ def embed_images_stream(
     def launch() -> None:
         batch = np.concatenate(crops) if crops else np.zeros((0, encoder.image_size, encoder.image_size, 3), np.uint8)
         in_flight.append((list(keys), list(failures), encoder.embed_uint8_async(batch)))
-        keys.clear(), crops.clear(), failures.clear()
+        for gathered in (keys, crops, failures):
+            gathered.clear()
 
     def oldest() -> EmbeddedBatch:
         done_keys, done_failures, handle = in_flight.popleft()
