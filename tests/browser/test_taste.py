@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import MOBILE_WIDTH
 from tests.browser.seed import log_in
+from tests.browser.test_accessibility import CHECKS
 from tests.factories import make_member, make_rating
 
 TOP = re.compile(r"Top (\d+)% for you")
@@ -28,6 +29,7 @@ def test_a_film_page_shows_how_well_the_film_fits_your_taste_and_why(page, taste
     reason = page.locator(".your-match-reason")
     loved = "Tokyo Twilight|Persona|Stalker|Seven Samurai|Rashomon"
     expect(reason).to_contain_text(re.compile(rf"^Because you liked ({loved}) ★"))
+    assert page.evaluate(CHECKS) == []  # the new lines are labelled and readable (contrast)
     genre = _top_percent(page, site, "Blade Runner")
     assert slow < genre, "a film of mira's taste ranks nearer the top than one of the other taste"
 
@@ -64,6 +66,9 @@ def test_another_members_profile_shows_taste_compatibility_with_agreements_and_d
     disagree.first.click()
     expect(page).to_have_url(re.compile(f"/films/{site.films['Jaws'].pk}/$"))
     assert page.evaluate("document.documentElement.scrollWidth") <= MOBILE_WIDTH
+    page.go_back()
+    expect(panel).to_be_visible()
+    assert page.evaluate(CHECKS) == []
     # Her own profile has no score against herself.
     page.goto(f"{site.url}/members/{site.member.username}/")
     expect(page.locator("main h1")).to_be_visible()
