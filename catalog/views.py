@@ -140,8 +140,13 @@ def film_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def person_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(Person.objects.only("id", "name", "imdb_id"), pk=pk)
-    context = {"person": person, "sections": selectors.person_filmography(person=person)}
-    return render(request, "catalog/person_detail.html", context)
+    # Each section pages on its own: ?section=cast&page=2 turns the acting credits, the others stay on page 1.
+    wanted = request.GET.get("section", "")
+    sections = [
+        (section, selectors.grid_page(section.credits, number=request.GET.get("page") if section.key == wanted else 1))
+        for section in selectors.person_filmography(person=person)
+    ]
+    return render(request, "catalog/person_detail.html", {"person": person, "sections": sections})
 
 
 @require_GET

@@ -25,6 +25,7 @@ from recommendations.serving import (
     COLD_START_RATINGS,
     Serving,
     compute_recommendations,
+    member_film_match,
     member_film_scores,
     member_profile,
     predicted_ratings,
@@ -39,6 +40,7 @@ from reviews.sentiment.selectors import film_ids_with_mood
 # Other apps (watchlist sort, vibe search, staff pages) read these through selectors.
 __all__ = [
     "COLD_START_RATINGS",
+    "member_film_match",
     "member_film_scores",
     "member_recommendations",
     "onboarding_films",

@@ -28,6 +28,7 @@ from accounts.countries import COUNTRIES
 from catalog.models import Film, Person
 from catalog.selectors import (
     AvailabilityRank,
+    grid_page,
     member_service_ids,
     streaming_choice,
     streaming_choices,
@@ -294,17 +295,19 @@ def watchlist(request: HtmxHttpRequest, username: str) -> HttpResponse:
         service_ids=member_service_ids(user=request.user),
         streaming=streaming,
     )
+    page = grid_page(entries, number=request.GET.get("page"))
     groups = []
     if sort == "availability":
         labels = {**AvailabilityRank.LABELS, AvailabilityRank.NOWHERE: f"Nowhere in {COUNTRIES[country]}"}
-        for entry in entries:
+        for entry in page.object_list:
             if not groups or groups[-1][0] != labels[entry.availability]:
                 groups.append((labels[entry.availability], []))
             groups[-1][1].append(entry)
     context = {
         "member": member,
         "entries": entries,
-        "groups": groups or [("", entries)],
+        "page": page,
+        "groups": groups or [("", page.object_list)],
         "sort": sort,
         "sorts": sorts,
         "streaming": streaming,

@@ -119,5 +119,8 @@ def test_the_film_page_shows_your_match_once_you_have_rated_enough(client, train
         return int(html.split("<strong>Top ", 1)[1].split("%", 1)[0])
 
     assert top(loved) < top(disliked)
+    # The top reason: one of the action films the member loved, never the film on the page itself.
+    reason = loved.split('class="your-match-reason small">', 1)[1].split("</p>", 1)[0]
+    assert reason.startswith("Because you liked Action ") and "Action 6" not in reason
     client.logout()
     assert "for you" not in client.get(reverse("catalog:film_detail", args=[action[6].pk])).content.decode()
