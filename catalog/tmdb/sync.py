@@ -23,6 +23,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from cineaesthete.progress import Progress, no_progress
@@ -283,12 +284,17 @@ def tmdb_film_store(*, film_id: int, payload: dict | None, images: list[tuple[st
         fresh = not resync and film.movielens_id is None  # a film TMDb itself brought in
         problems += _film_fields_set(film, payload, fresh=fresh)
         problems += _imdb_id_set(film, payload)
+        releases = _releases(film, payload)
+        if not film.certificate:
+            film.certificate = _us_certificate(releases)
         film.tmdb_synced_at = timezone.now()
         film.save()
         if fresh:
             _genres_set(film, payload)
         _keywords_set(film, payload, resync=resync)
-        _releases_set(film, payload, resync=resync)
+        if resync:
+            FilmRelease.objects.filter(film=film).delete()
+        FilmRelease.objects.bulk_create(releases)
         _credits_set(film, payload, resync=resync)
         _alternative_titles_set(film, payload, resync=resync)
         image_ids = _images_store(film, images) if images else []
@@ -360,12 +366,17 @@ def _trailer_key(payload: dict) -> str:
 
 
 def _genres_set(film: Film, payload: dict) -> None:
-    names = [_text(genre.get("name"), 50) for genre in _dicts(payload.get("genres"))]
-    genres = []
-    for name in filter(None, names):
-        genre = Genre.objects.filter(name__iexact=name).first() or Genre.objects.create(name=name)
-        genres.append(genre)
-    film.genres.add(*genres)
+    names = {name.lower(): name for genre in _dicts(payload.get("genres")) if (name := _text(genre.get("name"), 50))}
+    if not names:
+        return
+    ids = dict(Genre.objects.annotate(key=Lower("name")).filter(key__in=names).values_list("key", "id"))
+    for key, name in names.items():
+        if key not in ids:  # rare: TMDb's genres are a short fixed list
+            ids[key] = Genre.objects.create(name=name).pk
+    through = Film.genres.through
+    through.objects.bulk_create(
+        [through(film_id=film.pk, genre_id=genre_id) for genre_id in sorted(ids.values())], ignore_conflicts=True
+    )
 
 
 def _keywords_set(film: Film, payload: dict, *, resync: bool) -> None:
@@ -390,7 +401,7 @@ def _keywords_set(film: Film, payload: dict, *, resync: bool) -> None:
             )
 
 
-def _releases_set(film: Film, payload: dict, *, resync: bool) -> None:
+def _releases(film: Film, payload: dict) -> list[FilmRelease]:
     releases = []
     for country in _dicts(_dict(payload.get("release_dates")).get("results")):
         code = _text(country.get("iso_3166_1"), 2)
@@ -408,15 +419,14 @@ def _releases_set(film: Film, payload: dict, *, resync: bool) -> None:
                     note=_text(release.get("note"), 200),
                 )
             )
-    if resync:
-        FilmRelease.objects.filter(film=film).delete()
-    FilmRelease.objects.bulk_create(releases)
-    if not film.certificate:
-        us = [r for r in releases if r.country == "US" and r.certification]
-        us.sort(key=lambda r: (r.kind != FilmRelease.Kind.THEATRICAL, r.release_date or date.max))
-        if us:
-            film.certificate = us[0].certification
-            film.save(update_fields=["certificate"])
+    return releases
+
+
+def _us_certificate(releases: list[FilmRelease]) -> str:
+    """The US certification of the theatrical release, else of the earliest certified one; "" if none."""
+    us = [r for r in releases if r.country == "US" and r.certification]
+    us.sort(key=lambda r: (r.kind != FilmRelease.Kind.THEATRICAL, r.release_date or date.max))
+    return us[0].certification if us else ""
 
 
 def _credits_set(film: Film, payload: dict, *, resync: bool) -> None:
