@@ -80,6 +80,11 @@ def test_a_member_sets_country_and_services_and_sees_them_first_on_a_film(page, 
     expect(streaming.locator("h3").first).to_have_text("Stream on your services")
     expect(streaming.locator("ul.providers").first.get_by_role("img", name="Max")).to_be_visible()
     expect(streaming).to_contain_text("JustWatch")
+    # TMDb's attribution: its logo (loaded from our own static files) beside the notice.
+    logo = page.locator(".site-footer img.tmdb-logo")
+    expect(logo).to_be_visible()
+    assert logo.evaluate("image => image.complete && image.naturalWidth > 0")
+    expect(page.locator(".site-footer")).to_contain_text("not endorsed or certified by TMDB")
 
 
 def test_the_bell_counts_a_watchlist_film_arriving_on_my_service_until_i_mark_it_read(
