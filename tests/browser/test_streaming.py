@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -18,11 +19,13 @@ from accounts.services import country_set
 from catalog.services.streaming import film_providers_refresh, member_services_set, providers_list_refresh
 from reviews.models import Notification
 from reviews.services import watchlist_add
+from tests.browser.conftest import MOBILE_WIDTH
 from tests.browser.seed import log_in
 from tests.factories import make_film
 from tests.streaming_stand_in import recorded
 
 MAX = 1899
+A11Y_CHECKS = (Path(__file__).parent / "a11y.js").read_text()
 
 
 def _pixel() -> bytes:
@@ -115,3 +118,27 @@ def test_the_bell_counts_a_watchlist_film_arriving_on_my_service_until_i_mark_it
     assert Notification.objects.get(user=site.member, film=matrix).read_at is not None
     page.reload()
     expect(page.locator("#notification-bell .bell-count")).to_have_count(0)
+
+
+@pytest.mark.parametrize("width", [1400, MOBILE_WIDTH])
+def test_services_notifications_and_where_to_watch_are_labelled_readable_and_fit(
+    page, site, matrix, console_errors, width
+):
+    country_set(user=site.member, country="US")
+    member_services_set(user=site.member, provider_ids=[MAX], country="US")
+    watchlist_add(user=site.member, film=matrix)
+    film_providers_refresh(film_id=matrix.pk)
+    _logos_from_the_stand_in(page)
+    page.set_viewport_size({"width": width, "height": 900})
+    log_in(page, site)
+    problems = {}
+    for path in ["/settings/services/", "/notifications/", f"/films/{matrix.pk}/"]:
+        page.goto(site.url + path)
+        expect(page.locator("main h1")).to_be_visible()
+        found = page.evaluate(A11Y_CHECKS)
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        if overflow > 0:
+            found.append(f"scrolls sideways by {overflow}px")
+        if found:
+            problems[path] = found
+    assert problems == {}
