@@ -405,8 +405,9 @@ def _genres_set(film: Film, payload: dict) -> None:
             [list(names), film.pk],
         )
         found = {name_key for (name_key,) in cursor.fetchall()}
-    new = [Genre.objects.create(name=name) for key, name in names.items() if key not in found]  # rare
-    film.genres.add(*new)
+    new = [Genre.objects.create(name=name) for key, name in names.items() if key not in found]
+    if new:  # rare: TMDb's genres are a short fixed list
+        film.genres.add(*new)
 
 
 def _keywords_set(film: Film, payload: dict, *, resync: bool) -> None:
