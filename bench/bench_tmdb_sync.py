@@ -53,8 +53,8 @@ def main() -> int:
     from django.conf import settings
     from django.db import connection
 
-    # As in a production worker: DEBUG's log of every SQL statement (make's development default) costs a third
-    # of the sync's CPU and is not the sync's own work. --debug keeps it, to see that cost.
+    # As in a production worker: DEBUG's log of every SQL statement (make's development default) adds 10 to 20 %
+    # to the sync's CPU and is not the sync's own work. --debug keeps it, to see that cost.
     settings.DEBUG = arguments.debug
 
     if arguments.child:  # the run that gets killed: the same command a worker or an operator runs
