@@ -20,7 +20,13 @@ from reviews.sentiment.selectors import mood_choices
 from reviews.services import rating_set
 
 PAGE_SIZE = 24  # a multiple of every grid column count (2, 3, 4, 6): no lonely last card
-SURPRISE_PICKS = 3  # "Surprise me" shows a few picks, with "another one" to draw again
+SURPRISE_PICKS = 3  # "Surprise me" shows a few picks, with "another one" to draw the next few
+
+
+def _draw(request: HtmxHttpRequest) -> int:
+    """Which "another one" draw of the surprise picks is on screen (in the URL, so a refresh keeps it)."""
+    raw = request.GET.get("draw") or ""
+    return min(int(raw), 1000) if raw.isdigit() and raw.isascii() else 0
 
 
 def _mood(request: HtmxHttpRequest) -> str:
@@ -73,8 +79,12 @@ def _render_recommendations(request: HtmxHttpRequest, mode: str, diversity: floa
     if skipped:
         result.items = [rec for rec in result.items if rec.film.pk not in skipped]
     result.items = result.items[:PAGE_SIZE]
+    draw = _draw(request)
     if mode == "surprise":
-        result.items = result.items[:SURPRISE_PICKS]
+        # Each "another one" shows the next few surprises, from the first again once they run out.
+        draws = max(1, -(-len(result.items) // SURPRISE_PICKS))
+        start = (draw % draws) * SURPRISE_PICKS
+        result.items = result.items[start : start + SURPRISE_PICKS]
     else:
         result.items = whole_rows(result.items)
     context = {
@@ -82,6 +92,8 @@ def _render_recommendations(request: HtmxHttpRequest, mode: str, diversity: floa
         "mode": mode,
         "diversity": diversity,
         "mood": mood,
+        "draw": draw,
+        "next_draw": draw + 1,
         # Only a member with a clearly valued aspect has the filter; a stale valued=1 from anyone else is ignored.
         "valued": "1" if valued and result.valued else "",
         "moods": mood_choices(),
