@@ -3,7 +3,13 @@ from __future__ import annotations
 from django import template
 
 from catalog.selectors import whole_rows
-from recommendations.selectors import COLD_START_RATINGS, member_film_match, member_recommendations, similar_films
+from recommendations.selectors import (
+    COLD_START_RATINGS,
+    member_film_match,
+    member_recommendations,
+    similar_films,
+    skipped_at_onboarding,
+)
 
 register = template.Library()
 
@@ -15,8 +21,8 @@ def similar_films_section(film) -> dict:
 
 @register.inclusion_tag("recommendations/_home_strip.html", takes_context=True)
 def top_picks_strip(context) -> dict:
-    user = context["request"].user
-    result = member_recommendations(user=user, k=12)
+    request = context["request"]
+    result = member_recommendations(user=request.user, k=12, skipped=skipped_at_onboarding(request.session))
     result.items = whole_rows(result.items)
     return {"result": result}
 
