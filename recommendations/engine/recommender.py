@@ -36,6 +36,7 @@ class BlendParams:
     gems_min_ratings: int = 20  # and this many members who liked it: one 5-star rating is not a gem
     candidate_pool: int = 200
     ease_dropout: float = 0.0  # EDLAE's dropout (0 = plain EASE); see baselines.ease_weights
+    ease_user_norm: float = 0.0  # member-activity weighting of EASE's Gram matrix; see baselines.ease_weights
 
     def as_dict(self) -> dict:
         return asdict(self)

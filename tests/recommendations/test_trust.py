@@ -389,3 +389,42 @@ def test_hostile_profiles_get_finite_scores_and_true_reasons(trained, client, sh
     for mode in ("accurate", "gems", "surprise"):
         response = client.get("/recommendations/", {"mode": mode})
         assert response.status_code == 200
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_ease_user_norm_lets_one_heavy_member_move_the_weights_less(seed):
+    from recommendations.engine.baselines import ease_weights
+
+    rng = np.random.default_rng(seed)
+    dense = (rng.random((31, 20)) < 0.3).astype(np.float32)
+    dense[30] = 1.0  # one member who watched everything
+    change = {}
+    # λ on the scale of each Gram matrix: the light members have about 6 films, so entries shrink by 6^-0.75
+    for user_norm, regularization in [(0.0, 2.0), (0.75, 2.0 * 6**-0.75)]:
+        weights = ease_weights(sp.csr_matrix(dense), regularization=regularization, user_norm=user_norm)
+        without = ease_weights(sp.csr_matrix(dense[:30]), regularization=regularization, user_norm=user_norm)
+        assert np.isfinite(weights).all() and np.allclose(np.diag(weights), 0)
+        change[user_norm] = np.abs(weights - without).sum() / np.abs(without).sum()
+    assert change[0.75] < change[0.0]
+    plain = ease_weights(sp.csr_matrix(dense), regularization=2.0)
+    np.testing.assert_allclose(ease_weights(sp.csr_matrix(dense), regularization=2.0, user_norm=0.0), plain)
+
+
+def test_an_artifact_from_another_version_is_refused_not_a_crash(tmp_path):
+    rng = np.random.default_rng(0)
+    model = _random_model(0, ease_weight=0.85, penalty=0.5)
+    path = tmp_path / "v1.npz"
+    artifact.save(model, path)
+    with np.load(path) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    meta = json.loads(arrays["meta"].tobytes().decode())
+    meta["blend"]["a_setting_from_a_newer_version"] = 1.0
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    np.savez(path, **arrays)
+    with pytest.raises(ArtifactError, match="settings"):
+        artifact.load(path)
+    arrays["meta"] = np.frombuffer(json.dumps({**meta, "blend": model.blend.as_dict()}).encode(), dtype=np.uint8)
+    arrays["ease"] = rng.normal(size=(3, 3)).astype(np.float32)  # not items × items
+    np.savez(path, **arrays)
+    with pytest.raises(ArtifactError, match="EASE"):
+        artifact.load(path)
