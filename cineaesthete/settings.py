@@ -385,6 +385,6 @@ RECOMMENDER_EASE_WEIGHT = env_float("RECOMMENDER_EASE_WEIGHT", 0.9)  # share of 
 # The blend's EASE: Gram matrix weighted by 1/n_u^0.75 per member, so λ is on a smaller scale than plain EASE's.
 RECOMMENDER_EASE_LAMBDA = env_float("RECOMMENDER_EASE_LAMBDA", 20.0)
 RECOMMENDER_EASE_USER_NORM = env_float("RECOMMENDER_EASE_USER_NORM", 0.75)
-RECOMMENDER_POPULARITY_PENALTY = env_float("RECOMMENDER_POPULARITY_PENALTY", 0.7)
+RECOMMENDER_POPULARITY_PENALTY = env_float("RECOMMENDER_POPULARITY_PENALTY", 0.8)
 # Plot embeddings (all-MiniLM-L6-v2) for content similarity; off in tests and on machines without torch.
 RECOMMENDER_PLOT_EMBEDDINGS = env_bool("RECOMMENDER_PLOT_EMBEDDINGS", True)

@@ -394,7 +394,7 @@ def tune(split: Split, *, threads: int = 0, quick: bool = False, echo=print) -> 
     )
     blend_results = []
     for weight in [0.0, 0.5, 0.7, 0.85, 0.9]:
-        for penalty in [0.0, 0.1, 0.2, 0.3, 0.5, 0.7]:
+        for penalty in [0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 0.8]:
             model.blend = BlendParams(
                 ease_weight=weight, popularity_penalty=penalty, ease_dropout=ease_dropout, ease_user_norm=ease_user_norm
             )
