@@ -298,6 +298,34 @@ def test_evaluate_recommender_smoke(tmp_path):
             assert all(np.isfinite(v) for k, v in row.items() if isinstance(v, float))
 
 
+def test_evaluate_recommender_core_compares_served_blend_with_plain_ease(tmp_path):
+    """--core: only the two rows the targets compare, in every protocol; the EASE row stays plain EASE."""
+    rng = np.random.default_rng(1)
+    lines = []
+    for user in range(1, 61):
+        for item in range(1, 46):
+            if item % 3 == user % 3 and rng.random() < 0.8 or rng.random() < 0.08:
+                lines.append(f"{user}::{item}::{int(rng.choice([3, 4, 5]))}::{1000 + item * 10 + user}")
+    path = tmp_path / "ratings.dat"
+    path.write_text("\n".join(lines))
+    out = io.StringIO()
+    call_command(
+        "evaluate_recommender",
+        *("--protocol", "all", "--ratings-file", str(path), "--production-params", "--core", "--json"),
+        *("--seeds", "2", "--threads", "1"),
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    report = json.loads(out.getvalue())
+    for protocol in ("recbole-ml1m", "temporal", "strong"):
+        rows = {row["model"]: row for row in report["protocols"][protocol]["rows"]}
+        assert set(rows) == {"EASE", "production (accurate)"}
+        assert rows["EASE"]["params"] == {"lambda": 1000.0}
+        assert rows["production (accurate)"]["params"]["ease_user_norm"] == 0.75
+        for row in rows.values():
+            assert all(np.isfinite(v) for v in row.values() if isinstance(v, float))
+
+
 def test_strong_generalisation_protocol_over_seeds(tmp_path):
     """Held-out members are never trained on, are folded in from 80% of their ratings (low stars included)
     and are ranked against their other positives; several seeds give mean and std."""
