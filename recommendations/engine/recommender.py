@@ -8,7 +8,9 @@ Score of item i for a member (all terms standardised per member so the weights m
     score_i = (1 − w) · z(ALS x_u·y_i) + w · z(EASE Σ_{j liked} B_ji) − β · z(log popularity_i)
 
 ``w`` (EASE blend) and ``β`` (popularity penalty: pushes coverage and novelty up at a small accuracy cost)
-are tuned on the validation split. EASE needs an items×items matrix, so it is only kept for catalogues up
+are tuned on the validation split. EASE's weights B may come from a member-activity-weighted Gram matrix
+(``baselines.ease_weights(user_norm=…)``); that changes training only, so every term stays linear in the
+member's history and ``contributions`` stays exact. EASE needs an items×items matrix, so it is only kept for catalogues up
 to ``EASE_MAX_ITEMS`` films; larger ones serve plain ALS.
 """
 
