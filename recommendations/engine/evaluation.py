@@ -129,6 +129,9 @@ def strong_split(
 ) -> StrongSplit:
     core = k_core(log.subset(log.stars >= 3))
     members, items = np.unique(core.user_ids), np.unique(core.item_ids)
+    if len(members) == 0:  # nothing survives the filter: an empty split, which the caller reports
+        empty = sp.csr_matrix((0, 0), dtype=np.float32)
+        return StrongSplit(empty, empty, empty, items)
     log = log.subset(np.isin(log.user_ids, members) & np.isin(log.item_ids, items))
     rng = np.random.default_rng(seed)
     held = np.sort(rng.choice(members, size=max(1, int(round(held_out_members * len(members)))), replace=False))

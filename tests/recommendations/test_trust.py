@@ -9,7 +9,7 @@ from decimal import Decimal
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from recommendations.engine import artifact
 from recommendations.engine.artifact import ArtifactError
@@ -324,6 +324,19 @@ def test_evaluate_recommender_core_compares_served_blend_with_plain_ease(tmp_pat
         assert rows["production (accurate)"]["params"]["ease_user_norm"] == 0.75
         for row in rows.values():
             assert all(np.isfinite(v) for v in row.values() if isinstance(v, float))
+
+
+@pytest.mark.parametrize("protocol", ["recbole-ml1m", "temporal", "strong"])
+def test_evaluate_recommender_on_too_little_data_is_a_clear_error(tmp_path, protocol):
+    path = tmp_path / "ratings.dat"
+    path.write_text("\n".join(f"{user}::{item}::4::{1000 + item}" for user in range(1, 6) for item in range(1, 4)))
+    with pytest.raises(CommandError, match="10-core"):
+        call_command(
+            "evaluate_recommender",
+            *("--protocol", protocol, "--ratings-file", str(path), "--production-params", "--core"),
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
 
 
 def test_strong_generalisation_protocol_over_seeds(tmp_path):

@@ -93,6 +93,7 @@ class Command(BaseCommand):
                 if name == "strong":
                     split = evaluation.strong_split(log, seed=run_seed)
                     users, items = split.fold.shape[0], split.fold.shape[1]
+                    _require_data(name, users, items)
                     echo(
                         f"{name} seed {run_seed}: {split.train.shape[0]} training members, {users} held out, {items} films"
                     )
@@ -108,6 +109,7 @@ class Command(BaseCommand):
                     else evaluation.temporal_split(log)
                 )
                 users, items = split.shape
+                _require_data(name, users, items)
                 echo(
                     f"{name} seed {run_seed}: {users} members, {items} films, train {split.train.nnz}, "
                     f"valid {split.valid.nnz}, test {split.test.nnz}"
@@ -148,6 +150,14 @@ class Command(BaseCommand):
             }
         if json:
             self.stdout.write(_json_dumps(report))
+
+
+def _require_data(protocol: str, users: int, items: int) -> None:
+    if users == 0 or items == 0:
+        raise CommandError(
+            f"{protocol}: no members and films are left after keeping ratings of 3 stars and up and the "
+            "10-core filter (every member and film needs at least 10 such ratings); evaluate on more data."
+        )
 
 
 def _json_dumps(report: dict) -> str:
