@@ -1,5 +1,6 @@
-"""Candidate first stages on the RecBole ML-1M VALIDATION split (never the test split): EASE vs EDLAE,
-alone and inside the production blend, with the site's ALS settings.
+"""Candidate first stages on the RecBole ML-1M VALIDATION split (never the test split): EASE vs EDLAE vs
+EASE on a member-activity-weighted Gram matrix (user_norm), alone and inside the production blend, with the
+site's ALS settings.
 
 python bench/bench_recs_candidates.py [--ratings-file PATH] [--seed 2020]
 """
@@ -40,15 +41,29 @@ def main() -> None:
         m = ev.evaluate_lists(lists, split.valid, popularity=popularity, n_users_train=split.shape[0])
         return f"valid ndcg@10 {m['ndcg@10']:.4f} coverage@10 {m['coverage@10']:.3f}"
 
-    candidates = [(0.0, 1000.0), (0.0, 500.0), (0.1, 500.0), (0.25, 250.0), (0.33, 125.0), (0.5, 50.0)]
-    for dropout, lam in candidates:
+    # (dropout p, user_norm a, λ)
+    candidates = [
+        (0.0, 0.0, 1000.0),
+        (0.0, 0.0, 500.0),
+        (0.1, 0.0, 500.0),
+        (0.25, 0.0, 250.0),
+        (0.33, 0.0, 125.0),
+        (0.5, 0.0, 50.0),
+        (0.0, 0.5, 40.0),
+        (0.0, 0.5, 80.0),
+        (0.0, 0.75, 20.0),
+        (0.0, 0.75, 40.0),
+        (0.0, 1.0, 5.0),
+    ]
+    for dropout, user_norm, lam in candidates:
         started = time.perf_counter()
-        weights = ease_weights(binary, regularization=lam, dropout=dropout)
+        weights = ease_weights(binary, regularization=lam, dropout=dropout, user_norm=user_norm)
         lists = ev.lists_from_scores(lambda rows, w=weights: binary[rows] @ w, binary)
-        print(f"EASE p={dropout} λ={lam}: {valid(lists)} ({time.perf_counter() - started:.1f} s)", flush=True)
+        seconds = time.perf_counter() - started
+        print(f"EASE p={dropout} a={user_norm} λ={lam}: {valid(lists)} ({seconds:.1f} s)", flush=True)
     tuned = production_tuned()
-    for dropout, lam in [(0.0, 1000.0), (0.25, 250.0), (0.33, 125.0)]:
-        blend = dataclasses.replace(tuned.blend, ease_dropout=dropout)
+    for dropout, user_norm, lam in [(0.0, 0.0, 1000.0), (0.25, 0.0, 250.0), (0.0, 0.75, 20.0)]:
+        blend = dataclasses.replace(tuned.blend, ease_dropout=dropout, ease_user_norm=user_norm)
         model, user_factors = ev.train_production(
             split.train,
             split.item_ids,
@@ -59,7 +74,10 @@ def main() -> None:
             threads=2,
         )
         lists = ev.production_lists(model, user_factors, split.train, binary, mode="accurate")
-        print(f"production blend with EASE p={dropout} λ={lam}: {valid(lists)}", flush=True)
+        print(
+            f"production blend ({blend.ease_weight}, β {blend.popularity_penalty}) with EASE p={dropout} a={user_norm} λ={lam}: {valid(lists)}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -382,8 +382,10 @@ RECOMMENDER_FACTORS = env_int("RECOMMENDER_FACTORS", 32)
 RECOMMENDER_REGULARIZATION = env_float("RECOMMENDER_REGULARIZATION", 5.0)
 RECOMMENDER_ITERATIONS = env_int("RECOMMENDER_ITERATIONS", 15)
 RECOMMENDER_ALPHA = env_float("RECOMMENDER_ALPHA", 2.0)  # confidence of a ★★★★★ rating is 1 + alpha
-RECOMMENDER_EASE_WEIGHT = env_float("RECOMMENDER_EASE_WEIGHT", 0.85)  # share of EASE item-item scores in the blend
-RECOMMENDER_EASE_LAMBDA = env_float("RECOMMENDER_EASE_LAMBDA", 1000.0)
-RECOMMENDER_POPULARITY_PENALTY = env_float("RECOMMENDER_POPULARITY_PENALTY", 0.5)
+RECOMMENDER_EASE_WEIGHT = env_float("RECOMMENDER_EASE_WEIGHT", 0.9)  # share of EASE item-item scores in the blend
+# The blend's EASE: Gram matrix weighted by 1/n_u^0.75 per member, so λ is on a smaller scale than plain EASE's.
+RECOMMENDER_EASE_LAMBDA = env_float("RECOMMENDER_EASE_LAMBDA", 20.0)
+RECOMMENDER_EASE_USER_NORM = env_float("RECOMMENDER_EASE_USER_NORM", 0.75)
+RECOMMENDER_POPULARITY_PENALTY = env_float("RECOMMENDER_POPULARITY_PENALTY", 0.8)
 # Plot embeddings (all-MiniLM-L6-v2) for content similarity; off in tests and on machines without torch.
 RECOMMENDER_PLOT_EMBEDDINGS = env_bool("RECOMMENDER_PLOT_EMBEDDINGS", True)

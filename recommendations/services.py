@@ -51,7 +51,9 @@ def default_params() -> dict:
         ).as_dict(),
         "confidence": vars(ConfidenceParams(alpha=settings.RECOMMENDER_ALPHA)),
         "blend": BlendParams(
-            ease_weight=settings.RECOMMENDER_EASE_WEIGHT, popularity_penalty=settings.RECOMMENDER_POPULARITY_PENALTY
+            ease_weight=settings.RECOMMENDER_EASE_WEIGHT,
+            popularity_penalty=settings.RECOMMENDER_POPULARITY_PENALTY,
+            ease_user_norm=settings.RECOMMENDER_EASE_USER_NORM,
         ).as_dict(),
         "ease_lambda": settings.RECOMMENDER_EASE_LAMBDA,
     }

@@ -77,14 +77,24 @@ def load(path: Path, *, checksum: str | None = None) -> tuple[Recommender, dict[
     item_ids = arrays.pop("item_ids")
     if factors.ndim != 2 or len(factors) != len(item_ids) or not np.isfinite(factors).all():
         raise ArtifactError(f"model file {path} has inconsistent item factors")
+    ease = arrays.pop("ease", None)
+    if ease is not None and (ease.shape != (len(item_ids), len(item_ids)) or not np.isfinite(ease).all()):
+        raise ArtifactError(f"model file {path} has inconsistent EASE weights")
+    try:
+        confidence = ConfidenceParams(**meta["confidence"])
+        blend = BlendParams(**meta["blend"])
+        regularization = float(meta["regularization"])
+    except (KeyError, TypeError, ValueError) as error:
+        # written by another version of this code (a setting it knows and we do not, or one missing)
+        raise ArtifactError(f"model file {path} has settings this version cannot read: {error}") from error
     recommender = Recommender(
         item_ids=item_ids,
         item_factors=factors,
         popularity=arrays.pop("popularity").astype(np.float64),
         quality=arrays.pop("quality"),
-        regularization=float(meta["regularization"]),
-        confidence=ConfidenceParams(**meta["confidence"]),
-        blend=BlendParams(**meta["blend"]),
-        ease=arrays.pop("ease", None),
+        regularization=regularization,
+        confidence=confidence,
+        blend=blend,
+        ease=ease,
     )
     return recommender, arrays

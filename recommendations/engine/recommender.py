@@ -8,7 +8,9 @@ Score of item i for a member (all terms standardised per member so the weights m
     score_i = (1 − w) · z(ALS x_u·y_i) + w · z(EASE Σ_{j liked} B_ji) − β · z(log popularity_i)
 
 ``w`` (EASE blend) and ``β`` (popularity penalty: pushes coverage and novelty up at a small accuracy cost)
-are tuned on the validation split. EASE needs an items×items matrix, so it is only kept for catalogues up
+are tuned on the validation split. EASE's weights B may come from a member-activity-weighted Gram matrix
+(``baselines.ease_weights(user_norm=…)``); that changes training only, so every term stays linear in the
+member's history and ``contributions`` stays exact. EASE needs an items×items matrix, so it is only kept for catalogues up
 to ``EASE_MAX_ITEMS`` films; larger ones serve plain ALS.
 """
 
@@ -36,6 +38,7 @@ class BlendParams:
     gems_min_ratings: int = 20  # and this many members who liked it: one 5-star rating is not a gem
     candidate_pool: int = 200
     ease_dropout: float = 0.0  # EDLAE's dropout (0 = plain EASE); see baselines.ease_weights
+    ease_user_norm: float = 0.0  # member-activity weighting of EASE's Gram matrix; see baselines.ease_weights
 
     def as_dict(self) -> dict:
         return asdict(self)

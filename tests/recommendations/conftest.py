@@ -16,6 +16,7 @@ TRAIN_PARAMS = {
         "diversity": 0.5,
         "gems_quality_floor": 0.0,
         "candidate_pool": 50,
+        "ease_user_norm": 0.75,
     },
     "ease_lambda": 5.0,
 }

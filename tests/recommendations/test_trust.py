@@ -9,7 +9,7 @@ from decimal import Decimal
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from recommendations.engine import artifact
 from recommendations.engine.artifact import ArtifactError
@@ -298,6 +298,47 @@ def test_evaluate_recommender_smoke(tmp_path):
             assert all(np.isfinite(v) for k, v in row.items() if isinstance(v, float))
 
 
+def test_evaluate_recommender_core_compares_served_blend_with_plain_ease(tmp_path):
+    """--core: only the two rows the targets compare, in every protocol; the EASE row stays plain EASE."""
+    rng = np.random.default_rng(1)
+    lines = []
+    for user in range(1, 61):
+        for item in range(1, 46):
+            if item % 3 == user % 3 and rng.random() < 0.8 or rng.random() < 0.08:
+                lines.append(f"{user}::{item}::{int(rng.choice([3, 4, 5]))}::{1000 + item * 10 + user}")
+    path = tmp_path / "ratings.dat"
+    path.write_text("\n".join(lines))
+    out = io.StringIO()
+    call_command(
+        "evaluate_recommender",
+        *("--protocol", "all", "--ratings-file", str(path), "--production-params", "--core", "--json"),
+        *("--seeds", "2", "--threads", "1"),
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    report = json.loads(out.getvalue())
+    for protocol in ("recbole-ml1m", "temporal", "strong"):
+        rows = {row["model"]: row for row in report["protocols"][protocol]["rows"]}
+        assert set(rows) == {"EASE", "production (accurate)"}
+        assert rows["EASE"]["params"] == {"lambda": 1000.0}
+        assert rows["production (accurate)"]["params"]["ease_user_norm"] == 0.75
+        for row in rows.values():
+            assert all(np.isfinite(v) for v in row.values() if isinstance(v, float))
+
+
+@pytest.mark.parametrize("protocol", ["recbole-ml1m", "temporal", "strong"])
+def test_evaluate_recommender_on_too_little_data_is_a_clear_error(tmp_path, protocol):
+    path = tmp_path / "ratings.dat"
+    path.write_text("\n".join(f"{user}::{item}::4::{1000 + item}" for user in range(1, 6) for item in range(1, 4)))
+    with pytest.raises(CommandError, match="10-core"):
+        call_command(
+            "evaluate_recommender",
+            *("--protocol", protocol, "--ratings-file", str(path), "--production-params", "--core"),
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
+
+
 def test_strong_generalisation_protocol_over_seeds(tmp_path):
     """Held-out members are never trained on, are folded in from 80% of their ratings (low stars included)
     and are ranked against their other positives; several seeds give mean and std."""
@@ -389,3 +430,42 @@ def test_hostile_profiles_get_finite_scores_and_true_reasons(trained, client, sh
     for mode in ("accurate", "gems", "surprise"):
         response = client.get("/recommendations/", {"mode": mode})
         assert response.status_code == 200
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_ease_user_norm_lets_one_heavy_member_move_the_weights_less(seed):
+    from recommendations.engine.baselines import ease_weights
+
+    rng = np.random.default_rng(seed)
+    dense = (rng.random((31, 20)) < 0.3).astype(np.float32)
+    dense[30] = 1.0  # one member who watched everything
+    change = {}
+    # λ on the scale of each Gram matrix: the light members have about 6 films, so entries shrink by 6^-0.75
+    for user_norm, regularization in [(0.0, 2.0), (0.75, 2.0 * 6**-0.75)]:
+        weights = ease_weights(sp.csr_matrix(dense), regularization=regularization, user_norm=user_norm)
+        without = ease_weights(sp.csr_matrix(dense[:30]), regularization=regularization, user_norm=user_norm)
+        assert np.isfinite(weights).all() and np.allclose(np.diag(weights), 0)
+        change[user_norm] = np.abs(weights - without).sum() / np.abs(without).sum()
+    assert change[0.75] < change[0.0]
+    plain = ease_weights(sp.csr_matrix(dense), regularization=2.0)
+    np.testing.assert_allclose(ease_weights(sp.csr_matrix(dense), regularization=2.0, user_norm=0.0), plain)
+
+
+def test_an_artifact_from_another_version_is_refused_not_a_crash(tmp_path):
+    rng = np.random.default_rng(0)
+    model = _random_model(0, ease_weight=0.85, penalty=0.5)
+    path = tmp_path / "v1.npz"
+    artifact.save(model, path)
+    with np.load(path) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    meta = json.loads(arrays["meta"].tobytes().decode())
+    meta["blend"]["a_setting_from_a_newer_version"] = 1.0
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    np.savez(path, **arrays)
+    with pytest.raises(ArtifactError, match="settings"):
+        artifact.load(path)
+    arrays["meta"] = np.frombuffer(json.dumps({**meta, "blend": model.blend.as_dict()}).encode(), dtype=np.uint8)
+    arrays["ease"] = rng.normal(size=(3, 3)).astype(np.float32)  # not items × items
+    np.savez(path, **arrays)
+    with pytest.raises(ArtifactError, match="EASE"):
+        artifact.load(path)
