@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,6 +15,7 @@ from cineaesthete.core.middleware import HEADER as CSP_HEADER
 from cineaesthete.core.middleware import content_security_policy_with
 from cineaesthete.core.models import JobRun
 from cineaesthete.htmx import HtmxHttpRequest, render_page, wants_fragment
+from cineaesthete.pagination import CappedPaginator
 from cineaesthete.validation import clean_query, parse_id
 
 from . import selectors
@@ -36,6 +36,9 @@ TMDB_IMPORTS_PER_HOUR = 10
 YOUTUBE_NOCOOKIE = "https://www.youtube-nocookie.com"
 
 BROWSE_PAGE_SIZE = 48
+# Browse counts its matches up to this many ("1,000+ films"): an exact count of a filtered catalogue of a
+# hundred thousand films would cost more than the page itself.
+BROWSE_COUNT_CAP = 1000
 
 
 @require_GET
@@ -85,7 +88,8 @@ def browse(request: HtmxHttpRequest) -> HttpResponse:
         country=viewer_country(request),
         service_ids=selectors.member_service_ids(user=request.user) if filters["streaming"] == "mine" else (),
     )
-    page = Paginator(films, BROWSE_PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = CappedPaginator(films, BROWSE_PAGE_SIZE, page_number=request.GET.get("page"), cap=BROWSE_COUNT_CAP)
+    page = paginator.get_page()
     # The query string without the page number, for the pagination links.
     params = request.GET.copy()
     params.pop("page", None)

@@ -41,6 +41,7 @@ from .forms import AlertSettingsForm, DiaryForm, FilmListForm, ReviewForm, Watch
 from .models import FilmList, Rating, Report, ReviewLike, WatchlistEntry
 
 REVIEWS_PER_PAGE = 10
+WATCHLIST_PER_PAGE = 60  # whole rows of every card grid (catalog.selectors.whole_rows)
 
 
 def _back(request: HtmxHttpRequest, default: str) -> HttpResponse:
@@ -286,25 +287,33 @@ def watchlist(request: HtmxHttpRequest, username: str) -> HttpResponse:
     # Availability is the viewer's: their country and services, whoever's watchlist it is.
     country = viewer_country(user=request.user, accept_language=request.headers.get("Accept-Language", ""))
     streaming = streaming_choice(value=request.GET.get("streaming", ""), user=request.user)
-    entries = selectors.member_watchlist(
-        member=member,
-        viewer=request.user,
-        sort=sort,
-        country=country,
-        service_ids=member_service_ids(user=request.user),
-        streaming=streaming,
+    service_ids = member_service_ids(user=request.user)
+    entries = selectors.watchlist_entries(
+        member=member, sort=sort, country=country, service_ids=service_ids, streaming=streaming
     )
+    # Pages sorted and cut in SQL: a long watchlist is not rendered (nor its availability ranked) all at once.
+    page = Paginator(entries, WATCHLIST_PER_PAGE).get_page(request.GET.get("page"))
+    shown = selectors.watchlist_shown(page.object_list, member=member, viewer=request.user)
     groups = []
     if sort == "availability":
         labels = {**AvailabilityRank.LABELS, AvailabilityRank.NOWHERE: f"Nowhere in {COUNTRIES[country]}"}
-        for entry in entries:
-            if not groups or groups[-1][0] != labels[entry.availability]:
-                groups.append((labels[entry.availability], []))
-            groups[-1][1].append(entry)
+        totals = selectors.watchlist_availability_counts(
+            member=member, country=country, service_ids=service_ids, streaming=streaming
+        )
+        for entry in shown:
+            if not groups or groups[-1]["label"] != labels[entry.availability]:
+                label, total = labels[entry.availability], totals.get(entry.availability, 0)
+                groups.append({"label": label, "total": total, "entries": []})
+            groups[-1]["entries"].append(entry)
+    # The query string without the page number, for the pagination links.
+    params = request.GET.copy()
+    params.pop("page", None)
     context = {
         "member": member,
-        "entries": entries,
-        "groups": groups or [("", entries)],
+        "entries": shown,
+        "page": page,
+        "page_prefix": f"?{params.urlencode()}&page=" if params else "?page=",
+        "groups": groups or [{"label": "", "total": len(shown), "entries": shown}],
         "sort": sort,
         "sorts": sorts,
         "streaming": streaming,
