@@ -16,6 +16,8 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    IntegerField,
+    Min,
     OuterRef,
     Prefetch,
     Q,
@@ -51,6 +53,7 @@ from .models import (
     StaffPick,
     StaffPickList,
     WatchProvider,
+    film_sort_orders,
 )
 
 # Columns a film card needs: everything else stays in the database.
@@ -66,8 +69,6 @@ BROWSE_SORTS = {
 }
 DEFAULT_SORT = "popularity"
 BROWSE_DECADES = tuple(range(1910, 2020, 10))
-# Below this many ratings a mean says little; such films rank after the rest when sorting by rating.
-RATING_SORT_MIN_COUNT = 50
 
 GENRES_CACHE_KEY = "catalog:browse-choices:v2"
 GENRES_CACHE_SECONDS = 600
@@ -163,20 +164,7 @@ def film_browse(
         films = films.filter(genres__slug=genre_slug)
     if decade is not None:
         films = films.filter(year__gte=decade, year__lt=decade + 10)
-    if sort == "rating":
-        well_rated = Case(When(rating_count__gte=RATING_SORT_MIN_COUNT, then=Value(1)), default=Value(0))
-        # A film under a rating brigade ranks by its manipulation-resistant mean (set only while it is flagged).
-        shown_mean = Coalesce("rating_robust_mean", "rating_mean")
-        return films.annotate(well_rated=well_rated, shown_mean=shown_mean).order_by(
-            "-well_rated", F("shown_mean").desc(nulls_last=True), "-rating_count", "id"
-        )
-    if sort == "newest":
-        return films.order_by(F("year").desc(nulls_last=True), "sort_title", "id")
-    if sort == "oldest":
-        return films.order_by(F("year").asc(nulls_last=True), "sort_title", "id")
-    if sort == "title":
-        return films.order_by("sort_title", "id")
-    return films.order_by("-rating_count", "id")
+    return films.order_by(*film_sort_orders()[sort if sort in BROWSE_SORTS else DEFAULT_SORT])
 
 
 def popular_films(*, limit: int = 24) -> list[Film]:
@@ -535,15 +523,27 @@ class AvailabilityRank:
     }
 
 
-def availability_rank(*, country: str, provider_ids: Iterable[int], film_ref: str = "pk") -> Case:
-    """An AvailabilityRank per row, from up to three EXISTS probes of the availability index."""
-    paid = FilmAvailability.objects.filter(film=OuterRef(film_ref), country=country, kind__in=PAY_KINDS)
-    return Case(
-        When(streamable(country=country, provider_ids=provider_ids, film_ref=film_ref), then=Value(0)),
-        When(streamable(country=country, free=True, film_ref=film_ref), then=Value(1)),
-        When(Exists(paid), then=Value(2)),
-        default=Value(AvailabilityRank.NOWHERE),
+def availability_rank(*, country: str, provider_ids: Iterable[int], film_ref: str = "pk") -> Coalesce:
+    """An AvailabilityRank per row: the best rank among the film's offers in ``country``.
+
+    A correlated MIN over the film's few offers there, one probe of the (film, country, …) index per row.
+    EXISTS probes in a CASE let PostgreSQL hash every offer in the country instead (hundreds of thousands in a
+    large catalogue) to rank a 500-film watchlist."""
+    providers = list(provider_ids)
+    ranks = [When(kind__in=FREE_KINDS, then=Value(AvailabilityRank.FREE))]
+    if providers:
+        ranks.insert(
+            0, When(kind__in=STREAM_KINDS, provider_id__in=providers, then=Value(AvailabilityRank.ON_SERVICES))
+        )
+    ranks.append(When(kind__in=PAY_KINDS, then=Value(AvailabilityRank.RENT_OR_BUY)))
+    best = (
+        FilmAvailability.objects.filter(film=OuterRef(film_ref), country=country)
+        .order_by()
+        .values("film")
+        .annotate(best=Min(Case(*ranks, output_field=IntegerField())))
+        .values("best")
     )
+    return Coalesce(Subquery(best), Value(AvailabilityRank.NOWHERE))
 
 
 def providers_for_country(*, country: str) -> list[WatchProvider]:

@@ -19,7 +19,7 @@ from cineaesthete.pagination import CappedPaginator
 from cineaesthete.validation import clean_query, parse_id
 
 from . import selectors
-from .models import Person
+from .models import RATING_SORT_MIN_COUNT, Person
 from .services.streaming import (
     film_providers_refresh_queue,
     film_providers_stale,
@@ -99,7 +99,7 @@ def browse(request: HtmxHttpRequest) -> HttpResponse:
         "sorts": selectors.BROWSE_SORTS,
         "decades": filters["decades"],
         "page_prefix": f"?{params.urlencode()}&page=" if params else "?page=",
-        "rating_min_count": selectors.RATING_SORT_MIN_COUNT,
+        "rating_min_count": RATING_SORT_MIN_COUNT,
         "streaming_choices": selectors.streaming_choices(user=request.user),
     }
     response = render_page(request, "catalog/browse.html", context, fragment="listing")

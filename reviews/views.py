@@ -41,7 +41,7 @@ from .forms import AlertSettingsForm, DiaryForm, FilmListForm, ReviewForm, Watch
 from .models import FilmList, Rating, Report, ReviewLike, WatchlistEntry
 
 REVIEWS_PER_PAGE = 10
-WATCHLIST_PER_PAGE = 60  # whole rows of every card grid (catalog.selectors.whole_rows)
+WATCHLIST_PER_PAGE = 36  # whole rows of every card grid; an owner's cards carry edit forms, so pages stay short
 
 
 def _back(request: HtmxHttpRequest, default: str) -> HttpResponse:
