@@ -395,27 +395,18 @@ def _film_forms(film: Film) -> list[str]:
 
 
 def _film_search(query: str, *, limit: int) -> list[Film]:
-    """Films by display title and by alternative title (two candidate queries), re-ranked together."""
-    by_title = {
-        film.pk: film
-        for film in Film.objects.filter(title__trigram_word_similar=query)
-        .annotate(trigram=TrigramSimilarity("title", query) + TrigramStrictWordSimilarity(query, "title"))
-        .only(*FILM_CARD_FIELDS, "rating_count")
-        .order_by("-trigram", "-rating_count", "id")[:SEARCH_CANDIDATES]
-    }
-    # The display title is itself a form of the title: (text, trigram score) per film, best first.
-    forms: dict[int, list[tuple[str, float]]] = {pk: [(film.title, film.trigram)] for pk, film in by_title.items()}
-    alternatives = (
-        AlternativeTitle.objects.filter(title__trigram_word_similar=query)
-        .annotate(trigram=TrigramSimilarity("title", query) + TrigramStrictWordSimilarity(query, "title"))
-        .order_by("-trigram", "film_id", "id")
-        .values_list("film_id", "title", "trigram")[:SEARCH_CANDIDATES]
-    )
-    for film_id, title, trigram in alternatives:
-        forms.setdefault(film_id, []).append((title, trigram))
-    missing = forms.keys() - by_title.keys()
-    if missing:
-        by_title.update(Film.objects.only(*FILM_CARD_FIELDS, "rating_count").in_bulk(missing))
+    """Films by display title and by alternative title, re-ranked together.
+
+    A query of several words first looks for titles holding every word (each typo-tolerant): the GIN indexes
+    intersect one small set per word, where the whole query's word similarity would match, and score, every
+    title holding just one common word ("night": thousands in a large catalogue). Only when no title holds
+    every word do the near misses get looked for."""
+    words = _search_words(query)
+    passes = [words, [query]] if len(words) > 1 else [[query]]
+    for terms in passes:
+        by_title, forms = _film_candidates(query, terms)
+        if forms:
+            break
     candidates = list(by_title.values())
     most_rated = max((film.rating_count for film in candidates), default=0)
 
@@ -429,6 +420,40 @@ def _film_search(query: str, *, limit: int) -> list[Film]:
         film.search_forms = forms[film.pk]
     prefetch_related_objects(films, Prefetch("poster", queryset=FilmImage.objects.only(*POSTER_FIELDS)))
     return films
+
+
+def _search_words(query: str) -> list[str]:
+    """The words of a query that trigrams can match (two letters or digits at least), each once."""
+    return list(dict.fromkeys(word for word in query.split() if sum(char.isalnum() for char in word) >= 2))
+
+
+def _film_candidates(query: str, terms: list[str]) -> tuple[dict[int, Film], dict[int, list[tuple[str, float]]]]:
+    """({id: film}, {id: [(title form, trigram score)]}) for the films whose display title, or one of whose
+    alternative titles, is word-similar to every one of ``terms``; the best SEARCH_CANDIDATES of each kind."""
+    title_matches = Q()
+    for term in terms:
+        title_matches &= Q(title__trigram_word_similar=term)
+    by_title = {
+        film.pk: film
+        for film in Film.objects.filter(title_matches)
+        .annotate(trigram=TrigramSimilarity("title", query) + TrigramStrictWordSimilarity(query, "title"))
+        .only(*FILM_CARD_FIELDS, "rating_count")
+        .order_by("-trigram", "-rating_count", "id")[:SEARCH_CANDIDATES]
+    }
+    # The display title is itself a form of the title: (text, trigram score) per film, best first.
+    forms: dict[int, list[tuple[str, float]]] = {pk: [(film.title, film.trigram)] for pk, film in by_title.items()}
+    alternatives = (
+        AlternativeTitle.objects.filter(title_matches)
+        .annotate(trigram=TrigramSimilarity("title", query) + TrigramStrictWordSimilarity(query, "title"))
+        .order_by("-trigram", "film_id", "id")
+        .values_list("film_id", "title", "trigram")[:SEARCH_CANDIDATES]
+    )
+    for film_id, title, trigram in alternatives:
+        forms.setdefault(film_id, []).append((title, trigram))
+    missing = forms.keys() - by_title.keys()
+    if missing:
+        by_title.update(Film.objects.only(*FILM_CARD_FIELDS, "rating_count").in_bulk(missing))
+    return by_title, forms
 
 
 def _search_rank(query: str, text: str, trigram: float, popularity: int, most_popular: int) -> float:
