@@ -94,6 +94,16 @@ def avatar_normalise(data: bytes) -> bytes:
     return buffer.getvalue()
 
 
+def country_set(*, user: User, country: str) -> User:
+    """Set where the member watches (a code of COUNTRIES), as the streaming services page does."""
+    country = (country or "").strip().upper()
+    if country not in COUNTRIES:
+        raise ValidationError({"country": "Pick a country from the list."})
+    user.country = country
+    user.save(update_fields=["country"])
+    return user
+
+
 @transaction.atomic
 def profile_update(
     *,

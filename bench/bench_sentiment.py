@@ -120,13 +120,13 @@ def main() -> None:
     )
 
     if not options.skip_train:
-        # Catalogue films (those in the database) are left out of training; the held-out films are never seen.
+        # Catalogue films (those in the database) are cross-fitted; the held-out films are never seen.
         with tempfile.TemporaryDirectory() as folder:
             result = train_classifier(output=Path(folder) / "nbsvm.npz", log=lambda message: None)
         print(
             f"training on {result.trained_on} reviews (read + fit + save): {result.seconds:.1f}s, "
             f"artifact {result.size_bytes / 1e6:.2f} MB; held-out accuracy {result.heldout_accuracy} on "
-            f"{result.heldout_n} reviews of unseen films; {result.catalogue_excluded} catalogue reviews left out"
+            f"{result.heldout_n} reviews of unseen films; {result.catalogue_excluded} catalogue reviews cross-fitted"
         )
 
 

@@ -50,6 +50,42 @@ def _popular_film_id() -> int:
     return int(output.stdout.strip().splitlines()[-1])
 
 
+def main_pages(*, film_id: int, member: str) -> dict[str, str]:
+    """The pages issue 14 asks to see: home, browse, film, vibe, recommendations, profile and stats."""
+    return {
+        "home": "/",
+        "browse": "/films/",
+        "film": f"/films/{film_id}/",
+        "vibe": "/vibe/?q=rain+with+neon+reflections",
+        "recommendations": "/recommendations/",
+        "profile": f"/members/{member}/",
+        "stats": f"/members/{member}/stats/",
+    }
+
+
+def capture_pages(browser, *, base: str, pages: dict[str, str], out: Path, login: tuple[str, str]) -> list[Path]:
+    """Log in and write a full-page ``<name>-<width>.png`` of each page at each width; the files written.
+
+    Takes a launched Playwright browser, so the browser suite can run it against its own live server."""
+    written = []
+    for width in WIDTHS:
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        page.goto(base + "/accounts/login/")
+        page.locator("input[name=login]").fill(login[0])
+        page.locator("input[name=password]").fill(login[1])
+        with page.expect_navigation():
+            page.get_by_role("button", name="Log in").click()
+        for name, path in pages.items():
+            page.goto(base + path)
+            page.wait_for_load_state("networkidle")  # posters and charts drawn: a load, not a click
+            target = out / f"{name}-{width}.png"
+            page.screenshot(path=str(target), full_page=True)
+            written.append(target)
+        context.close()
+    return written
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "screenshots")
@@ -71,15 +107,7 @@ def main() -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    pages = {
-        "home": "/",
-        "browse": "/films/",
-        "film": f"/films/{film_id}/",
-        "vibe": "/vibe/?q=rain+with+neon+reflections",
-        "recommendations": "/recommendations/",
-        "profile": f"/members/{DEMO_LOGIN[0]}/",
-        "stats": f"/members/{DEMO_LOGIN[0]}/stats/",
-    }
+    pages = main_pages(film_id=film_id, member=DEMO_LOGIN[0])
     try:
         _wait_for(base + "/healthz")
         with sync_playwright() as playwright:
@@ -87,21 +115,8 @@ def main() -> None:
                 executable_path=args.chromium,
                 args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
             )
-            for width in WIDTHS:
-                context = browser.new_context(viewport={"width": width, "height": 900})
-                page = context.new_page()
-                page.goto(base + "/accounts/login/")
-                page.locator("input[name=login]").fill(DEMO_LOGIN[0])
-                page.locator("input[name=password]").fill(DEMO_LOGIN[1])
-                page.get_by_role("button", name="Log in").click()
-                page.wait_for_load_state("networkidle")
-                for name, path in pages.items():
-                    page.goto(base + path)
-                    page.wait_for_load_state("networkidle")
-                    target = args.out / f"{name}-{width}.png"
-                    page.screenshot(path=str(target), full_page=True)
-                    print(f"{target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}")
-                context.close()
+            for target in capture_pages(browser, base=base, pages=pages, out=args.out, login=DEMO_LOGIN):
+                print(f"{target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}")
             browser.close()
     finally:
         server.terminate()

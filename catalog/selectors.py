@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.postgres.search import TrigramSimilarity, TrigramStrictWordSimilarity
 from django.core.cache import cache
+from django.core.paginator import Page, Paginator
 from django.db import connection, transaction
 from django.db.models import (
     Case,
@@ -29,6 +30,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.utils.text import slugify
 
 from accounts.countries import COUNTRIES
 
@@ -229,6 +231,17 @@ def whole_rows(items: list, *, row: int = GRID_ROW) -> list:
     return items if len(items) < row else items[: len(items) // row * row]
 
 
+GRID_PAGE = 24  # a multiple of 12: a full page of cards ends on a whole row in 2-, 3-, 4- and 6-column grids
+
+
+def grid_page(items: list | QuerySet, *, number: object) -> Page:
+    """One page of a card grid that must reach every item (a watchlist, a filmography), where ``whole_rows``
+    may not drop any: every page but the last holds ``GRID_PAGE`` cards, whole rows in every grid, and the
+    last holds the rest. ``number`` comes from the URL: anything that is not a page number gives page 1, a
+    number past the end the last page (Paginator.get_page)."""
+    return Paginator(items, GRID_PAGE).get_page(number)
+
+
 def film_for_page(*, film_id: int) -> Film:
     """The film with its poster and ``backdrop_url`` (its first backdrop image's address, or ""), or 404."""
     backdrops = FilmImage.objects.filter(film=OuterRef("pk"), kind=FilmImage.Kind.BACKDROP).order_by("id")
@@ -298,6 +311,11 @@ class FilmographySection:
     role: str
     label: str
     credits: list[Credit]
+
+    @property
+    def key(self) -> str:
+        """The section's name in the URL (``?section=cast&page=2``): its role, or its crew job."""
+        return f"crew-{slugify(self.label)}" if self.role == Credit.Role.CREW else self.role
 
 
 def person_filmography(*, person: Person) -> list[FilmographySection]:

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.services import country_set
 from cineaesthete.core.jobs import job_enqueue
 from cineaesthete.core.middleware import HEADER as CSP_HEADER
 from cineaesthete.core.middleware import content_security_policy_with
@@ -144,8 +145,13 @@ def film_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def person_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(Person.objects.only("id", "name", "imdb_id"), pk=pk)
-    context = {"person": person, "sections": selectors.person_filmography(person=person)}
-    return render(request, "catalog/person_detail.html", context)
+    # Each section pages on its own: ?section=cast&page=2 turns the acting credits, the others stay on page 1.
+    wanted = request.GET.get("section", "")
+    sections = [
+        (section, selectors.grid_page(section.credits, number=request.GET.get("page") if section.key == wanted else 1))
+        for section in selectors.person_filmography(person=person)
+    ]
+    return render(request, "catalog/person_detail.html", {"person": person, "sections": sections})
 
 
 @require_GET
@@ -229,7 +235,16 @@ def streaming_services(request: HtmxHttpRequest) -> HttpResponse:
     if configured and not providers:
         provider_list_refresh_queue(country=country)  # the list appears on a later visit; never wait for TMDb
     error = ""
-    if request.method == "POST":
+    if request.method == "POST" and "country" in request.POST:
+        # The country form: the member's services are chosen among those offered where they watch.
+        try:
+            country_set(user=request.user, country=request.POST["country"][:10])
+        except ValidationError as invalid:
+            error = " ".join(invalid.messages)
+        else:
+            messages.success(request, f"Your country is now {selectors.COUNTRIES[request.user.country]}.")
+            return redirect("catalog:streaming_services")
+    elif request.method == "POST":
         try:
             member_services_set(user=request.user, provider_ids=request.POST.getlist("provider"), country=country)
         except ValidationError as invalid:
@@ -241,6 +256,7 @@ def streaming_services(request: HtmxHttpRequest) -> HttpResponse:
         "country": country,
         "country_name": selectors.COUNTRIES.get(country, country),
         "country_set": bool(request.user.country),
+        "countries": sorted(selectors.COUNTRIES.items(), key=lambda item: item[1]),
         "providers": providers,
         "chosen": set(selectors.member_service_ids(user=request.user)),
         "configured": configured,

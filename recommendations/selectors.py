@@ -25,6 +25,7 @@ from recommendations.serving import (
     COLD_START_RATINGS,
     Serving,
     compute_recommendations,
+    member_film_match,
     member_film_scores,
     member_profile,
     predicted_ratings,
@@ -39,6 +40,7 @@ from reviews.sentiment.selectors import film_ids_with_mood
 # Other apps (watchlist sort, vibe search, staff pages) read these through selectors.
 __all__ = [
     "COLD_START_RATINGS",
+    "member_film_match",
     "member_film_scores",
     "member_recommendations",
     "onboarding_films",
@@ -88,6 +90,7 @@ def member_recommendations(
     service_ids: Iterable[int] = (),
     genre: str = "",
     decade: int | None = None,
+    skipped: Iterable[int] = (),
     with_films: bool = True,
 ) -> RecommendationList:
     """Top ``k`` films for a member; never a film they rated, logged, listed or dismissed.
@@ -100,8 +103,10 @@ def member_recommendations(
     A member who clearly values an aspect (``member_aspect_values``) gets films strong in it boosted, and
     ``strong_in_valued`` keeps only those films (ignored for a member with no valued aspect).
     ``genre`` (a slug) and ``decade`` (1990) keep only the films of that genre or decade.
+    ``skipped`` (film ids, ``skipped_at_onboarding``) are left out: "Haven't seen" is not recommended straight back.
     """
     profile, excluded = member_profile(user)
+    excluded = excluded | set(skipped)
     seeds = taste_seed_films(user=user) if _liked_count(profile) < SEED_UNTIL_LIKED else {}
     if mood:
         excluded = excluded | set(
@@ -156,6 +161,14 @@ def member_recommendations(
     if with_films:
         _attach_films(result)
     return result
+
+
+ONBOARDING_SKIPPED = "onboarding_skipped"  # session key: films passed over with "Haven't seen"
+
+
+def skipped_at_onboarding(session) -> set[int]:
+    """The films this visit's onboarding passed over with "Haven't seen" (kept in the session only)."""
+    return {int(film_id) for film_id in session.get(ONBOARDING_SKIPPED, []) if isinstance(film_id, int)}
 
 
 SEED_UNTIL_LIKED = 10  # onboarding answers shape the recommendations until the member has liked this many films

@@ -371,6 +371,12 @@ def member_item_scores(user) -> tuple[Recommender, np.ndarray] | None:
     return serving.recommender, scores
 
 
+def _percentiles(scores: np.ndarray) -> np.ndarray:
+    """Each item's place among all the scores, in [0, 1] (1 = best; ties keep the model's order)."""
+    order = np.argsort(np.argsort(scores, kind="stable"), kind="stable")  # rank 0 = worst
+    return order / max(len(scores) - 1, 1)
+
+
 def member_film_scores(*, user, film_ids: list[int]) -> dict[int, float]:
     """How well each film fits the member's taste, as a percentile of the catalogue in [0, 1] (1 = best fit).
 
@@ -382,8 +388,7 @@ def member_film_scores(*, user, film_ids: list[int]) -> dict[int, float]:
     if scored is None or not film_ids:
         return {}
     model, scores = scored
-    order = np.argsort(np.argsort(scores, kind="stable"), kind="stable")  # rank 0 = worst
-    percentile = order / max(len(scores) - 1, 1)
+    percentile = _percentiles(scores)
     index = model.index_of(np.array(film_ids, dtype=np.int64))
     return {int(film_id): float(percentile[i]) for film_id, i in zip(film_ids, index, strict=True) if i >= 0}
 
@@ -395,3 +400,35 @@ def predicted_ratings(*, user, film_ids: list[int]) -> dict[int, float]:
     the watchlist shows "top N% for you".
     """
     return member_film_scores(user=user, film_ids=film_ids)
+
+
+@dataclass
+class FilmMatch:
+    percentile: float  # the film's place among every film the model knows, in [0, 1] (1 = best fit)
+    reason: str  # the top reason, from the member's films with the largest shares of its score ("" if none)
+
+
+def member_film_match(*, user, film_id: int) -> FilmMatch | None:
+    """How well one film fits the member ("your match" on its page): its percentile and the top reason.
+
+    The same fold-in, percentiles and exact score shares as the member's recommendations, so the film page and
+    the recommendations page never disagree. None without a model, a profile, or when the model does not know
+    the film. A film the member rated does not count as its own reason.
+    """
+    serving = serving_model()
+    profile, _excluded = member_profile(user)
+    if serving is None or not profile:
+        return None
+    model = serving.recommender
+    item = int(model.index_of(np.array([film_id], dtype=np.int64))[0])
+    if item < 0:
+        return None
+    with single_threaded_blas():
+        member = member_scores(serving, profile)
+        if not np.ptp(member.scores) > 0:  # none of the member's films is known to the model
+            return None
+        shares = score_contributions(serving, member, np.array([item]))[0]
+    shares = np.where(member.liked == item, 0.0, shares)
+    titles = film_titles(sorted({int(model.item_ids[j]) for j in member.liked}))
+    reasons = reasons_for(model, item, shares, member.liked, profile, titles)
+    return FilmMatch(percentile=float(_percentiles(member.scores)[item]), reason=reasons[0] if reasons else "")

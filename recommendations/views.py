@@ -14,13 +14,25 @@ from catalog.selectors import member_service_ids, streaming_choice, streaming_ch
 from cineaesthete.htmx import HtmxHttpRequest, render_page
 from recommendations.engine.recommender import MODES
 from recommendations.models import FilmFeedback, TasteSeed
-from recommendations.selectors import COLD_START_RATINGS, member_recommendations, onboarding_films
+from recommendations.selectors import (
+    COLD_START_RATINGS,
+    ONBOARDING_SKIPPED,
+    member_recommendations,
+    onboarding_films,
+    skipped_at_onboarding,
+)
 from recommendations.services import SEED_MAX_GENRES, SEED_MAX_MOODS, feedback_set, taste_seed_set
 from reviews.sentiment.selectors import mood_choices
 from reviews.services import rating_set
 
 PAGE_SIZE = 24  # a multiple of every grid column count (2, 3, 4, 6): no lonely last card
-SURPRISE_PICKS = 3  # "Surprise me" shows a few picks, with "another one" to draw again
+SURPRISE_PICKS = 3  # "Surprise me" shows a few picks, with "another one" to draw the next few
+
+
+def _draw(request: HtmxHttpRequest) -> int:
+    """Which "another one" draw of the surprise picks is on screen (in the URL, so a refresh keeps it)."""
+    raw = request.GET.get("draw") or ""
+    return min(int(raw), 1000) if raw.isdigit() and raw.isascii() else 0
 
 
 def _mood(request: HtmxHttpRequest) -> str:
@@ -57,11 +69,9 @@ def _streaming(request: HtmxHttpRequest) -> str:
 def _render_recommendations(request: HtmxHttpRequest, mode: str, diversity: float, valued: bool) -> HttpResponse:
     mood = _mood(request)
     streaming = _streaming(request)
-    skipped = set(request.session.get("onboarding_skipped", []))
-    # Asked for enough to fill the page after the films skipped at onboarding leave it.
     result = member_recommendations(
         user=request.user,
-        k=PAGE_SIZE + len(skipped),
+        k=PAGE_SIZE,
         mode=mode,
         diversity=diversity or None,
         mood=mood,
@@ -69,12 +79,14 @@ def _render_recommendations(request: HtmxHttpRequest, mode: str, diversity: floa
         streaming=streaming,
         country=viewer_country(user=request.user, accept_language=request.headers.get("Accept-Language", "")),
         service_ids=member_service_ids(user=request.user),
+        skipped=skipped_at_onboarding(request.session),
     )
-    if skipped:
-        result.items = [rec for rec in result.items if rec.film.pk not in skipped]
-    result.items = result.items[:PAGE_SIZE]
+    draw = _draw(request)
     if mode == "surprise":
-        result.items = result.items[:SURPRISE_PICKS]
+        # Each "another one" shows the next few surprises, from the first again once they run out.
+        draws = max(1, -(-len(result.items) // SURPRISE_PICKS))
+        start = (draw % draws) * SURPRISE_PICKS
+        result.items = result.items[start : start + SURPRISE_PICKS]
     else:
         result.items = whole_rows(result.items)
     context = {
@@ -82,6 +94,8 @@ def _render_recommendations(request: HtmxHttpRequest, mode: str, diversity: floa
         "mode": mode,
         "diversity": diversity,
         "mood": mood,
+        "draw": draw,
+        "next_draw": draw + 1,
         # Only a member with a clearly valued aspect has the filter; a stale valued=1 from anyone else is ignored.
         "valued": "1" if valued and result.valued else "",
         "moods": mood_choices(),
@@ -140,7 +154,7 @@ FIRST_PICKS = 6
 def onboarding(request: HtmxHttpRequest) -> HttpResponse:
     """Rate well-known films with half stars; "Haven't seen" moves on (remembered in the session, and not
     recommended straight back), "Not for me" is the "not interested" feedback (never recommended)."""
-    skipped = set(request.session.get("onboarding_skipped", []))
+    skipped = skipped_at_onboarding(request.session)
     if request.method == "POST":
         film = get_object_or_404(Film, pk=request.POST.get("film", 0))
         skip = request.POST.get("skip")
@@ -148,7 +162,7 @@ def onboarding(request: HtmxHttpRequest) -> HttpResponse:
             feedback_set(user=request.user, film=film, kind=FilmFeedback.Kind.NOT_INTERESTED)
         elif skip:
             skipped.add(film.pk)
-            request.session["onboarding_skipped"] = sorted(skipped)
+            request.session[ONBOARDING_SKIPPED] = sorted(skipped)
         else:
             try:
                 _rate(user=request.user, film=film, stars=request.POST.get("stars"))
@@ -167,8 +181,7 @@ def onboarding(request: HtmxHttpRequest) -> HttpResponse:
     rated_count = request.user.ratings.filter(stars__isnull=False).count()
     first_picks = []
     if rated_count >= ONBOARDING_GOAL:
-        result = member_recommendations(user=request.user, k=FIRST_PICKS + len(skipped), mode="accurate")
-        first_picks = [rec for rec in result.items if rec.film.pk not in skipped][:FIRST_PICKS]
+        first_picks = member_recommendations(user=request.user, k=FIRST_PICKS, skipped=skipped).items
     context = {
         "films": films,
         "rated_count": rated_count,

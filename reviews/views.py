@@ -28,6 +28,7 @@ from accounts.countries import COUNTRIES
 from catalog.models import Film, Person
 from catalog.selectors import (
     AvailabilityRank,
+    grid_page,
     member_service_ids,
     streaming_choice,
     streaming_choices,
@@ -41,7 +42,6 @@ from .forms import AlertSettingsForm, DiaryForm, FilmListForm, ReviewForm, Watch
 from .models import FilmList, Rating, Report, ReviewLike, WatchlistEntry
 
 REVIEWS_PER_PAGE = 10
-WATCHLIST_PER_PAGE = 36  # whole rows of every card grid; an owner's cards carry edit forms, so pages stay short
 
 
 def _back(request: HtmxHttpRequest, default: str) -> HttpResponse:
@@ -292,7 +292,7 @@ def watchlist(request: HtmxHttpRequest, username: str) -> HttpResponse:
         member=member, sort=sort, country=country, service_ids=service_ids, streaming=streaming
     )
     # Pages sorted and cut in SQL: a long watchlist is not rendered (nor its availability ranked) all at once.
-    page = Paginator(entries, WATCHLIST_PER_PAGE).get_page(request.GET.get("page"))
+    page = grid_page(entries, number=request.GET.get("page"))
     shown = selectors.watchlist_shown(page.object_list, member=member, viewer=request.user)
     groups = []
     if sort == "availability":
@@ -305,14 +305,10 @@ def watchlist(request: HtmxHttpRequest, username: str) -> HttpResponse:
                 label, total = labels[entry.availability], totals.get(entry.availability, 0)
                 groups.append({"label": label, "total": total, "entries": []})
             groups[-1]["entries"].append(entry)
-    # The query string without the page number, for the pagination links.
-    params = request.GET.copy()
-    params.pop("page", None)
     context = {
         "member": member,
         "entries": shown,
         "page": page,
-        "page_prefix": f"?{params.urlencode()}&page=" if params else "?page=",
         "groups": groups or [{"label": "", "total": len(shown), "entries": shown}],
         "sort": sort,
         "sorts": sorts,

@@ -17,10 +17,12 @@ Errors: ``TMDbNotConfigured`` (no key), ``TMDbAuthError`` (401: a wrong key; sto
 from __future__ import annotations
 
 import random
+import threading
 import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
@@ -133,13 +135,13 @@ class TMDbClient:
         self.backoff = backoff
         self.max_wait = max_wait
         self.rate = rate
-        self.session = requests.Session()
+        self.session = _Session()
         self.session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
         if read_token:
             self.session.headers["Authorization"] = f"Bearer {read_token}"
         # Images come from another host (image.tmdb.org): a session of their own, kept alive between downloads
         # (a new connection per image cost more than decoding it) and never carrying the API's token.
-        self.image_session = requests.Session()
+        self.image_session = _Session()
         self.image_session.headers["User-Agent"] = USER_AGENT
 
     def get(self, path: str, **params: Any) -> dict:
@@ -214,9 +216,7 @@ class TMDbClient:
             attempt += 1
             retry_after = None
             try:
-                with requests.get(
-                    url, timeout=self.timeout, stream=True, headers={"User-Agent": USER_AGENT}
-                ) as response:
+                with self.image_session.get(url, timeout=self.timeout, stream=True) as response:
                     if response.status_code == 404:
                         raise TMDbNotFound(f"no image at {url} (404)")
                     if response.status_code in _RETRY_STATUSES:
@@ -244,6 +244,26 @@ class TMDbClient:
             time.sleep(
                 retry_wait(attempt=attempt, retry_after=retry_after, backoff=self.backoff, max_wait=self.max_wait)
             )
+
+
+class _Session(requests.Session):
+    """A session that reads the proxy and CA-bundle variables from the environment once per host, not on every
+    request: requests walks the whole of ``os.environ`` twice per call (a third of a sync's client CPU time)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._environment: dict[tuple, dict] = {}
+        self._environment_lock = threading.Lock()
+
+    def merge_environment_settings(self, url, proxies, stream, verify, cert):  # requests' own signature
+        if proxies or not self.trust_env:
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+        key = (*urlsplit(url)[:2], stream, verify, cert)
+        with self._environment_lock:
+            merged = self._environment.get(key)
+            if merged is None:
+                merged = self._environment[key] = super().merge_environment_settings(url, proxies, stream, verify, cert)
+        return {**merged, "proxies": dict(merged["proxies"])}
 
 
 def _status_message(response: requests.Response) -> str:

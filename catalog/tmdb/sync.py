@@ -75,6 +75,13 @@ class Fetched:
     not_found: bool = False
     auth_error: TMDbAuthError | None = None
     stored: Stored | None = None
+    known_hashes: set[str] | None = None  # the film's images when the sync began; None: look them up
+
+
+@dataclass
+class KnownImages:
+    sources: set[str] = field(default_factory=set)
+    hashes: set[str] = field(default_factory=set)
 
 
 def tmdb_enrich(
@@ -100,7 +107,7 @@ def tmdb_enrich(
     if limit is not None:
         todo = todo[:limit]
     report = SyncReport(films=len(todo))
-    known_sources = _known_sources([film_id for film_id, _, _ in todo])
+    known = _known_images([film_id for film_id, _, _ in todo])
     new_image_ids: list[int] = []
     stored_film_ids: list[int] = []
 
@@ -117,8 +124,9 @@ def tmdb_enrich(
             film_id=film_id,
             tmdb_id=tmdb_id,
             label=f"{title} (TMDb {tmdb_id})",
-            known_sources=known_sources.get(film_id, set()),
+            known_sources=known.get(film_id, KnownImages()).sources,
         )
+        fetched.known_hashes = known.get(film_id, KnownImages()).hashes
         if store_in_threads:
             _store(fetched)
         return fetched
@@ -157,7 +165,13 @@ def _store(fetched: Fetched, *, attempts: int = 3) -> None:
         return
     for attempt in range(1, attempts + 1):
         try:
-            fetched.stored = tmdb_film_store(film_id=fetched.film_id, payload=fetched.payload, images=fetched.images)
+            fetched.stored = tmdb_film_store(
+                film_id=fetched.film_id,
+                payload=fetched.payload,
+                images=fetched.images,
+                # A retry looks them up again: the collision may have been another sync storing the same image.
+                known_hashes=fetched.known_hashes if attempt == 1 else None,
+            )
             return
         except TMDbError as error:
             fetched.error = str(error)
@@ -168,12 +182,16 @@ def _store(fetched: Fetched, *, attempts: int = 3) -> None:
                 return
 
 
-def _known_sources(film_ids: list[int]) -> dict[int, set[str]]:
-    sources: dict[int, set[str]] = {}
-    rows = FilmImage.objects.filter(film_id__in=film_ids).exclude(source="").values_list("film_id", "source")
-    for film_id, source in rows.iterator(chunk_size=5000):
-        sources.setdefault(film_id, set()).add(source)
-    return sources
+def _known_images(film_ids: list[int]) -> dict[int, KnownImages]:
+    """The source URLs (not downloaded again) and content hashes (not stored again) of the films' images, in one
+    query for the whole sync rather than one per film."""
+    known: dict[int, KnownImages] = {film_id: KnownImages() for film_id in film_ids}
+    rows = FilmImage.objects.filter(film_id__in=film_ids).values_list("film_id", "source", "content_hash")
+    for film_id, source, content_hash in rows.iterator(chunk_size=5000):
+        if source:
+            known[film_id].sources.add(source)
+        known[film_id].hashes.add(content_hash)
+    return known
 
 
 _DONE = object()
@@ -261,10 +279,19 @@ class Stored:
     problems: list[str]
 
 
-def tmdb_film_store(*, film_id: int, payload: dict | None, images: list[tuple[str, str, CheckedImage]]) -> Stored:
+def tmdb_film_store(
+    *,
+    film_id: int,
+    payload: dict | None,
+    images: list[tuple[str, str, CheckedImage]],
+    known_hashes: set[str] | None = None,
+) -> Stored:
     """Store one film's TMDb details (the JSON of /movie/{id} with APPEND) and checked images, in one
     transaction. Fields TMDb leaves out or sends in the wrong type are skipped, never guessed. Raises TMDbError
-    (nothing stored) when the answer is not about this film or its id belongs to another film."""
+    (nothing stored) when the answer is not about this film or its id belongs to another film.
+
+    ``known_hashes``: the content hashes of the film's images, when the caller read them already (the sync
+    reads every film's at once); an image stored since then collides on the unique key and the caller retries."""
     if not isinstance(payload, dict) or not isinstance(payload.get("id"), int):
         raise TMDbError("the answer has no film id; nothing stored")
     problems: list[str] = []
@@ -283,15 +310,20 @@ def tmdb_film_store(*, film_id: int, payload: dict | None, images: list[tuple[st
         fresh = not resync and film.movielens_id is None  # a film TMDb itself brought in
         problems += _film_fields_set(film, payload, fresh=fresh)
         problems += _imdb_id_set(film, payload)
+        releases = _releases(film, payload)
+        if not film.certificate:
+            film.certificate = _us_certificate(releases)
         film.tmdb_synced_at = timezone.now()
         film.save()
         if fresh:
             _genres_set(film, payload)
         _keywords_set(film, payload, resync=resync)
-        _releases_set(film, payload, resync=resync)
+        if resync:
+            FilmRelease.objects.filter(film=film).delete()
+        FilmRelease.objects.bulk_create(releases)
         _credits_set(film, payload, resync=resync)
         _alternative_titles_set(film, payload, resync=resync)
-        image_ids = _images_store(film, images) if images else []
+        image_ids = _images_store(film, images, known_hashes=known_hashes) if images else []
     return Stored(image_ids=image_ids, problems=problems)
 
 
@@ -360,12 +392,22 @@ def _trailer_key(payload: dict) -> str:
 
 
 def _genres_set(film: Film, payload: dict) -> None:
-    names = [_text(genre.get("name"), 50) for genre in _dicts(payload.get("genres"))]
-    genres = []
-    for name in filter(None, names):
-        genre = Genre.objects.filter(name__iexact=name).first() or Genre.objects.create(name=name)
-        genres.append(genre)
-    film.genres.add(*genres)
+    names = {name.lower(): name for genre in _dicts(payload.get("genres")) if (name := _text(genre.get("name"), 50))}
+    if not names:
+        return
+    through, genre_table = Film.genres.through._meta.db_table, Genre._meta.db_table
+    with connection.cursor() as cursor:
+        # One statement: link the genres we know (TMDb's are a short fixed list) and say which they were.
+        cursor.execute(
+            f"WITH known AS (SELECT id, lower(name) AS name_key FROM {genre_table} WHERE lower(name) = ANY(%s)), "
+            f"linked AS (INSERT INTO {through} (film_id, genre_id) SELECT %s, id FROM known ORDER BY id "
+            f"ON CONFLICT DO NOTHING) SELECT name_key FROM known",
+            [list(names), film.pk],
+        )
+        found = {name_key for (name_key,) in cursor.fetchall()}
+    new = [Genre.objects.create(name=name) for key, name in names.items() if key not in found]
+    if new:  # rare: TMDb's genres are a short fixed list
+        film.genres.add(*new)
 
 
 def _keywords_set(film: Film, payload: dict, *, resync: bool) -> None:
@@ -390,7 +432,7 @@ def _keywords_set(film: Film, payload: dict, *, resync: bool) -> None:
             )
 
 
-def _releases_set(film: Film, payload: dict, *, resync: bool) -> None:
+def _releases(film: Film, payload: dict) -> list[FilmRelease]:
     releases = []
     for country in _dicts(_dict(payload.get("release_dates")).get("results")):
         code = _text(country.get("iso_3166_1"), 2)
@@ -408,15 +450,14 @@ def _releases_set(film: Film, payload: dict, *, resync: bool) -> None:
                     note=_text(release.get("note"), 200),
                 )
             )
-    if resync:
-        FilmRelease.objects.filter(film=film).delete()
-    FilmRelease.objects.bulk_create(releases)
-    if not film.certificate:
-        us = [r for r in releases if r.country == "US" and r.certification]
-        us.sort(key=lambda r: (r.kind != FilmRelease.Kind.THEATRICAL, r.release_date or date.max))
-        if us:
-            film.certificate = us[0].certification
-            film.save(update_fields=["certificate"])
+    return releases
+
+
+def _us_certificate(releases: list[FilmRelease]) -> str:
+    """The US certification of the theatrical release, else of the earliest certified one; "" if none."""
+    us = [r for r in releases if r.country == "US" and r.certification]
+    us.sort(key=lambda r: (r.kind != FilmRelease.Kind.THEATRICAL, r.release_date or date.max))
+    return us[0].certification if us else ""
 
 
 def _credits_set(film: Film, payload: dict, *, resync: bool) -> None:
@@ -497,8 +538,13 @@ def _alternative_titles_set(film: Film, payload: dict, *, resync: bool) -> None:
     )
 
 
-def _images_store(film: Film, images: list[tuple[str, str, CheckedImage]]) -> list[int]:
-    known = set(FilmImage.objects.filter(film=film).values_list("content_hash", flat=True))
+def _images_store(
+    film: Film, images: list[tuple[str, str, CheckedImage]], *, known_hashes: set[str] | None
+) -> list[int]:
+    if known_hashes is None:
+        known = set(FilmImage.objects.filter(film=film).values_list("content_hash", flat=True))
+    else:
+        known = set(known_hashes)
     new = []
     for kind, url, checked in images:
         if checked.content_hash not in known:

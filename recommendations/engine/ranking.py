@@ -101,23 +101,22 @@ def surprise(
     history: np.ndarray,
     exclude: np.ndarray | None = None,
     pool: int = 100,
-) -> int | None:
-    """One well-predicted film far from the member's usual region of factor space.
+    k: int = 1,
+) -> np.ndarray:
+    """Up to ``k`` well-predicted films far from the member's usual region of factor space, farthest first.
 
-    Among the ``pool`` best-scored films, pick the one whose factor is least similar to the centroid of
-    the member's positive history; with no history, the best-scored one.
+    Among the ``pool`` best-scored films, the top half by score (so a surprise is still a film the model
+    thinks they will like), ordered by how little each resembles the centroid of the member's positive
+    history; with no history, the best-scored ones.
     """
     candidates = top_k(scores, pool, exclude=exclude)
-    if len(candidates) == 0:
-        return None
-    if len(history) == 0:
-        return int(candidates[0])
+    if len(candidates) == 0 or len(history) == 0:
+        return candidates[:k]
     centroid = normalised(item_factors[np.asarray(history)].astype(np.float64)).mean(axis=0)
     centroid /= max(np.linalg.norm(centroid), 1e-9)
-    similarity = normalised(item_factors[candidates].astype(np.float64)) @ centroid
-    # Keep the top half by score so the surprise is still a film the model thinks they will like.
     keep = candidates[: max(1, len(candidates) // 2)]
-    return int(keep[np.argmin(similarity[: len(keep)])])
+    similarity = normalised(item_factors[keep].astype(np.float64)) @ centroid
+    return keep[np.argsort(similarity, kind="stable")][:k]
 
 
 def shrunk_mean(

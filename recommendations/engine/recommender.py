@@ -189,10 +189,8 @@ class Recommender:
                 min_count=self.blend.gems_min_ratings,
             )
         if mode == "surprise":
-            pick = surprise(
-                scores, self.item_factors, history=history if history is not None else np.empty(0, int), exclude=exclude
-            )
-            return np.array([] if pick is None else [pick], dtype=np.int64)
+            history = history if history is not None else np.empty(0, int)
+            return surprise(scores, self.item_factors, history=history, exclude=exclude, k=k)
         dial = self.blend.diversity if (mode == "diverse" and diversity is None) else (diversity or 0.0)
         if dial <= 0:
             return top_k(scores, k, exclude=exclude)

@@ -4,6 +4,11 @@ Features are scaled by the naive-Bayes log-count ratio r = log((p/|p|1) / (q/|q|
 classifier is fitted. Because the features are binary, the fitted model collapses to one weight per
 hashed feature (r_j * w_j) plus a bias, which is all the artifact stores: no vocabulary, no sklearn pickle.
 
+Cross-fitting: a model may carry a `fallback` model trained without some reviews, and the keys of those
+reviews' texts (`seen`). A text the main model was trained on is scored by the fallback, which never saw it, so
+the reviews the site shows from the training file are labelled out of sample while every other review gets the
+model that learnt from all the data.
+
 Plain numpy/scipy/sklearn; no Django.
 """
 
@@ -12,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,9 +29,10 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
-from reviews.sentiment.text import TOKEN_PATTERN
+from reviews.sentiment.text import TOKEN_PATTERN, strip_html
 
 FORMAT = "nbsvm-hashed-1"
+CROSS_FITTED_FORMAT = "nbsvm-hashed-cross-fitted-1"
 # Word 1-3-grams: trigrams ("not at all", "waste of time") lift held-out accuracy about a point over
 # bigrams; 2**22 buckets keep their hash collisions rare.
 DEFAULT_N_FEATURES = 2**22
@@ -45,6 +52,16 @@ def vectoriser(*, n_features: int, ngram_max: int) -> HashingVectorizer:
         token_pattern=TOKEN_PATTERN,
         dtype=np.float32,
     )
+
+
+_KEY_WORD = re.compile(r"[a-z0-9]+")
+
+
+def text_key(text: str) -> int:
+    """A 63-bit key of a text's words, blind to case, punctuation, whitespace and markup spacing, so a review
+    imported from the training file is recognised however its HTML and spaces were cleaned."""
+    words = " ".join(_KEY_WORD.findall(strip_html(text).lower()))
+    return int.from_bytes(hashlib.blake2b(words.encode(), digest_size=8).digest(), "big") >> 1
 
 
 def binary_features(texts: Sequence[str], *, n_features: int, ngram_max: int) -> sparse.csr_matrix:
@@ -68,6 +85,9 @@ class NbSvmModel:
     n_features: int
     ngram_max: int
     meta: dict = field(default_factory=dict)
+    # Cross-fitting: texts whose key is in `seen` were trained on, so `fallback` (which never saw them) scores them.
+    fallback: NbSvmModel | None = field(default=None, repr=False)
+    seen: frozenset[int] = field(default_factory=frozenset, repr=False)
     _vectoriser: HashingVectorizer | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -79,33 +99,39 @@ class NbSvmModel:
             self._vectoriser = vectoriser(n_features=self.n_features, ngram_max=self.ngram_max)
         features = self._vectoriser.transform(texts).tocsr()
         features.data[:] = 1.0
-        return features @ self.weights + self.bias
+        decisions = features @ self.weights + self.bias
+        if self.fallback is not None and self.seen:
+            rows = [i for i, text in enumerate(texts) if text_key(text) in self.seen]
+            if rows:
+                decisions[rows] = features[rows] @ self.fallback.weights + self.fallback.bias
+        return decisions
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-self.decision(texts)))
 
     def save(self, path: Path) -> int:
-        """Write a compressed .npz holding only the non-zero weights (float16); returns its size in bytes."""
+        """Write a compressed .npz holding only the non-zero weights (float16) of the model and of its fallback,
+        with the seen keys; returns its size in bytes."""
         nonzero = np.flatnonzero(self.weights).astype(np.int32)
+        header = {
+            "format": FORMAT if self.fallback is None else CROSS_FITTED_FORMAT,
+            "bias": self.bias,
+            "n_features": self.n_features,
+            "ngram_max": self.ngram_max,
+            "meta": self.meta,
+        }
+        arrays = {"indices": nonzero, "values": self.weights[nonzero].astype(np.float16)}
+        if self.fallback is not None:
+            if (self.fallback.n_features, self.fallback.ngram_max) != (self.n_features, self.ngram_max):
+                raise ValueError("a fallback model must hash features the same way as the model")
+            fallback_nonzero = np.flatnonzero(self.fallback.weights).astype(np.int32)
+            arrays["fallback_indices"] = fallback_nonzero
+            arrays["fallback_values"] = self.fallback.weights[fallback_nonzero].astype(np.float16)
+            arrays["seen"] = np.array(sorted(self.seen), dtype=np.int64)
+            header["fallback"] = {"bias": self.fallback.bias, "meta": self.fallback.meta}
         path.parent.mkdir(parents=True, exist_ok=True)
         buffer = io.BytesIO()
-        np.savez_compressed(
-            buffer,
-            indices=nonzero,
-            values=self.weights[nonzero].astype(np.float16),
-            header=np.frombuffer(
-                json.dumps(
-                    {
-                        "format": FORMAT,
-                        "bias": self.bias,
-                        "n_features": self.n_features,
-                        "ngram_max": self.ngram_max,
-                        "meta": self.meta,
-                    }
-                ).encode(),
-                dtype=np.uint8,
-            ),
-        )
+        np.savez_compressed(buffer, header=np.frombuffer(json.dumps(header).encode(), dtype=np.uint8), **arrays)
         tmp = path.with_suffix(".tmp")
         tmp.write_bytes(buffer.getvalue())
         tmp.replace(path)  # atomic: a reader never sees half a file
@@ -115,17 +141,34 @@ class NbSvmModel:
     def load(cls, path: Path) -> NbSvmModel:
         with np.load(path) as archive:
             header = json.loads(archive["header"].tobytes().decode())
-            if header.get("format") != FORMAT:
+            if header.get("format") not in (FORMAT, CROSS_FITTED_FORMAT):
                 raise ValueError(f"{path} is not a {FORMAT} artifact")
-            weights = np.zeros(header["n_features"], dtype=np.float32)
-            weights[archive["indices"]] = archive["values"].astype(np.float32)
-        return cls(
-            weights=weights,
-            bias=float(header["bias"]),
-            n_features=int(header["n_features"]),
-            ngram_max=int(header["ngram_max"]),
-            meta=header.get("meta", {}),
-        )
+            n_features, ngram_max = int(header["n_features"]), int(header["ngram_max"])
+
+            def dense(indices: str, values: str) -> np.ndarray:
+                weights = np.zeros(n_features, dtype=np.float32)
+                weights[archive[indices]] = archive[values].astype(np.float32)
+                return weights
+
+            fallback, seen = None, frozenset()
+            if header["format"] == CROSS_FITTED_FORMAT:
+                fallback = cls(
+                    weights=dense("fallback_indices", "fallback_values"),
+                    bias=float(header["fallback"]["bias"]),
+                    n_features=n_features,
+                    ngram_max=ngram_max,
+                    meta=header["fallback"].get("meta", {}),
+                )
+                seen = frozenset(int(key) for key in archive["seen"])
+            return cls(
+                weights=dense("indices", "values"),
+                bias=float(header["bias"]),
+                n_features=n_features,
+                ngram_max=ngram_max,
+                meta=header.get("meta", {}),
+                fallback=fallback,
+                seen=seen,
+            )
 
 
 def _fit_on_features(

@@ -71,10 +71,11 @@ def train_classifier(
 ) -> TrainingResult:
     """Train on `data` (default: the mirror's IMDb training file) and save to `output` (default: MODEL_DIR).
 
-    Reviews of the catalogue's films (default: the films in the database) are never trained on, so every review
-    the site shows is labelled out of sample. Of the other films, a fixed share is held out as a test set and
-    another as a validation set: with `tune`, C is chosen on the validation set, never on the test set; the
-    final model is fitted on train + validation and its test accuracy is stored in the artifact.
+    Reviews of the catalogue's films (default: the films in the database) are the ones the site shows, so they
+    are cross-fitted: the shipped model learns from them too (more data, better labels for every new review),
+    and carries a fallback model trained without them that scores exactly those texts, so every review shown is
+    labelled by a model that never saw it. Of the other films, a fixed share is held out as a test set (never
+    trained or tuned on) and another as a validation set: with `tune`, C is chosen on the validation set.
     """
     data = data or default_training_file()
     output = output or classifier_artifact_path()
@@ -82,14 +83,15 @@ def train_classifier(
     started = time.perf_counter()
     reviews = read_labelled(data, limit=limit)
     splits = review_splits(reviews, catalogue=catalogue)
-    fit_on = reviews.subset([split in ("train", "validation") for split in splits])
+    outside = reviews.subset([split in ("train", "validation") for split in splits])
+    shown = reviews.subset([split == "catalogue" for split in splits])
     heldout = reviews.subset([split == "test" for split in splits])
-    if len(fit_on.texts) < 4 or len(set(fit_on.labels)) < 2:
+    if len(outside.texts) < 4 or len(set(outside.labels)) < 2:
         raise ValueError(f"{data} has too few labelled reviews outside the catalogue (need both pos and neg)")
-    excluded = splits.count("catalogue")
     log(
-        f"read {len(reviews.texts)} labelled reviews from {data}: {excluded} of catalogue films left out, "
-        f"{len(heldout.texts)} held out for testing, {len(fit_on.texts)} to train on"
+        f"read {len(reviews.texts)} labelled reviews from {data}: {len(heldout.texts)} held out for testing, "
+        f"{len(outside.texts)} of other films to train on, {len(shown.texts)} of catalogue films cross-fitted "
+        "(trained on, and scored only by a model that never saw them)"
     )
     validation_accuracy: dict[float, float] = {}
     if tune:
@@ -103,7 +105,13 @@ def train_classifier(
             log(f"  C={value:g}: validation accuracy {validation_accuracy[value]:.4f}")
         c = max(validation_accuracy, key=validation_accuracy.get)
         log(f"chose C={c:g}")
-    model = nbsvm.train(fit_on.texts, fit_on.labels, c=c)
+    fallback = nbsvm.train(outside.texts, outside.labels, c=c)
+    if shown.texts:
+        model = nbsvm.train(outside.texts + shown.texts, outside.labels + shown.labels, c=c)
+        model.fallback = fallback
+        model.seen = frozenset(nbsvm.text_key(text) for text in shown.texts)
+    else:
+        model = fallback
     heldout_accuracy = _accuracy(model, heldout)
     model.meta.update(
         {
@@ -112,7 +120,11 @@ def train_classifier(
             "validation_accuracy": {f"{k:g}": v for k, v in validation_accuracy.items()},
             "heldout_accuracy": heldout_accuracy,
             "heldout_n": len(heldout.texts),
-            # The films whose reviews were kept out, so evaluation can tell which reviews are out of sample.
+            # Without the catalogue's reviews: what the fallback scores on the same held-out films.
+            "fallback_heldout_accuracy": _accuracy(fallback, heldout) if shown.texts else heldout_accuracy,
+            "cross_fitted": len(shown.texts),
+            # The films whose reviews are scored only by a model that never saw them, so evaluation can tell
+            # which reviews are out of sample.
             "excluded_films": sorted(catalogue & set(reviews.films)),
         }
     )
@@ -120,26 +132,31 @@ def train_classifier(
     reset_default_analyser()
     seconds = time.perf_counter() - started
     if heldout_accuracy is not None:
-        log(f"held-out accuracy {heldout_accuracy:.4f} on {len(heldout.texts)} reviews of unseen films")
+        log(
+            f"held-out accuracy {heldout_accuracy:.4f} on {len(heldout.texts)} reviews of unseen films "
+            f"({model.meta['fallback_heldout_accuracy']:.4f} without the catalogue's reviews)"
+        )
     log(f"saved {output} ({size / 1e6:.2f} MB, version {model.version}) in {seconds:.1f}s")
     return TrainingResult(
         path=output,
         size_bytes=size,
         c=c,
-        trained_on=len(fit_on.texts),
+        trained_on=int(model.meta["trained_on"]),
         seconds=seconds,
         version=model.version,
         validation_accuracy=validation_accuracy,
         heldout_accuracy=heldout_accuracy,
         heldout_n=len(heldout.texts),
-        catalogue_excluded=excluded,
+        catalogue_excluded=len(shown.texts),
     )
 
 
 def trained_out_of_sample(path: Path) -> bool:
-    """Whether the artifact records which films it kept out; older artifacts were trained on every review."""
+    """Whether the artifact records which films it kept out and is cross-fitted; older artifacts were trained on
+    every review, or on fewer reviews than the current training uses."""
     try:
-        return "excluded_films" in nbsvm.NbSvmModel.load(path).meta
+        meta = nbsvm.NbSvmModel.load(path).meta
+        return "excluded_films" in meta and "cross_fitted" in meta
     except (OSError, ValueError, KeyError):
         return False
 

@@ -65,3 +65,23 @@ def site(live_server, transactional_db, settings):
 
     settings.ACCOUNT_EMAIL_VERIFICATION = "optional"
     return seed_site(live_server.url)
+
+
+@pytest.fixture
+def taste_site(site, settings, tmp_path):
+    """The site with members of two tastes, mira's ratings and a small trained recommender serving them."""
+    from django.core.cache import cache
+
+    from recommendations import serving
+    from tests.browser.seed import seed_taste
+
+    settings.MODEL_DIR = tmp_path / "models"
+    settings.RECOMMENDER_PLOT_EMBEDDINGS = False  # no transformer download: tags and genres make the content
+    serving._serving_cache.reset()
+    serving._broken.clear()
+    cache.clear()
+    seed_taste(site)
+    yield site
+    serving._serving_cache.reset()
+    serving._broken.clear()
+    cache.clear()

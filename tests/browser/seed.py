@@ -68,6 +68,74 @@ def seed_site(url: str) -> Site:
     return Site(url=url, films=films, member=member, other=other)
 
 
+# Two tastes for a small trained recommender: slow, art-house cinema and genre films.
+SLOW = [
+    "Tokyo Twilight",
+    "Persona",
+    "Stalker",
+    "Seven Samurai",
+    "Rashomon",
+    "Ran",
+    "Aguirre, the Wrath of God",
+    "Trois Couleurs: Bleu",
+    "Paris, Texas",
+    "Yojimbo",
+]
+GENRE = [
+    "Alien",
+    "Blade Runner",
+    "Jaws",
+    "Toy Story",
+    "Fargo",
+    "Metropolis",
+    "Spirited Away",
+    "Amélie",
+    "Cinema Paradiso",
+    "M",
+]
+# Mira's taste (slow cinema), which she shares mostly with otto: enough ratings for "your match" and
+# compatibility. Ran and Aguirre stay unrated, for her film pages to rank.
+MIRA_RATINGS = {
+    "Tokyo Twilight": 5,
+    "Persona": 5,
+    "Stalker": 4.5,
+    "Seven Samurai": 4.5,
+    "Rashomon": 5,
+    "The Third Man": 2,
+    "Jaws": 1.5,
+}
+SMALL_MODEL = {
+    "als": {"factors": 8, "regularization": 0.1, "iterations": 10, "seed": 1},
+    "confidence": {"alpha": 4.0, "power": 1.0, "negative_weight": 0.1, "low_star_threshold": 2.0},
+    "blend": {
+        "ease_weight": 0.5,
+        "popularity_penalty": 0.0,
+        "diversity": 0.5,
+        "gems_quality_floor": 0.0,
+        "candidate_pool": 50,
+    },
+    "ease_lambda": 5.0,
+}
+
+
+def seed_taste(site: Site) -> None:
+    """Sixteen members of two tastes, mira's ratings, and a small recommender trained on them by the real
+    training code (a second or two), active for the live server."""
+    from recommendations.services import recommender_train
+
+    for m in range(16):
+        fan = make_member(f"fan{m:02d}")
+        loved, other = (SLOW, GENRE) if m % 2 == 0 else (GENRE, SLOW)
+        for i, title in enumerate(loved):
+            if (i + m) % 4 != 0:  # everyone has gaps, so there is something to recommend
+                make_rating(fan, site.films[title], 5 if i % 2 else 4.5)
+        make_rating(fan, site.films[other[m % len(other)]], 1.5)
+    for title, stars in MIRA_RATINGS.items():
+        make_rating(site.member, site.films[title], stars)
+    film_rating_stats_refresh()
+    recommender_train(params=SMALL_MODEL)
+
+
 def log_in(page, site: Site, *, username: str = "mira") -> None:
     page.goto(f"{site.url}/accounts/login/")
     page.locator("input[name=login]").fill(username)

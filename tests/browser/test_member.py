@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from playwright.sync_api import expect
@@ -86,17 +87,55 @@ def test_a_member_edits_their_profile_from_their_own_page(page, site, console_er
     assert page.get_by_text("Slow cinema and neon noir.").is_visible()
 
 
-def test_a_spoiler_is_hidden_until_opened_by_keyboard(page, site, console_errors):
+def test_a_spoiler_is_hidden_from_screen_readers_until_opened_by_keyboard(page, site, console_errors):
     from reviews.services import review_create
 
     film = site.films["Vertigo"]
     review_create(user=site.other, film=film, text="The twist: Judy is Madeleine.", contains_spoilers=True)
     page.goto(f"{site.url}/films/{film.pk}/")
-    text = page.get_by_text("The twist: Judy is Madeleine.")
-    assert not text.is_visible()
-    page.get_by_text("This review contains spoilers").focus()
+    review = page.locator("article.review", has_text="This review contains spoilers")
+    text = review.get_by_text("The twist: Judy is Madeleine.")
+    expect(text).to_be_hidden()
+    # Not in the accessibility tree either: a screen reader hears only the warning.
+    expect(review).to_contain_text("This review contains spoilers")
+    assert "Judy" not in review.aria_snapshot()
+    toggle = review.get_by_text("This review contains spoilers")
+    toggle.focus()
     page.keyboard.press("Enter")
-    assert text.is_visible()
+    expect(text).to_be_visible()
+    assert "Judy is Madeleine" in review.aria_snapshot()
+    page.keyboard.press("Space")  # Space closes it again, and opens it
+    expect(text).to_be_hidden()
+    assert "Judy" not in review.aria_snapshot()
+    page.keyboard.press("Space")
+    expect(text).to_be_visible()
+
+
+def test_deleting_the_account_says_what_goes_offers_the_export_and_logs_out(page, site, console_errors):
+    from django.contrib.auth import get_user_model
+
+    log_in(page, site)
+    page.goto(f"{site.url}/settings/")
+    page.get_by_role("link", name="Delete your account").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Delete your account")
+    main = page.locator("main")
+    for deleted in ("your ratings", "your reviews", "your lists and watchlist", "Nothing is kept"):
+        expect(main).to_contain_text(deleted)
+    with page.expect_download() as download:
+        main.get_by_role("link", name="download your data").click()
+    assert download.value.suggested_filename.endswith((".zip", ".csv"))
+    assert download.value.failure() is None
+
+    # The password confirms it (a wrong one is a 400 and nothing deleted: tests/reviews); then it is gone.
+    page.get_by_label("Your password, to confirm").fill(site.password)
+    page.get_by_role("button", name="Delete my account").click()
+    expect(page.get_by_text("Your account and everything you made on CineAesthete have been deleted.")).to_be_visible()
+    expect(page.get_by_role("link", name="Log in")).to_be_visible()
+    assert not get_user_model().objects.filter(username="mira").exists()
+    # Her profile is gone (fetched by the page's own request context: its cookies, no console noise for a 404).
+    assert page.request.get(f"{site.url}/members/mira/").status == 404
+    page.goto(f"{site.url}/settings/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
 
 
 def test_a_list_can_be_reordered_with_the_keyboard(page, site, console_errors):

@@ -1,5 +1,5 @@
 """Moderation end to end: a member reports a review, staff hide it in the admin, it leaves the film page for
-everyone but its author, who sees why."""
+everyone but its author, who sees why; staff suspend a member, who is told so at log-in and whose content goes."""
 
 from __future__ import annotations
 
@@ -76,3 +76,43 @@ def test_the_content_policy_is_linked_from_the_footer(page, site, console_errors
     page.goto(site.url)
     page.get_by_role("contentinfo").get_by_role("link", name="Content policy").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Content policy")
+
+
+def test_staff_suspend_a_member_in_the_admin_who_can_no_longer_log_in_and_whose_content_goes(
+    page, browser, site, console_errors
+):
+    film_url = f"{site.url}/films/{site.films['Stalker'].pk}/"
+    page.goto(f"{site.url}/members/{site.other.username}/")
+    expect(page.locator("main")).to_contain_text("Stalker")  # otto's diary and review, before
+
+    make_member("moderator", is_staff=True, is_superuser=True)
+    staff = browser.new_context()
+    staff_page = staff.new_page()
+    log_in(staff_page, site, username="moderator")
+    staff_page.goto(f"{site.url}/admin/")
+    staff_page.get_by_role("link", name="Users").first.click()
+    staff_page.locator("#searchbar").fill("otto")
+    staff_page.locator("#changelist-search").get_by_role("button").click()
+    row = staff_page.locator("#result_list tbody tr", has_text="otto")
+    expect(row).to_have_count(1)
+    row.locator("input.action-select").check()
+    staff_page.locator("select[name=action]").select_option("suspend_members")
+    staff_page.get_by_label("Reason (shown to the author)").fill("Spam")
+    staff_page.locator("button[name=index]").click()
+    expect(staff_page.locator(".messagelist")).to_contain_text("Suspended: 1")
+    staff.close()
+
+    # Their profile, review and diary are gone for everyone.
+    page.goto(film_url)
+    expect(page.locator("main h1")).to_be_visible()
+    expect(page.locator("main")).not_to_contain_text(REVIEW_TEXT)
+    assert page.request.get(f"{site.url}/members/{site.other.username}/").status == 404
+
+    # Otto cannot log in, and is told his account is suspended rather than that his password is wrong.
+    page.goto(f"{site.url}/accounts/login/")
+    page.locator("input[name=login]").fill("otto")
+    page.locator("input[name=password]").fill(site.password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Account suspended")
+    expect(page.locator("main")).to_contain_text("Moderators suspended this account, so it cannot log in: Spam.")
+    expect(page.get_by_role("link", name="otto")).to_have_count(0)

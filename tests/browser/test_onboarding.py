@@ -56,3 +56,28 @@ def test_the_genre_and_mood_questions_save_in_place_on_a_phone(page, site, conso
     assert [genre.name for genre in seed.genres.all()] == ["Drama"]
     assert len(seed.moods) == (1 if moods.count() else 0)
     assert page.evaluate("document.documentElement.scrollWidth") <= MOBILE_WIDTH
+
+
+def test_films_skipped_at_onboarding_are_not_recommended_straight_back(page, site, console_errors):
+    log_in(page, site)
+    page.goto(f"{site.url}/recommendations/")
+    recommended = page.locator(".recs-list a.title").all_inner_texts()
+    page.goto(f"{site.url}/recommendations/start/")
+    onboarding = page.locator(".recs-onboard-card a.title").all_inner_texts()
+    # Two films the recommendations page showed before: one not seen, one not wanted.
+    unseen, unwanted = [title for title in onboarding if title in recommended][:2]
+    for title, button in ((unseen, "Haven't seen"), (unwanted, "Not for me")):
+        card = page.locator(".recs-onboard-card", has=page.locator("a.title", has_text=title))
+        with page.expect_response(lambda response: "/recommendations/start/" in response.url):
+            card.get_by_role("button", name=button).click()
+        expect(page.locator(".recs-onboard-card a.title", has_text=title)).to_have_count(0)
+    page.goto(f"{site.url}/recommendations/")
+    titles = page.locator(".recs-list a.title")
+    expect(titles.first).to_be_visible()
+    assert unseen not in titles.all_inner_texts() and unwanted not in titles.all_inner_texts()
+    # Nor among the home page's top picks.
+    page.goto(site.url + "/")
+    picks = page.locator(".recs-strip a.title")
+    expect(picks.first).to_be_visible()
+    home_titles = picks.all_inner_texts()
+    assert unseen not in home_titles and unwanted not in home_titles

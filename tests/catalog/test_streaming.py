@@ -251,6 +251,27 @@ def test_settings_page_refuses_hostile_ids_with_400(client, alice, us_providers,
     assert not MemberService.objects.filter(user=alice).exists()
 
 
+def test_settings_page_sets_the_members_country(client, alice, us_providers):
+    client.force_login(alice)
+    url = reverse("catalog:streaming_services")
+    assert b"Germany" in client.get(url, HTTP_ACCEPT_LANGUAGE="de-DE").content  # until the member says
+    response = client.post(url, {"country": "us"}, HTTP_ACCEPT_LANGUAGE="de-DE")
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.country == "US"
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="de-DE")
+    assert b'<option value="US" selected>' in page.content and b"Netflix" in page.content
+
+
+@pytest.mark.parametrize("bad", ["QQ", "", "U\x00", "US" * 40, "\u00dc\u00c9"])
+def test_settings_page_refuses_a_hostile_country_with_400(client, alice, bad):
+    client.force_login(alice)
+    response = client.post(reverse("catalog:streaming_services"), {"country": bad})
+    assert response.status_code == 400
+    alice.refresh_from_db()
+    assert alice.country == ""
+
+
 def test_settings_page_needs_a_login_and_get_or_post(client, alice):
     url = reverse("catalog:streaming_services")
     assert client.get(url).status_code == 302

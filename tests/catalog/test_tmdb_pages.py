@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from xml.etree import ElementTree
+
 import pytest
+from django.conf import settings
+from django.templatetags.static import static
 from django.urls import reverse
 
 from catalog.models import Credit
 from catalog.tmdb.sync import tmdb_film_store
-from tests.catalog.tmdb_server import recorded
+from tests.catalog.tmdb_server import Reply, recorded
 from tests.factories import make_film
 
 pytestmark = pytest.mark.django_db
@@ -57,11 +62,48 @@ def test_the_person_page_lists_crew_by_job(client, fight_club):
     assert [section.label for section in response.context["sections"]] == ["Director of Photography"]
 
 
+NOTICE = "This product uses the TMDB API but is not endorsed or certified by TMDB"
+
+
+def _tmdb_logos(html: str) -> list[str]:
+    return re.findall(r'<img class="tmdb-logo"\s+src="([^"]+)" alt="TMDB"', html)
+
+
 def test_the_footer_credits_tmdb_only_when_it_is_used(client, film, settings):
     settings.TMDB_API_KEY, settings.TMDB_READ_TOKEN = "", ""
-    assert "not endorsed or certified by TMDB" not in client.get("/").content.decode()
+    page = client.get("/").content.decode()
+    assert "not endorsed or certified by TMDB" not in page and not _tmdb_logos(page)
     settings.TMDB_API_KEY = "key"
-    assert "This product uses the TMDB API but is not endorsed or certified by TMDB" in client.get("/").content.decode()
+    page = client.get("/").content.decode()
+    assert NOTICE in page and _tmdb_logos(page) == [static("img/tmdb-logo.svg")]
+
+
+def test_every_page_showing_tmdb_data_carries_the_logo_and_notice(client, alice, fight_club, tmdb):
+    tmdb.route("/3/search/movie", Reply(body=recorded("search_movie_matrix.json")))
+    client.force_login(alice)
+    pages = {
+        "film page": client.get(fight_club.get_absolute_url()),
+        "search with 'Add it from TMDb'": client.get(reverse("catalog:search"), {"q": "fight"}),
+        "TMDb search": client.get(reverse("catalog:tmdb_search"), {"q": "matrix"}),
+        # The results the search page swaps in carry their own attribution, beside TMDb's data.
+        "TMDb results fragment": client.get(reverse("catalog:tmdb_search"), {"q": "matrix"}, HTTP_HX_REQUEST="true"),
+    }
+    for name, response in pages.items():
+        html = response.content.decode()
+        assert response.status_code == 200, name
+        assert NOTICE in html and _tmdb_logos(html), name
+    assert "Can't find it?" in pages["search with 'Add it from TMDb'"].content.decode()
+
+
+def test_the_logo_is_a_tmdb_wordmark_in_its_colours():
+    logo = (settings.BASE_DIR / "static" / "img" / "tmdb-logo.svg").read_text()
+    root = ElementTree.fromstring(logo)  # well-formed SVG
+    assert root.tag == "{http://www.w3.org/2000/svg}svg" and root.get("viewBox")
+    text = "".join(root.itertext())
+    assert "TMDB" in text
+    for colour in ("#90cea1", "#01b4e4"):  # TMDB's light green and light blue
+        assert colour in logo.lower()
+    assert "<script" not in logo and "href=" not in logo  # an image, nothing it could load or run
 
 
 def test_without_a_key_staff_see_what_a_key_would_add(client, film, staff, alice, settings):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 
@@ -9,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from PIL import Image
 
-from catalog.models import AlternativeTitle, Credit, FilmImage, FilmRelease, Person
+from catalog.models import AlternativeTitle, Credit, FilmImage, FilmRelease, Genre, Person
 from catalog.tasks import sync_tmdb
 from catalog.tmdb.client import TMDbAuthError
 from catalog.tmdb.sync import tmdb_enrich
@@ -80,6 +81,26 @@ def test_enrich_stores_every_part_of_tmdbs_answer(tmdb_films):
     backdrops = FilmImage.objects.filter(film=film, kind=FilmImage.Kind.BACKDROP)
     assert backdrops.count() == 3 and {image.width for image in backdrops} == {78}
     assert film.poster_id is None  # a backdrop never becomes the poster
+
+
+def test_a_film_tmdb_brought_in_takes_its_genres_matching_ours_whatever_the_case(tmdb_films):
+    make_film("Other", genres=("drama",))  # our genre, spelt in lower case
+    film = make_film("Film 550", year=None, tmdb_id=550)  # no MovieLens id: TMDb brought it in
+    assert tmdb_enrich().stored == 1
+    assert sorted(film.genres.values_list("name", flat=True)) == ["Thriller", "drama"]
+    assert Genre.objects.count() == 2
+
+
+def test_an_image_the_film_already_has_is_not_stored_again(tmdb_films):
+    film = make_film("Fight Club", year=1999, tmdb_id=550)
+    # The film already has the first backdrop's bytes (say, from a folder import), under no TMDb source.
+    content = jpeg((0, 10, 200))
+    FilmImage.objects.create(
+        film=film, kind=FilmImage.Kind.STILL, content_hash=hashlib.sha256(content).hexdigest(), width=78, height=44
+    )
+    report = tmdb_enrich()
+    assert (report.stored, report.images_stored) == (1, 2)
+    assert FilmImage.objects.filter(film=film).count() == 3
 
 
 def test_a_rerun_fetches_only_what_is_missing(tmdb_films):

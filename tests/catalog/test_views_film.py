@@ -132,7 +132,7 @@ def test_person_page_groups_filmography_by_role_sorted_by_year(client, db, djang
     url = reverse("catalog:person_detail", args=[person.pk])
     with django_assert_num_queries(2):  # person, credits with films and posters
         response = client.get(url)
-    sections = response.context["sections"]
+    sections = [section for section, _page in response.context["sections"]]  # each with its page of cards
     assert [section.label for section in sections] == ["Director", "Actor"]
     assert [credit.film.title for credit in sections[0].credits] == ["Play Misty for Me", "Unforgiven"]
     assert [credit.film.title for credit in sections[1].credits] == ["The Good, the Bad and the Ugly", "Unforgiven"]

@@ -119,5 +119,31 @@ def test_the_film_page_shows_your_match_once_you_have_rated_enough(client, train
         return int(html.split("<strong>Top ", 1)[1].split("%", 1)[0])
 
     assert top(loved) < top(disliked)
+    # The top reason: one of the action films the member loved, never the film on the page itself.
+    reason = loved.split('class="your-match-reason small">', 1)[1].split("</p>", 1)[0]
+    assert reason.startswith("Because you liked Action ") and "Action 6" not in reason
     client.logout()
     assert "for you" not in client.get(reverse("catalog:film_detail", args=[action[6].pk])).content.decode()
+
+
+def _surprise_ids(client, **params) -> list[int]:
+    response = client.get(PAGE, {"mode": "surprise", **params})
+    assert response.status_code == 200
+    return [rec.film.pk for rec in response.context["result"].items]
+
+
+def test_surprise_draws_are_a_few_distinct_picks_and_a_bad_draw_is_the_first(client, trained):
+    from reviews.services import rating_set
+    from tests.factories import make_member
+
+    member = make_member("viewer")
+    for film in trained["action"][:3]:
+        rating_set(user=member, film=film, stars="4.5")
+    client.force_login(member)
+    first, second = _surprise_ids(client), _surprise_ids(client, draw="1")
+    assert 2 <= len(first) <= 3 and second and not set(first) & set(second)
+    for hostile in ("abc", "-1", "١", ""):
+        assert _surprise_ids(client, draw=hostile) == first
+    assert client.get(PAGE, {"mode": "surprise", "draw": "1\x00"}).status_code == 400  # NUL bytes: refused
+    assert _surprise_ids(client, draw="9" * 40)  # a huge draw wraps round to one of the draws
+    assert b"draw=1" in client.get(PAGE, {"mode": "surprise"}).content  # "another one" asks for the next draw

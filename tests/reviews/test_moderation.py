@@ -212,6 +212,20 @@ def test_a_suspended_member_cannot_log_in_and_their_content_and_stars_leave_ever
     assert {r.hidden_reason for r in Review.objects.filter(user=alice)} == {"Account suspended: Review bombing"}
 
 
+def test_a_suspended_member_who_tries_to_log_in_is_told_they_are_suspended_and_why(suspended, alice, bob, client):
+    login = {"login": "alice", "password": "correct-horse-battery"}
+    response = client.post(reverse("account_login"), login, follow=True)
+    text = _text(response)
+    assert "Account suspended" in text and "Review bombing" in text
+    assert not response.wsgi_request.user.is_authenticated
+    # An account deactivated for another reason says only that, even in the same browser session.
+    bob.is_active = False
+    bob.save(update_fields=["is_active"])
+    login = {"login": "bob", "password": "correct-horse-battery"}
+    text = _text(client.post(reverse("account_login"), login, follow=True))
+    assert "Account inactive" in text and "Review bombing" not in text and "suspended" not in text
+
+
 def test_lifting_a_suspension_restores_the_account_but_not_what_was_hidden_on_its_own(alice, bob, staff):
     film = make_film("Solaris", year=1972)
     services.rating_set(user=alice, film=film, stars="3")

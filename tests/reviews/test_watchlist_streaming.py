@@ -134,7 +134,7 @@ def _walk_pages(client, url, params):
 
 
 def test_pages_of_the_availability_sort_reach_every_film_in_order(client, alice, shelf, monkeypatch):
-    monkeypatch.setattr("reviews.views.WATCHLIST_PER_PAGE", 2)
+    monkeypatch.setattr("catalog.selectors.GRID_PAGE", 2)
     client.force_login(alice)
     pages = _walk_pages(client, reverse("reviews:watchlist", args=["alice"]), {"sort": "availability"})
     assert [titles for titles, _ in pages] == [
@@ -154,7 +154,7 @@ def test_pages_of_the_availability_sort_reach_every_film_in_order(client, alice,
 def test_pages_of_every_sort_reach_every_film_in_the_whole_list_order(client, alice, shelf, monkeypatch, sort):
     for n in range(4):
         watchlist_add(user=alice, film=make_film(f"Extra {n}", runtime_minutes=80 + n))
-    monkeypatch.setattr("reviews.views.WATCHLIST_PER_PAGE", 3)
+    monkeypatch.setattr("catalog.selectors.GRID_PAGE", 3)
     client.force_login(alice)
     pages = _walk_pages(client, reverse("reviews:watchlist", args=["alice"]), {"sort": sort})
     whole = member_watchlist(member=alice, viewer=alice, sort=sort, country="US", service_ids=[NETFLIX])
@@ -163,7 +163,7 @@ def test_pages_of_every_sort_reach_every_film_in_the_whole_list_order(client, al
 
 
 def test_a_page_of_the_watchlist_is_a_fixed_number_of_queries(client, alice, shelf, monkeypatch):
-    monkeypatch.setattr("reviews.views.WATCHLIST_PER_PAGE", 2)
+    monkeypatch.setattr("catalog.selectors.GRID_PAGE", 2)
     client.force_login(alice)
     url = reverse("reviews:watchlist", args=["alice"])
     client.get(url, {"sort": "availability"}, HTTP_ACCEPT_LANGUAGE="en-US")

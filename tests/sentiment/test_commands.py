@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 from io import StringIO
@@ -7,9 +8,11 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from reviews.sentiment.analysers import classifier_artifact_path
+from reviews.sentiment import nbsvm
+from reviews.sentiment.analysers import NbSvmAnalyser, classifier_artifact_path
 from reviews.sentiment.data import read_labelled
 from reviews.sentiment.nbsvm import NbSvmModel
+from reviews.sentiment.text import prepare
 from reviews.sentiment.training import review_splits
 from tests.factories import make_film
 from tests.sentiment.conftest import synthetic_reviews
@@ -49,11 +52,15 @@ def test_the_classifier_never_trains_on_catalogue_films_or_held_out_ones(tmp_pat
     for imdb_id in in_catalogue:
         make_film(f"Film {imdb_id}", imdb_id=imdb_id)
     output = run("train_sentiment", "--data", str(path), "--tune")
-    assert "60 reviews of catalogue films left out" in output and "chose C=" in output
+    assert "60 of catalogue films cross-fitted" in output and "chose C=" in output
     reviews = read_labelled(path)
     splits = review_splits(reviews, catalogue=in_catalogue)
-    meta = NbSvmModel.load(classifier_artifact_path()).meta
-    assert meta["trained_on"] == splits.count("train") + splits.count("validation")
+    model = NbSvmModel.load(classifier_artifact_path())
+    meta = model.meta
+    # The shipped model learns from the catalogue's reviews too; its fallback never saw them.
+    assert meta["trained_on"] == splits.count("train") + splits.count("validation") + 60
+    assert meta["cross_fitted"] == 60
+    assert model.fallback.meta["trained_on"] == splits.count("train") + splits.count("validation")
     assert set(meta["excluded_films"]) == in_catalogue
     assert meta["heldout_n"] == splits.count("test") > 0
     # No film is on two sides of a split.
@@ -99,7 +106,6 @@ def test_commands_fail_clearly_on_a_missing_file(tmp_path):
 
 @pytest.mark.django_db
 def test_an_artifact_trained_on_the_catalogue_is_replaced_by_an_out_of_sample_one(tmp_path, settings):
-    from reviews.sentiment import nbsvm
     from reviews.sentiment.training import ensure_classifier, trained_out_of_sample
 
     path = catalogue_file(tmp_path, films=12, per_film=4)
@@ -111,3 +117,47 @@ def test_an_artifact_trained_on_the_catalogue_is_replaced_by_an_out_of_sample_on
     assert not trained_out_of_sample(classifier_artifact_path())
     assert ensure_classifier(log=lambda message: None)
     assert trained_out_of_sample(classifier_artifact_path())
+
+
+@pytest.mark.django_db
+def test_every_imported_review_is_scored_by_a_model_that_never_saw_it(tmp_path, settings):
+    """The round trip the site makes: train with the catalogue's reviews cross-fitted, import those reviews from
+    the same file (their markup cleaned the import's way), analyse them as the worker does. Each stored score is
+    the fallback's, never the model that learnt the text; a member's new review gets the full model."""
+    from reviews.imdb import import_imdb_reviews
+    from reviews.models import Review
+    from reviews.sentiment.services import reviews_backfill
+
+    texts, labels = synthetic_reviews(240, seed=5)
+    # Markup as IMDb writes it, and text a member could also write: tags, entities, odd spacing.
+    texts = [
+        f"{text.replace('. ', '.<br /><br />', 1)} It was <i>really</i> something &amp; more.   " for text in texts
+    ]
+    path = tmp_path / "imdb.jsonl.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        for i, (text, label) in enumerate(zip(texts, labels, strict=True)):
+            row = {"split": "train", "id": i, "label": "pos" if label else "neg", "imdb_id": f"tt{i // 6:07d}"}
+            handle.write(json.dumps({**row, "rating": 8 if label else 2, "text": text}) + "\n")
+    links = tmp_path / "links.csv"
+    links.write_text("movieId,imdbId,tmdbId\n")
+    for n in range(0, 40, 5):
+        make_film(f"Film {n}", imdb_id=f"tt{n:07d}")
+    run("train_sentiment", "--data", str(path))
+    assert import_imdb_reviews(path=path, links_path=links)["created"] == 48
+    reviews_backfill(use_embedder=False)
+
+    model = NbSvmModel.load(classifier_artifact_path())
+    assert model.fallback is not None and len(model.seen) == 48
+    fallback = NbSvmAnalyser(model.fallback)
+    stored = list(Review.objects.filter(imported_from="imdb").select_related("sentiment"))
+    assert len(stored) == 48
+    for review in stored:
+        text = prepare(review.text).text
+        assert nbsvm.text_key(text) in model.seen, review.text
+        assert review.sentiment.score == pytest.approx(fallback.scores([text])[0], abs=1e-3)
+    # Any text not trained on goes to the full model, however much it resembles the training reviews.
+    full_only = dataclasses.replace(model, fallback=None, seen=frozenset())
+    fresh = [texts[0] + " A second viewing was even better.", texts[1].replace("It was", "Honestly, it was")]
+    assert not any(nbsvm.text_key(text) in model.seen for text in fresh)
+    assert list(model.decision(fresh)) == pytest.approx(list(full_only.decision(fresh)))
+    assert list(model.decision(fresh)) != pytest.approx(list(model.fallback.decision(fresh)))
