@@ -208,6 +208,10 @@ def populate(films: int, rng: random.Random) -> dict:
                 3.5 if count else None,
                 now,
                 now,
+                "",
+                "",
+                "{}",
+                "",
             )
 
     _copy(
@@ -227,6 +231,10 @@ def populate(films: int, rng: random.Random) -> dict:
             "rating_mean",
             "created_at",
             "updated_at",
+            "tagline",
+            "original_language",
+            "countries",
+            "trailer_youtube_key",
         ],
         film_rows(),
     )

@@ -17,6 +17,8 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    IntegerField,
+    Min,
     OuterRef,
     Prefetch,
     Q,
@@ -53,6 +55,7 @@ from .models import (
     StaffPick,
     StaffPickList,
     WatchProvider,
+    film_sort_orders,
 )
 
 # Columns a film card needs: everything else stays in the database.
@@ -68,8 +71,6 @@ BROWSE_SORTS = {
 }
 DEFAULT_SORT = "popularity"
 BROWSE_DECADES = tuple(range(1910, 2020, 10))
-# Below this many ratings a mean says little; such films rank after the rest when sorting by rating.
-RATING_SORT_MIN_COUNT = 50
 
 GENRES_CACHE_KEY = "catalog:browse-choices:v2"
 GENRES_CACHE_SECONDS = 600
@@ -165,20 +166,7 @@ def film_browse(
         films = films.filter(genres__slug=genre_slug)
     if decade is not None:
         films = films.filter(year__gte=decade, year__lt=decade + 10)
-    if sort == "rating":
-        well_rated = Case(When(rating_count__gte=RATING_SORT_MIN_COUNT, then=Value(1)), default=Value(0))
-        # A film under a rating brigade ranks by its manipulation-resistant mean (set only while it is flagged).
-        shown_mean = Coalesce("rating_robust_mean", "rating_mean")
-        return films.annotate(well_rated=well_rated, shown_mean=shown_mean).order_by(
-            "-well_rated", F("shown_mean").desc(nulls_last=True), "-rating_count", "id"
-        )
-    if sort == "newest":
-        return films.order_by(F("year").desc(nulls_last=True), "sort_title", "id")
-    if sort == "oldest":
-        return films.order_by(F("year").asc(nulls_last=True), "sort_title", "id")
-    if sort == "title":
-        return films.order_by("sort_title", "id")
-    return films.order_by("-rating_count", "id")
+    return films.order_by(*film_sort_orders()[sort if sort in BROWSE_SORTS else DEFAULT_SORT])
 
 
 def popular_films(*, limit: int = 24) -> list[Film]:
@@ -246,7 +234,7 @@ def whole_rows(items: list, *, row: int = GRID_ROW) -> list:
 GRID_PAGE = 24  # a multiple of 12: a full page of cards ends on a whole row in 2-, 3-, 4- and 6-column grids
 
 
-def grid_page(items: list, *, number: object) -> Page:
+def grid_page(items: list | QuerySet, *, number: object) -> Page:
     """One page of a card grid that must reach every item (a watchlist, a filmography), where ``whole_rows``
     may not drop any: every page but the last holds ``GRID_PAGE`` cards, whole rows in every grid, and the
     last holds the rest. ``number`` comes from the URL: anything that is not a page number gives page 1, a
@@ -425,27 +413,18 @@ def _film_forms(film: Film) -> list[str]:
 
 
 def _film_search(query: str, *, limit: int) -> list[Film]:
-    """Films by display title and by alternative title (two candidate queries), re-ranked together."""
-    by_title = {
-        film.pk: film
-        for film in Film.objects.filter(title__trigram_word_similar=query)
-        .annotate(trigram=TrigramSimilarity("title", query) + TrigramStrictWordSimilarity(query, "title"))
-        .only(*FILM_CARD_FIELDS, "rating_count")
-        .order_by("-trigram", "-rating_count", "id")[:SEARCH_CANDIDATES]
-    }
-    # The display title is itself a form of the title: (text, trigram score) per film, best first.
-    forms: dict[int, list[tuple[str, float]]] = {pk: [(film.title, film.trigram)] for pk, film in by_title.items()}
-    alternatives = (
-        AlternativeTitle.objects.filter(title__trigram_word_similar=query)
-        .annotate(trigram=TrigramSimilarity("title", query) + TrigramStrictWordSimilarity(query, "title"))
-        .order_by("-trigram", "film_id", "id")
-        .values_list("film_id", "title", "trigram")[:SEARCH_CANDIDATES]
-    )
-    for film_id, title, trigram in alternatives:
-        forms.setdefault(film_id, []).append((title, trigram))
-    missing = forms.keys() - by_title.keys()
-    if missing:
-        by_title.update(Film.objects.only(*FILM_CARD_FIELDS, "rating_count").in_bulk(missing))
+    """Films by display title and by alternative title, re-ranked together.
+
+    A query of several words first looks for titles holding every word (each typo-tolerant): the GIN indexes
+    intersect one small set per word, where the whole query's word similarity would match, and score, every
+    title holding just one common word ("night": thousands in a large catalogue). Only when no title holds
+    every word do the near misses get looked for."""
+    words = _search_words(query)
+    passes = [words, [query]] if len(words) > 1 else [[query]]
+    for terms in passes:
+        by_title, forms = _film_candidates(query, terms)
+        if forms:
+            break
     candidates = list(by_title.values())
     most_rated = max((film.rating_count for film in candidates), default=0)
 
@@ -459,6 +438,40 @@ def _film_search(query: str, *, limit: int) -> list[Film]:
         film.search_forms = forms[film.pk]
     prefetch_related_objects(films, Prefetch("poster", queryset=FilmImage.objects.only(*POSTER_FIELDS)))
     return films
+
+
+def _search_words(query: str) -> list[str]:
+    """The words of a query that trigrams can match (two letters or digits at least), each once."""
+    return list(dict.fromkeys(word for word in query.split() if sum(char.isalnum() for char in word) >= 2))
+
+
+def _film_candidates(query: str, terms: list[str]) -> tuple[dict[int, Film], dict[int, list[tuple[str, float]]]]:
+    """({id: film}, {id: [(title form, trigram score)]}) for the films whose display title, or one of whose
+    alternative titles, is word-similar to every one of ``terms``; the best SEARCH_CANDIDATES of each kind."""
+    title_matches = Q()
+    for term in terms:
+        title_matches &= Q(title__trigram_word_similar=term)
+    by_title = {
+        film.pk: film
+        for film in Film.objects.filter(title_matches)
+        .annotate(trigram=TrigramSimilarity("title", query) + TrigramStrictWordSimilarity(query, "title"))
+        .only(*FILM_CARD_FIELDS, "rating_count")
+        .order_by("-trigram", "-rating_count", "id")[:SEARCH_CANDIDATES]
+    }
+    # The display title is itself a form of the title: (text, trigram score) per film, best first.
+    forms: dict[int, list[tuple[str, float]]] = {pk: [(film.title, film.trigram)] for pk, film in by_title.items()}
+    alternatives = (
+        AlternativeTitle.objects.filter(title_matches)
+        .annotate(trigram=TrigramSimilarity("title", query) + TrigramStrictWordSimilarity(query, "title"))
+        .order_by("-trigram", "film_id", "id")
+        .values_list("film_id", "title", "trigram")[:SEARCH_CANDIDATES]
+    )
+    for film_id, title, trigram in alternatives:
+        forms.setdefault(film_id, []).append((title, trigram))
+    missing = forms.keys() - by_title.keys()
+    if missing:
+        by_title.update(Film.objects.only(*FILM_CARD_FIELDS, "rating_count").in_bulk(missing))
+    return by_title, forms
 
 
 def _search_rank(query: str, text: str, trigram: float, popularity: int, most_popular: int) -> float:
@@ -553,15 +566,27 @@ class AvailabilityRank:
     }
 
 
-def availability_rank(*, country: str, provider_ids: Iterable[int], film_ref: str = "pk") -> Case:
-    """An AvailabilityRank per row, from up to three EXISTS probes of the availability index."""
-    paid = FilmAvailability.objects.filter(film=OuterRef(film_ref), country=country, kind__in=PAY_KINDS)
-    return Case(
-        When(streamable(country=country, provider_ids=provider_ids, film_ref=film_ref), then=Value(0)),
-        When(streamable(country=country, free=True, film_ref=film_ref), then=Value(1)),
-        When(Exists(paid), then=Value(2)),
-        default=Value(AvailabilityRank.NOWHERE),
+def availability_rank(*, country: str, provider_ids: Iterable[int], film_ref: str = "pk") -> Coalesce:
+    """An AvailabilityRank per row: the best rank among the film's offers in ``country``.
+
+    A correlated MIN over the film's few offers there, one probe of the (film, country, …) index per row.
+    EXISTS probes in a CASE let PostgreSQL hash every offer in the country instead (hundreds of thousands in a
+    large catalogue) to rank a 500-film watchlist."""
+    providers = list(provider_ids)
+    ranks = [When(kind__in=FREE_KINDS, then=Value(AvailabilityRank.FREE))]
+    if providers:
+        ranks.insert(
+            0, When(kind__in=STREAM_KINDS, provider_id__in=providers, then=Value(AvailabilityRank.ON_SERVICES))
+        )
+    ranks.append(When(kind__in=PAY_KINDS, then=Value(AvailabilityRank.RENT_OR_BUY)))
+    best = (
+        FilmAvailability.objects.filter(film=OuterRef(film_ref), country=country)
+        .order_by()
+        .values("film")
+        .annotate(best=Min(Case(*ranks, output_field=IntegerField())))
+        .values("best")
     )
+    return Coalesce(Subquery(best), Value(AvailabilityRank.NOWHERE))
 
 
 def providers_for_country(*, country: str) -> list[WatchProvider]:

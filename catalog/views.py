@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,10 +16,11 @@ from cineaesthete.core.middleware import HEADER as CSP_HEADER
 from cineaesthete.core.middleware import content_security_policy_with
 from cineaesthete.core.models import JobRun
 from cineaesthete.htmx import HtmxHttpRequest, render_page, wants_fragment
+from cineaesthete.pagination import CappedPaginator
 from cineaesthete.validation import clean_query, parse_id
 
 from . import selectors
-from .models import Person
+from .models import RATING_SORT_MIN_COUNT, Person
 from .services.streaming import (
     film_providers_refresh_queue,
     film_providers_stale,
@@ -37,6 +37,9 @@ TMDB_IMPORTS_PER_HOUR = 10
 YOUTUBE_NOCOOKIE = "https://www.youtube-nocookie.com"
 
 BROWSE_PAGE_SIZE = 48
+# Browse counts its matches up to this many ("1,000+ films"): an exact count of a filtered catalogue of a
+# hundred thousand films would cost more than the page itself.
+BROWSE_COUNT_CAP = 1000
 
 
 @require_GET
@@ -86,7 +89,8 @@ def browse(request: HtmxHttpRequest) -> HttpResponse:
         country=viewer_country(request),
         service_ids=selectors.member_service_ids(user=request.user) if filters["streaming"] == "mine" else (),
     )
-    page = Paginator(films, BROWSE_PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = CappedPaginator(films, BROWSE_PAGE_SIZE, page_number=request.GET.get("page"), cap=BROWSE_COUNT_CAP)
+    page = paginator.get_page()
     # The query string without the page number, for the pagination links.
     params = request.GET.copy()
     params.pop("page", None)
@@ -96,7 +100,7 @@ def browse(request: HtmxHttpRequest) -> HttpResponse:
         "sorts": selectors.BROWSE_SORTS,
         "decades": filters["decades"],
         "page_prefix": f"?{params.urlencode()}&page=" if params else "?page=",
-        "rating_min_count": selectors.RATING_SORT_MIN_COUNT,
+        "rating_min_count": RATING_SORT_MIN_COUNT,
         "streaming_choices": selectors.streaming_choices(user=request.user),
     }
     response = render_page(request, "catalog/browse.html", context, fragment="listing")

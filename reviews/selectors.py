@@ -261,7 +261,7 @@ def member_watchlist(
     service_ids: Iterable[int] = (),
     streaming: str = "",
 ) -> list[WatchlistEntry]:
-    """A member's watchlist; ``sort="predicted"`` puts the films the recommender thinks fit them best first.
+    """A member's whole watchlist; ``sort="predicted"`` puts the films the recommender thinks fit them best first.
 
     Each entry then carries ``predicted`` (catalogue percentile, 0 to 1) and ``match_top_percent`` ("top 3%
     for you"); films the model does not know yet, or every film when there is no model, keep added order.
@@ -270,6 +270,17 @@ def member_watchlist(
     and ``streaming`` ("mine", "free") keeps only the films that stream that way.
     Viewers other than the member get the entries without the notes the member has not shared.
     """
+    rows = list(
+        watchlist_entries(member=member, sort=sort, country=country, service_ids=service_ids, streaming=streaming)
+    )
+    return watchlist_shown(rows, member=member, viewer=viewer)
+
+
+def watchlist_entries(
+    *, member, sort: str = "added", country: str = "", service_ids: Iterable[int] = (), streaming: str = ""
+) -> QuerySet[WatchlistEntry] | list[WatchlistEntry]:
+    """The entries of ``member_watchlist`` in order, as a query to page through (sorted in SQL), or for
+    ``sort="predicted"`` as a list ordered by the recommender. Pass the rows shown through ``watchlist_shown``."""
     entries = WatchlistEntry.objects.filter(user=member).select_related("film", "film__poster")
     if country:
         entries = entries.annotate(
@@ -280,20 +291,36 @@ def member_watchlist(
             entries = entries.filter(condition)
     elif sort == "availability":
         sort = "added"
-    if sort == "predicted":
-        rows = list(entries.order_by("-added_at"))
-        predictions = _film_fit(user=member, film_ids=[e.film_id for e in rows])
-        for entry in rows:
-            entry.predicted = predictions.get(entry.film_id)
-            entry.match_top_percent = None if entry.predicted is None else max(1, round((1 - entry.predicted) * 100))
-        rows.sort(key=lambda e: (e.predicted is None, -(e.predicted or 0)))
-    else:
-        rows = list(entries.order_by(*(WATCHLIST_SORTS.get(sort) or WATCHLIST_SORTS["added"])))
+    if sort != "predicted":
+        return entries.order_by(*(WATCHLIST_SORTS.get(sort) or WATCHLIST_SORTS["added"]))
+    rows = list(entries.order_by("-added_at"))
+    predictions = _film_fit(user=member, film_ids=[e.film_id for e in rows])
+    for entry in rows:
+        entry.predicted = predictions.get(entry.film_id)
+        entry.match_top_percent = None if entry.predicted is None else max(1, round((1 - entry.predicted) * 100))
+    rows.sort(key=lambda e: (e.predicted is None, -(e.predicted or 0)))
+    return rows
+
+
+def watchlist_shown(rows: Iterable[WatchlistEntry], *, member, viewer) -> list[WatchlistEntry]:
+    """The rows as ``viewer`` may see them: another viewer gets no note the member has not shared."""
+    rows = list(rows)
     if not _is_self(viewer, member):
         for entry in rows:
             if not entry.note_public:
                 entry.note = ""
     return rows
+
+
+def watchlist_availability_counts(
+    *, member, country: str, service_ids: Iterable[int] = (), streaming: str = ""
+) -> dict[int, int]:
+    """{AvailabilityRank: how many of the member's entries stand there} for ``country`` and ``service_ids``
+    (one query): the smart watchlist's group headings count the whole watchlist, not one page of it."""
+    entries = watchlist_entries(
+        member=member, sort="availability", country=country, service_ids=service_ids, streaming=streaming
+    )
+    return dict(entries.order_by().values("availability").annotate(n=Count("id")).values_list("availability", "n"))
 
 
 # --- lists --------------------------------------------------------------------------------------------

@@ -287,27 +287,29 @@ def watchlist(request: HtmxHttpRequest, username: str) -> HttpResponse:
     # Availability is the viewer's: their country and services, whoever's watchlist it is.
     country = viewer_country(user=request.user, accept_language=request.headers.get("Accept-Language", ""))
     streaming = streaming_choice(value=request.GET.get("streaming", ""), user=request.user)
-    entries = selectors.member_watchlist(
-        member=member,
-        viewer=request.user,
-        sort=sort,
-        country=country,
-        service_ids=member_service_ids(user=request.user),
-        streaming=streaming,
+    service_ids = member_service_ids(user=request.user)
+    entries = selectors.watchlist_entries(
+        member=member, sort=sort, country=country, service_ids=service_ids, streaming=streaming
     )
+    # Pages sorted and cut in SQL: a long watchlist is not rendered (nor its availability ranked) all at once.
     page = grid_page(entries, number=request.GET.get("page"))
+    shown = selectors.watchlist_shown(page.object_list, member=member, viewer=request.user)
     groups = []
     if sort == "availability":
         labels = {**AvailabilityRank.LABELS, AvailabilityRank.NOWHERE: f"Nowhere in {COUNTRIES[country]}"}
-        for entry in page.object_list:
-            if not groups or groups[-1][0] != labels[entry.availability]:
-                groups.append((labels[entry.availability], []))
-            groups[-1][1].append(entry)
+        totals = selectors.watchlist_availability_counts(
+            member=member, country=country, service_ids=service_ids, streaming=streaming
+        )
+        for entry in shown:
+            if not groups or groups[-1]["label"] != labels[entry.availability]:
+                label, total = labels[entry.availability], totals.get(entry.availability, 0)
+                groups.append({"label": label, "total": total, "entries": []})
+            groups[-1]["entries"].append(entry)
     context = {
         "member": member,
-        "entries": entries,
+        "entries": shown,
         "page": page,
-        "groups": groups or [("", page.object_list)],
+        "groups": groups or [{"label": "", "total": len(shown), "entries": shown}],
         "sort": sort,
         "sorts": sorts,
         "streaming": streaming,

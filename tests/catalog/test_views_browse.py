@@ -207,3 +207,27 @@ def test_hostile_decades_fall_back_to_any_decade(client, db, decade):
     make_film("Ran", year=1985)
     response = client.get(BROWSE_URL, {"decade": decade})
     assert response.status_code == 200 and "Ran" in response.content.decode()
+
+
+def test_a_long_result_is_counted_up_to_the_cap_and_next_reaches_every_film(client, db, monkeypatch):
+    monkeypatch.setattr("catalog.views.BROWSE_PAGE_SIZE", 2)
+    monkeypatch.setattr("catalog.views.BROWSE_COUNT_CAP", 3)
+    make_catalogue(7)
+    response = client.get(BROWSE_URL, {"sort": "title"})
+    html = response.content.decode()
+    assert "3+\n    films" in html and "Page 1</span>" in html
+    seen, url = [], BROWSE_URL + "?sort=title"
+    while url:
+        response = client.get(url)
+        seen += titles(response)
+        page = response.context["page"]
+        url = BROWSE_URL + f"?sort=title&page={page.next_page_number()}" if page.has_next() else ""
+    assert seen == [f"Film {n:02d}" for n in range(7)]
+    assert "Page 4 of 4" in response.content.decode()
+
+
+def test_a_short_result_is_counted_exactly(client, db, monkeypatch):
+    monkeypatch.setattr("catalog.views.BROWSE_PAGE_SIZE", 2)
+    make_catalogue(3)
+    html = client.get(BROWSE_URL).content.decode()
+    assert "3\n    films" in html and "Page 1 of 2" in html

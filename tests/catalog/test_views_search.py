@@ -202,3 +202,23 @@ def test_people_with_more_films_rank_first_among_similar_names(client, db):
     Credit.objects.create(film=make_film("Storefront Hitchcock"), person=robyn, role=Credit.Role.CAST)
     results = selectors.catalog_search(query="hitchcok")
     assert [person.name for person in results.people][:2] == ["Alfred Hitchcock", "Robyn Hitchcock"]
+
+
+def test_several_words_find_the_titles_holding_every_word_not_every_title_with_one(
+    client, db, django_assert_num_queries
+):
+    make_poster(make_film("Golden Vorlusen", year=1960, rating_count=3))
+    for n, word in enumerate(["Hour", "Gate", "Age", "Eye", "Child"]):
+        make_film(f"The Golden {word}", year=1970 + n, rating_count=1000)
+    # threshold, films holding every word, alternative titles holding every word, posters, people
+    with django_assert_num_queries(5):
+        client.get(SEARCH_URL, {"q": "golden vorlusn"}, headers=HTMX)
+    assert film_titles(client.get(SEARCH_URL, {"q": "golden vorlusn"})) == ["Golden Vorlusen"]
+    # One word alone still lists every title holding it.
+    assert len(film_titles(client.get(SEARCH_URL, {"q": "golden"}))) == 6
+
+
+def test_when_no_title_holds_every_word_the_near_misses_are_offered(client, db):
+    make_film("Golden Hour", year=1970, rating_count=10)
+    titles = film_titles(client.get(SEARCH_URL, {"q": "golden zzyzx"}))
+    assert titles == ["Golden Hour"]

@@ -118,3 +118,68 @@ def test_profile_page_shows_the_count(client, alice, shelf):
     client.force_login(alice)
     html = client.get(reverse("reviews:profile", args=["alice"]), HTTP_ACCEPT_LANGUAGE="en-US").content.decode()
     assert "Available on my services" in html
+
+
+def _walk_pages(client, url, params):
+    """Every page of a watchlist by following "Next": [(page's titles, page's group headings), ...]."""
+    pages, number = [], 1
+    while number:
+        response = client.get(url, {**params, "page": number}, HTTP_ACCEPT_LANGUAGE="en-US")
+        assert response.status_code == 200
+        groups = [(group["label"], group["total"]) for group in response.context["groups"] if group["label"]]
+        pages.append((_titles(response.context["entries"]), groups))
+        page = response.context["page"]
+        number = page.next_page_number() if page.has_next() else 0
+    return pages
+
+
+def test_pages_of_the_availability_sort_reach_every_film_in_order(client, alice, shelf, monkeypatch):
+    monkeypatch.setattr("catalog.selectors.GRID_PAGE", 2)
+    client.force_login(alice)
+    pages = _walk_pages(client, reverse("reviews:watchlist", args=["alice"]), {"sort": "availability"})
+    assert [titles for titles, _ in pages] == [
+        ["On Netflix", "On Tubi"],
+        ["To Rent", "On Mubi Elsewhere"],
+        ["Nowhere"],
+    ]
+    # Each page heads its groups, counted over the whole watchlist, not the page.
+    assert [groups for _, groups in pages] == [
+        [("On your services now", 1), ("Free to stream", 1)],
+        [("To rent or buy", 1), ("Nowhere in United States", 2)],
+        [("Nowhere in United States", 2)],
+    ]
+
+
+@pytest.mark.parametrize("sort", ["added", "priority", "year", "runtime", "predicted"])
+def test_pages_of_every_sort_reach_every_film_in_the_whole_list_order(client, alice, shelf, monkeypatch, sort):
+    for n in range(4):
+        watchlist_add(user=alice, film=make_film(f"Extra {n}", runtime_minutes=80 + n))
+    monkeypatch.setattr("catalog.selectors.GRID_PAGE", 3)
+    client.force_login(alice)
+    pages = _walk_pages(client, reverse("reviews:watchlist", args=["alice"]), {"sort": sort})
+    whole = member_watchlist(member=alice, viewer=alice, sort=sort, country="US", service_ids=[NETFLIX])
+    assert [title for titles, _ in pages for title in titles] == _titles(whole)
+    assert len(pages) == 3
+
+
+def test_a_page_of_the_watchlist_is_a_fixed_number_of_queries(client, alice, shelf, monkeypatch):
+    monkeypatch.setattr("catalog.selectors.GRID_PAGE", 2)
+    client.force_login(alice)
+    url = reverse("reviews:watchlist", args=["alice"])
+    client.get(url, {"sort": "availability"}, HTTP_ACCEPT_LANGUAGE="en-US")
+    with CaptureQueriesContext(connection) as few:
+        client.get(url, {"sort": "availability"}, HTTP_ACCEPT_LANGUAGE="en-US")
+    for n in range(10):
+        watchlist_add(user=alice, film=make_film(f"Extra {n}"))
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url, {"sort": "availability", "page": "2"}, HTTP_ACCEPT_LANGUAGE="en-US")
+    assert len(response.context["entries"]) == 2
+    assert len(few) == len(many)
+
+
+def test_hostile_page_numbers_show_a_real_page(client, alice, shelf):
+    client.force_login(alice)
+    url = reverse("reviews:watchlist", args=["alice"])
+    for bad in ("abc", "0", "-3", "²", "9" * 40, "99999"):
+        response = client.get(url, {"sort": "availability", "page": bad}, HTTP_ACCEPT_LANGUAGE="en-US")
+        assert response.status_code == 200 and len(response.context["entries"]) == 5
