@@ -53,13 +53,17 @@ def test_a_film_without_trailer_keeps_the_strict_policy(client, film):
     assert "youtube" not in policy
 
 
+def section_labels(response) -> list[str]:
+    return [section.label for section, _page in response.context["sections"]]  # each with its page of cards
+
+
 def test_the_person_page_lists_crew_by_job(client, fight_club):
     fincher = Credit.objects.filter(film=fight_club, job="Executive Producer").get().person
     response = client.get(reverse("catalog:person_detail", args=[fincher.pk]))
-    assert [section.label for section in response.context["sections"]] == ["Director", "Executive Producer"]
+    assert section_labels(response) == ["Director", "Executive Producer"]
     cronenweth = Credit.objects.get(film=fight_club, job="Director of Photography").person
     response = client.get(reverse("catalog:person_detail", args=[cronenweth.pk]))
-    assert [section.label for section in response.context["sections"]] == ["Director of Photography"]
+    assert section_labels(response) == ["Director of Photography"]
 
 
 NOTICE = "This product uses the TMDB API but is not endorsed or certified by TMDB"
