@@ -16,6 +16,7 @@ the active signals with the staff-tuned weights in VibeSettings.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -340,6 +341,14 @@ class FilmKnowledge:
     text_sources: list[str]
     text_vectors: np.ndarray  # (T, 384) unit vectors of plots, reviews, tags
     graph: sp.csr_matrix | None  # (F, F) row-normalised top neighbours by the recommender's item factors
+    title_words: dict[str, np.ndarray] = field(default_factory=dict)  # word -> film positions with it in the title
+
+    def title_scores(self, words: Iterable[str]) -> np.ndarray:
+        """(F,) 1 for the films whose title holds any of the words ("Three Colors: Red" for red), else 0."""
+        found = np.zeros(len(self.film_ids), dtype=np.float32)
+        for word in words:
+            found[self.title_words.get(word, [])] = 1.0
+        return found
 
     def text_scores(self, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(F,) best cosine of each film's texts with the query vector, and (F,) which text row gave it."""
@@ -422,8 +431,17 @@ def _film_knowledge_build(version: tuple) -> FilmKnowledge:
         text_sources=[row[1] for row in texts],
         text_vectors=vectors,
         graph=_people_graph(film_ids),
+        title_words=_title_index([row[1] for row in films]),
     )
     return knowledge
+
+
+def _title_index(titles: list[str]) -> dict[str, np.ndarray]:
+    positions: dict[str, list[int]] = {}
+    for position, title in enumerate(titles):
+        for word in set(re.findall(r"[^\W\d_]+", title.casefold())):
+            positions.setdefault(word, []).append(position)
+    return {word: np.asarray(found, dtype=np.int64) for word, found in positions.items()}
 
 
 _knowledge_cache: ProcessCache[tuple, FilmKnowledge] = ProcessCache(
@@ -449,7 +467,7 @@ def _taste_scores(user, film_ids: list[int]) -> dict[int, float] | None:
 # How much each kind of evidence counts within a part of the query (tuned on aesthetics/judgements.py with
 # `manage.py evaluate_vibe`). "people" is the text evidence spread over films loved by the same people.
 EVIDENCE_WEIGHTS = {
-    "colour": {"palette": 1.0, "text": 0.3, "people": 0.15, "catalogue": 0.0},
+    "colour": {"palette": 1.0, "text": 0.3, "people": 0.15, "catalogue": 0.0, "title": 0.5},
     "light": {"palette": 0.6, "text": 0.6, "people": 0.2, "catalogue": 0.8},
     "film": {"palette": 0.0, "text": 0.7, "people": 0.6, "catalogue": 1.0},
     "setting": {"palette": 0.0, "text": 1.0, "people": 0.5, "catalogue": 0.4},
@@ -460,6 +478,14 @@ EVIDENCE_WEIGHTS = {
 # labelled set a strong prior lifts recall@50 of every kind but film words (0.15 -> 1.0: 0.24 -> 0.30 overall).
 POPULARITY_WEIGHT = 1.0
 TEXT_SEEDS = 30  # the best text matches whose neighbours in the people graph are lifted
+
+
+def _title_hues(part: Part) -> set[str]:
+    """The hue words of a colour part ("pink" of "pastel pink"), spelled as titles may spell them."""
+    if part.kind != "colour":
+        return set()
+    hues = {word for word in part.key.split() if word in pal.LEXICON and pal.LEXICON[word].colours}
+    return hues | {spelling for spelling, word in pal.SYNONYMS.items() if word in hues and spelling.isalpha()}
 
 
 def _normalise_top(scores: np.ndarray, k: int) -> np.ndarray:
@@ -663,7 +689,13 @@ def vibe_search(
     if "text" in signals and not text_on and any(part.text for part in parts):
         status["text"] = "off"
     # Staff weights (VibeSettings) scale each kind of evidence: text also scales its spread over the people graph.
-    staff = {"palette": knobs.palette_weight, "text": knobs.text_weight, "people": knobs.text_weight, "catalogue": 1.0}
+    staff = {
+        "palette": knobs.palette_weight,
+        "text": knobs.text_weight,
+        "people": knobs.text_weight,
+        "catalogue": 1.0,
+        "title": 1.0,
+    }
     part_scores, evidence = [], []
     for part in parts:
         weights = {name: weight * staff[name] for name, weight in EVIDENCE_WEIGHTS[part.kind].items()}
@@ -683,6 +715,9 @@ def vibe_search(
                     0,
                 )
                 pieces["people"] = _normalise_top(knowledge.graph @ seeds, knobs.candidates)
+        hues = _title_hues(part)
+        if hues:
+            pieces["title"] = knowledge.title_scores(hues)
         if part.genres or part.years:
             fits = np.ones(F, dtype=np.float32)
             if part.genres:
@@ -794,6 +829,8 @@ def _reasons(i: int, evidence, knowledge: FilmKnowledge, text_of, row) -> list[s
                             f"loved by people who love {knowledge.titles[best]} ({part.label.strip('“”')})",
                         )
                     )
+            elif name == "title":
+                reasons.append((0.7, f"the title names the colour ({part.label})"))
             elif name == "catalogue" and strength > 0:
                 reasons.append((0.6, f"{part.label}: by genre and period"))
     reasons.sort(key=lambda item: -item[0])
