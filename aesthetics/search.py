@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Exists, Max
 from pgvector import HalfVector
 from pgvector.django import CosineDistance
+from scipy.stats import rankdata
 
 from catalog.models import Film, FilmImage
 from catalog.selectors import streaming_filter
@@ -342,6 +343,25 @@ class FilmKnowledge:
     text_vectors: np.ndarray  # (T, 384) unit vectors of plots, reviews, tags
     graph: sp.csr_matrix | None  # (F, F) row-normalised top neighbours by the recommender's item factors
     title_words: dict[str, np.ndarray] = field(default_factory=dict)  # word -> film positions with it in the title
+    genre_matrix: np.ndarray | None = None  # (F, G) 1 where a film has the genre
+
+    def genre_prior(self, scores: np.ndarray, *, top: int) -> np.ndarray:
+        """(F,) how much each film's genres are over-represented among the ``top`` best-scoring films, in [0, 1].
+
+        Learnt per query from the evidence itself (pseudo-relevance feedback): "tense" plots and reviews are
+        mostly thrillers', so every thriller is lifted a little, and no genre is wired to a word by hand.
+        """
+        if self.genre_matrix is None or not self.genre_matrix.shape[1] or scores.max() <= 0:
+            return np.zeros(len(self.film_ids), dtype=np.float32)
+        top = min(top, len(scores))
+        best = np.argpartition(-scores, top - 1)[:top]
+        weights = np.maximum(scores[best], 0)
+        among_best = (weights @ self.genre_matrix[best]) / (weights.sum() + 1e-9)
+        overall = self.genre_matrix.mean(0) + 1e-9
+        lift = np.log(np.maximum(among_best / overall, 1.0))  # only genres seen more often than by chance
+        counts = self.genre_matrix.sum(1)
+        prior = (self.genre_matrix @ lift) / np.maximum(counts, 1)
+        return (prior / prior.max()).astype(np.float32) if prior.max() > 0 else prior.astype(np.float32)
 
     def title_scores(self, words: Iterable[str]) -> np.ndarray:
         """(F,) 1 for the films whose title holds any of the words ("Three Colors: Red" for red), else 0."""
@@ -361,6 +381,20 @@ class FilmKnowledge:
         best[self.text_rows[order]] = cosine[order]
         source[self.text_rows[order]] = order
         return np.maximum(best, 0.0), source
+
+    def review_spread(self, vector: np.ndarray) -> np.ndarray:
+        """(F,) what the reviews of the films loved by the same people say of the query: for each film, the
+        people-graph-weighted mean of its neighbours' review cosines, over the neighbours that have reviews
+        (0 where none has). How well this predicts a film's own reviews: ``evaluation.evaluate_propagation``."""
+        reviewed = np.array([source == "reviews" for source in self.text_sources], dtype=bool)
+        if self.graph is None or not reviewed.any():
+            return np.zeros(len(self.film_ids), dtype=np.float32)
+        said = np.zeros(len(self.film_ids), dtype=np.float32)
+        has = np.zeros(len(self.film_ids), dtype=np.float32)
+        said[self.text_rows[reviewed]] = self.text_vectors[reviewed] @ vector.astype(np.float32)
+        has[self.text_rows[reviewed]] = 1.0
+        weight = self.graph @ has
+        return np.where(weight > 0, (self.graph @ said) / np.maximum(weight, 1e-9), 0.0).astype(np.float32)
 
 
 _description_vectors: dict[tuple[str, str], np.ndarray] = {}
@@ -432,8 +466,18 @@ def _film_knowledge_build(version: tuple) -> FilmKnowledge:
         text_vectors=vectors,
         graph=_people_graph(film_ids),
         title_words=_title_index([row[1] for row in films]),
+        genre_matrix=_genre_matrix(genres),
     )
     return knowledge
+
+
+def _genre_matrix(genres: list[set[str]]) -> np.ndarray:
+    names = sorted(set().union(*genres)) if genres else []
+    column = {name: i for i, name in enumerate(names)}
+    matrix = np.zeros((len(genres), len(names)), dtype=np.float32)
+    for position, slugs in enumerate(genres):
+        matrix[position, [column[slug] for slug in slugs]] = 1.0
+    return matrix
 
 
 def _title_index(titles: list[str]) -> dict[str, np.ndarray]:
@@ -477,7 +521,18 @@ EVIDENCE_WEIGHTS = {
 # The films people know come first: a labelled query's expected films are mostly well-known ones, and on the
 # labelled set a strong prior lifts recall@50 of every kind but film words (0.15 -> 1.0: 0.24 -> 0.30 overall).
 POPULARITY_WEIGHT = 1.0
+GENRE_PRIOR_TOP = 100  # the best text matches whose genres make the learnt genre prior
 TEXT_SEEDS = 30  # the best text matches whose neighbours in the people graph are lifted
+
+
+FUSION = "scores"
+RANK_K = 60.0
+
+
+def _rank_score(piece: np.ndarray) -> np.ndarray:
+    """Reciprocal rank (scaled to 1 for the best) of each film by one piece of evidence; 0 where it is 0."""
+    ranks = rankdata(-piece, method="min") - 1  # ties share the best rank: a genre fits all its films alike
+    return np.where(piece > 0, (RANK_K + 1) / (RANK_K + 1 + ranks), 0.0).astype(np.float32)
 
 
 def _title_hues(part: Part) -> set[str]:
@@ -684,7 +739,7 @@ def vibe_search(
                 vector = _description_vectors[(encoder_name, text)]
             elif text in fixed:
                 _description_vectors[(encoder_name, text)] = vector
-            text_of[text] = knowledge.text_scores(vector)
+            text_of[text] = (*knowledge.text_scores(vector), vector)
 
     if "text" in signals and not text_on and any(part.text for part in parts):
         status["text"] = "off"
@@ -695,6 +750,8 @@ def vibe_search(
         "people": knobs.text_weight,
         "catalogue": 1.0,
         "title": 1.0,
+        "genres": 1.0,
+        "reviews": knobs.text_weight,
     }
     part_scores, evidence = [], []
     for part in parts:
@@ -715,6 +772,8 @@ def vibe_search(
                     0,
                 )
                 pieces["people"] = _normalise_top(knowledge.graph @ seeds, knobs.candidates)
+            pieces["genres"] = knowledge.genre_prior(text_score, top=GENRE_PRIOR_TOP)
+            pieces["reviews"] = _normalise_top(knowledge.review_spread(text_of[part.text][2]), knobs.candidates)
         hues = _title_hues(part)
         if hues:
             pieces["title"] = knowledge.title_scores(hues)
@@ -729,7 +788,11 @@ def vibe_search(
         if not used:
             continue
         total = sum(weights[name] for name in used)
-        part_scores.append(sum(weights[name] * piece for name, piece in used.items()) / total)
+        if FUSION == "ranks":
+            combined = sum(weights[name] * _rank_score(piece) for name, piece in used.items()) / total
+        else:
+            combined = sum(weights[name] * piece for name, piece in used.items()) / total
+        part_scores.append(combined)
         evidence.append((part, used))
     if clip_film is not None and knobs.clip_weight > 0:
         part_scores.append(clip_film)
@@ -814,7 +877,7 @@ def _reasons(i: int, evidence, knowledge: FilmKnowledge, text_of, row) -> list[s
                     (strength, f"{kind} {label}: {words} ({part.label})" if words else f"{kind}: {part.label}")
                 )
             elif name == "text":
-                _, source = text_of[part.text]
+                _, source, _ = text_of[part.text]
                 where = knowledge.text_sources[source[i]] if source[i] >= 0 else "plot"
                 where = "reviews" if where == "reviews" else ("tags" if where == "tags" else "plot")
                 reasons.append((strength, f"{where}: about {part.label.strip('“”')}"))
