@@ -26,7 +26,6 @@ from django.db import connection, transaction
 from django.db.models import Count, Exists, Max
 from pgvector import HalfVector
 from pgvector.django import CosineDistance
-from scipy.stats import rankdata
 
 from catalog.models import Film, FilmImage
 from catalog.selectors import streaming_filter
@@ -382,20 +381,6 @@ class FilmKnowledge:
         source[self.text_rows[order]] = order
         return np.maximum(best, 0.0), source
 
-    def review_spread(self, vector: np.ndarray) -> np.ndarray:
-        """(F,) what the reviews of the films loved by the same people say of the query: for each film, the
-        people-graph-weighted mean of its neighbours' review cosines, over the neighbours that have reviews
-        (0 where none has). How well this predicts a film's own reviews: ``evaluation.evaluate_propagation``."""
-        reviewed = np.array([source == "reviews" for source in self.text_sources], dtype=bool)
-        if self.graph is None or not reviewed.any():
-            return np.zeros(len(self.film_ids), dtype=np.float32)
-        said = np.zeros(len(self.film_ids), dtype=np.float32)
-        has = np.zeros(len(self.film_ids), dtype=np.float32)
-        said[self.text_rows[reviewed]] = self.text_vectors[reviewed] @ vector.astype(np.float32)
-        has[self.text_rows[reviewed]] = 1.0
-        weight = self.graph @ has
-        return np.where(weight > 0, (self.graph @ said) / np.maximum(weight, 1e-9), 0.0).astype(np.float32)
-
 
 _description_vectors: dict[tuple[str, str], np.ndarray] = {}
 GRAPH_NEIGHBOURS = 20
@@ -508,11 +493,12 @@ def _taste_scores(user, film_ids: list[int]) -> dict[int, float] | None:
 
 
 # --- search -------------------------------------------------------------------------------------------------
-# How much each kind of evidence counts within a part of the query (tuned on aesthetics/judgements.py with
-# `manage.py evaluate_vibe`). "people" is the text evidence spread over films loved by the same people.
+# How much each kind of evidence counts within a part of the query (tuned on the validation half of
+# aesthetics/judgements.py with `manage.py evaluate_vibe --half validation`, the test half only reported;
+# "people" is the text evidence spread over films loved by the same people, "title" a colour named in the title).
 EVIDENCE_WEIGHTS = {
-    "colour": {"palette": 1.0, "text": 0.3, "people": 0.15, "catalogue": 0.0, "title": 0.5},
-    "light": {"palette": 0.6, "text": 0.6, "people": 0.2, "catalogue": 0.8},
+    "colour": {"palette": 1.0, "text": 0.3, "people": 0.15, "catalogue": 0.0, "title": 1.0},
+    "light": {"palette": 1.0, "text": 1.0, "people": 0.2, "catalogue": 0.3},
     "film": {"palette": 0.0, "text": 0.7, "people": 0.6, "catalogue": 1.0},
     "setting": {"palette": 0.0, "text": 1.0, "people": 0.5, "catalogue": 0.4},
     "mood": {"palette": 0.0, "text": 1.0, "people": 0.8, "catalogue": 0.5},
@@ -521,18 +507,10 @@ EVIDENCE_WEIGHTS = {
 # The films people know come first: a labelled query's expected films are mostly well-known ones, and on the
 # labelled set a strong prior lifts recall@50 of every kind but film words (0.15 -> 1.0: 0.24 -> 0.30 overall).
 POPULARITY_WEIGHT = 1.0
-GENRE_PRIOR_TOP = 100  # the best text matches whose genres make the learnt genre prior
+# Pseudo-relevance feedback per part kind: how much the genre prior learnt from the part's own best films counts.
+FEEDBACK: dict[str, dict[str, float]] = {"light": {"genres": 0.3}, "mood": {"genres": 0.15}}
+GENRE_PRIOR_TOP = 100  # the best films of a part whose genres make its learnt genre prior
 TEXT_SEEDS = 30  # the best text matches whose neighbours in the people graph are lifted
-
-
-FUSION = "scores"
-RANK_K = 60.0
-
-
-def _rank_score(piece: np.ndarray) -> np.ndarray:
-    """Reciprocal rank (scaled to 1 for the best) of each film by one piece of evidence; 0 where it is 0."""
-    ranks = rankdata(-piece, method="min") - 1  # ties share the best rank: a genre fits all its films alike
-    return np.where(piece > 0, (RANK_K + 1) / (RANK_K + 1 + ranks), 0.0).astype(np.float32)
 
 
 def _title_hues(part: Part) -> set[str]:
@@ -549,9 +527,11 @@ def _normalise_top(scores: np.ndarray, k: int) -> np.ndarray:
         return np.zeros_like(scores, dtype=np.float32)
     k = min(k, len(scores))
     floor = np.partition(scores, len(scores) - k)[len(scores) - k] if k < len(scores) else 0.0
+    if scores.max() - floor <= 1e-9:
+        # More than k films share the best score (every fully monochrome poster for "black and white"): they
+        # all get 1 and the rest keep their order below them, rather than everything above 0 becoming 1.
+        floor = 0.0
     span = scores.max() - floor
-    if span <= 1e-9:
-        return (scores > 0).astype(np.float32)
     return np.clip((scores - floor) / span, 0, 1).astype(np.float32)
 
 
@@ -739,7 +719,7 @@ def vibe_search(
                 vector = _description_vectors[(encoder_name, text)]
             elif text in fixed:
                 _description_vectors[(encoder_name, text)] = vector
-            text_of[text] = (*knowledge.text_scores(vector), vector)
+            text_of[text] = knowledge.text_scores(vector)
 
     if "text" in signals and not text_on and any(part.text for part in parts):
         status["text"] = "off"
@@ -751,7 +731,6 @@ def vibe_search(
         "catalogue": 1.0,
         "title": 1.0,
         "genres": 1.0,
-        "reviews": knobs.text_weight,
     }
     part_scores, evidence = [], []
     for part in parts:
@@ -772,8 +751,6 @@ def vibe_search(
                     0,
                 )
                 pieces["people"] = _normalise_top(knowledge.graph @ seeds, knobs.candidates)
-            pieces["genres"] = knowledge.genre_prior(text_score, top=GENRE_PRIOR_TOP)
-            pieces["reviews"] = _normalise_top(knowledge.review_spread(text_of[part.text][2]), knobs.candidates)
         hues = _title_hues(part)
         if hues:
             pieces["title"] = knowledge.title_scores(hues)
@@ -788,10 +765,14 @@ def vibe_search(
         if not used:
             continue
         total = sum(weights[name] for name in used)
-        if FUSION == "ranks":
-            combined = sum(weights[name] * _rank_score(piece) for name, piece in used.items()) / total
-        else:
-            combined = sum(weights[name] * piece for name, piece in used.items()) / total
+        combined = sum(weights[name] * piece for name, piece in used.items()) / total
+        feedback = FEEDBACK.get(part.kind, {})
+        if feedback.get("genres", 0) > 0:
+            # The genres over-represented among this part's best films (by all its evidence) lift their genre:
+            # dark posters with grim plots are mostly thrillers' and horror's, so those films rise a little.
+            prior = knowledge.genre_prior(combined, top=GENRE_PRIOR_TOP)
+            used["genres"] = prior
+            combined = (1 - feedback["genres"]) * combined + feedback["genres"] * prior
         part_scores.append(combined)
         evidence.append((part, used))
     if clip_film is not None and knobs.clip_weight > 0:
@@ -877,7 +858,7 @@ def _reasons(i: int, evidence, knowledge: FilmKnowledge, text_of, row) -> list[s
                     (strength, f"{kind} {label}: {words} ({part.label})" if words else f"{kind}: {part.label}")
                 )
             elif name == "text":
-                _, source, _ = text_of[part.text]
+                _, source = text_of[part.text]
                 where = knowledge.text_sources[source[i]] if source[i] >= 0 else "plot"
                 where = "reviews" if where == "reviews" else ("tags" if where == "tags" else "plot")
                 reasons.append((strength, f"{where}: about {part.label.strip('“”')}"))
@@ -892,6 +873,9 @@ def _reasons(i: int, evidence, knowledge: FilmKnowledge, text_of, row) -> list[s
                             f"loved by people who love {knowledge.titles[best]} ({part.label.strip('“”')})",
                         )
                     )
+            elif name == "genres" and knowledge.genres[i]:
+                genres = ", ".join(sorted(knowledge.genres[i])[:2])
+                reasons.append((strength * 0.5, f"{genres}, like the best matches for {part.label.strip('“”')}"))
             elif name == "title":
                 reasons.append((0.7, f"the title names the colour ({part.label})"))
             elif name == "catalogue" and strength > 0:

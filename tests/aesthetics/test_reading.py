@@ -204,3 +204,15 @@ def test_the_halves_of_the_labelled_set_split_every_kind_and_cover_it_once():
     assert {j.kind for j in validation} == {j.kind for j in test} == set(JUDGEMENTS)
     with pytest.raises(ValueError):
         split_half(judgements, "train")
+
+
+def test_a_mood_lifts_the_genre_of_its_best_matches_learnt_from_the_data(db, text_encoder_stub):
+    tense = "suspense and tension, a nail-biting chase, trapped and in danger"
+    for number in range(3):
+        make_film(f"Front Line {number}", year=1990 + number, genres=("War",), plot=f"{tense} {number}")
+    quiet_war = make_film("Quiet Trenches", year=1995, genres=("War",), plot="Letters home from a farm.")
+    quiet_drama = make_film("Quiet Kitchen", year=1995, genres=("Drama",), plot="Letters home from a farm.")
+    services.texts_embed()
+    ranked = [match.film for match in vibe_search(query="tense", limit=10).matches]
+    assert quiet_war in ranked and quiet_drama not in ranked
+    assert any("war" in reason for reason in vibe_search(query="tense").matches[3].reasons)
