@@ -751,9 +751,9 @@ def vibe_search(
                     0,
                 )
                 pieces["people"] = _normalise_top(knowledge.graph @ seeds, knobs.candidates)
-        hues = _title_hues(part)
-        if hues:
-            pieces["title"] = knowledge.title_scores(hues)
+        named = knowledge.title_scores(_title_hues(part))
+        if named.any():  # evidence only where some title names the colour
+            pieces["title"] = named
         if part.genres or part.years:
             fits = np.ones(F, dtype=np.float32)
             if part.genres:
