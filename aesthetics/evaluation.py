@@ -76,12 +76,35 @@ def rank_metrics(ranked: list[int], relevant: frozenset[int] | set[int]) -> dict
     }
 
 
+HALVES = ("validation", "test")
+
+
+def split_half(judgements: list[Judgement], half: str) -> list[Judgement]:
+    """Every other query of each kind: "validation" (the 1st, 3rd, ...) is what fusion is tuned on, "test"
+    (the 2nd, 4th, ...) is only reported, so a change that merely fits the labelled set shows up as a gap."""
+    if half not in HALVES:
+        raise ValueError(f"half must be one of {HALVES}")
+    seen: dict[str, int] = {}
+    out = []
+    for judgement in judgements:
+        position = seen.get(judgement.kind, 0)
+        seen[judgement.kind] = position + 1
+        if (position % 2 == 0) == (half == "validation"):
+            out.append(judgement)
+    return out
+
+
 def evaluate_judgements(
-    judgements: list[Judgement] | None = None, *, signals: tuple[str, ...] | None = None
+    judgements: list[Judgement] | None = None, *, signals: tuple[str, ...] | None = None, half: str | None = None
 ) -> dict[str, dict]:
-    """Each labelled query searched as a member would type it; metrics per query and mean per query kind."""
+    """Each labelled query searched as a member would type it; metrics per query and mean per query kind.
+
+    ``half``: only the "validation" or the "test" half of the queries (``split_half``).
+    """
     if judgements is None:
         judgements = resolve(list(Film.objects.values_list("id", "title", "year")))
+    if half is not None:
+        judgements = split_half(judgements, half)
     per_query: dict[str, dict] = {}
     for judgement in judgements:
         if not judgement.relevant:

@@ -16,6 +16,7 @@ the active signals with the staff-tuned weights in VibeSettings.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -340,6 +341,33 @@ class FilmKnowledge:
     text_sources: list[str]
     text_vectors: np.ndarray  # (T, 384) unit vectors of plots, reviews, tags
     graph: sp.csr_matrix | None  # (F, F) row-normalised top neighbours by the recommender's item factors
+    title_words: dict[str, np.ndarray] = field(default_factory=dict)  # word -> film positions with it in the title
+    genre_matrix: np.ndarray | None = None  # (F, G) 1 where a film has the genre
+
+    def genre_prior(self, scores: np.ndarray, *, top: int) -> np.ndarray:
+        """(F,) how much each film's genres are over-represented among the ``top`` best-scoring films, in [0, 1].
+
+        Learnt per query from the evidence itself (pseudo-relevance feedback): "tense" plots and reviews are
+        mostly thrillers', so every thriller is lifted a little, and no genre is wired to a word by hand.
+        """
+        if self.genre_matrix is None or not self.genre_matrix.shape[1] or scores.max() <= 0:
+            return np.zeros(len(self.film_ids), dtype=np.float32)
+        top = min(top, len(scores))
+        best = np.argpartition(-scores, top - 1)[:top]
+        weights = np.maximum(scores[best], 0)
+        among_best = (weights @ self.genre_matrix[best]) / (weights.sum() + 1e-9)
+        overall = self.genre_matrix.mean(0) + 1e-9
+        lift = np.log(np.maximum(among_best / overall, 1.0))  # only genres seen more often than by chance
+        counts = self.genre_matrix.sum(1)
+        prior = (self.genre_matrix @ lift) / np.maximum(counts, 1)
+        return (prior / prior.max()).astype(np.float32) if prior.max() > 0 else prior.astype(np.float32)
+
+    def title_scores(self, words: Iterable[str]) -> np.ndarray:
+        """(F,) 1 for the films whose title holds any of the words ("Three Colors: Red" for red), else 0."""
+        found = np.zeros(len(self.film_ids), dtype=np.float32)
+        for word in words:
+            found[self.title_words.get(word, [])] = 1.0
+        return found
 
     def text_scores(self, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(F,) best cosine of each film's texts with the query vector, and (F,) which text row gave it."""
@@ -422,17 +450,42 @@ def _film_knowledge_build(version: tuple) -> FilmKnowledge:
         text_sources=[row[1] for row in texts],
         text_vectors=vectors,
         graph=_people_graph(film_ids),
+        title_words=_title_index([row[1] for row in films]),
+        genre_matrix=_genre_matrix(genres),
     )
     return knowledge
 
 
+def _genre_matrix(genres: list[set[str]]) -> np.ndarray:
+    names = sorted(set().union(*genres)) if genres else []
+    column = {name: i for i, name in enumerate(names)}
+    matrix = np.zeros((len(genres), len(names)), dtype=np.float32)
+    for position, slugs in enumerate(genres):
+        matrix[position, [column[slug] for slug in slugs]] = 1.0
+    return matrix
+
+
+def _title_index(titles: list[str]) -> dict[str, np.ndarray]:
+    positions: dict[str, list[int]] = {}
+    for position, title in enumerate(titles):
+        for word in set(re.findall(r"[^\W\d_]+", title.casefold())):
+            positions.setdefault(word, []).append(position)
+    return {word: np.asarray(found, dtype=np.int64) for word, found in positions.items()}
+
+
+# Asking whether films, texts or the model changed costs two aggregates (~10 ms a query at 100k images): asked
+# at most every INDEX_RECHECK_SECONDS, as for the palette index, so a change reaches searches within that time.
 _knowledge_cache: ProcessCache[tuple, FilmKnowledge] = ProcessCache(
-    _film_knowledge_build, key=_film_knowledge_version, name="film knowledge"
+    _film_knowledge_build,
+    key=_film_knowledge_version,
+    recheck_seconds=INDEX_RECHECK_SECONDS,
+    name="film knowledge",
 )
 
 
 def film_knowledge() -> FilmKnowledge:
-    """The cached film knowledge of this process, rebuilt when films, texts or the active model change."""
+    """The cached film knowledge of this process, rebuilt when films, texts or the active model change (asked
+    at most every INDEX_RECHECK_SECONDS)."""
     return _knowledge_cache.get()
 
 
@@ -446,11 +499,12 @@ def _taste_scores(user, film_ids: list[int]) -> dict[int, float] | None:
 
 
 # --- search -------------------------------------------------------------------------------------------------
-# How much each kind of evidence counts within a part of the query (tuned on aesthetics/judgements.py with
-# `manage.py evaluate_vibe`). "people" is the text evidence spread over films loved by the same people.
+# How much each kind of evidence counts within a part of the query (tuned on the validation half of
+# aesthetics/judgements.py with `manage.py evaluate_vibe --half validation`, the test half only reported;
+# "people" is the text evidence spread over films loved by the same people, "title" a colour named in the title).
 EVIDENCE_WEIGHTS = {
-    "colour": {"palette": 1.0, "text": 0.3, "people": 0.15, "catalogue": 0.0},
-    "light": {"palette": 0.6, "text": 0.6, "people": 0.2, "catalogue": 0.8},
+    "colour": {"palette": 1.0, "text": 0.3, "people": 0.15, "catalogue": 0.0, "title": 1.0},
+    "light": {"palette": 1.0, "text": 1.0, "people": 0.2, "catalogue": 0.3},
     "film": {"palette": 0.0, "text": 0.7, "people": 0.6, "catalogue": 1.0},
     "setting": {"palette": 0.0, "text": 1.0, "people": 0.5, "catalogue": 0.4},
     "mood": {"palette": 0.0, "text": 1.0, "people": 0.8, "catalogue": 0.5},
@@ -459,7 +513,18 @@ EVIDENCE_WEIGHTS = {
 # The films people know come first: a labelled query's expected films are mostly well-known ones, and on the
 # labelled set a strong prior lifts recall@50 of every kind but film words (0.15 -> 1.0: 0.24 -> 0.30 overall).
 POPULARITY_WEIGHT = 1.0
+# Pseudo-relevance feedback per part kind: how much the genre prior learnt from the part's own best films counts.
+FEEDBACK: dict[str, dict[str, float]] = {"light": {"genres": 0.3}, "mood": {"genres": 0.15}}
+GENRE_PRIOR_TOP = 100  # the best films of a part whose genres make its learnt genre prior
 TEXT_SEEDS = 30  # the best text matches whose neighbours in the people graph are lifted
+
+
+def _title_hues(part: Part) -> set[str]:
+    """The hue words of a colour part ("pink" of "pastel pink"), spelled as titles may spell them."""
+    if part.kind != "colour":
+        return set()
+    hues = {word for word in part.key.split() if word in pal.LEXICON and pal.LEXICON[word].colours}
+    return hues | {spelling for spelling, word in pal.SYNONYMS.items() if word in hues and spelling.isalpha()}
 
 
 def _normalise_top(scores: np.ndarray, k: int) -> np.ndarray:
@@ -468,9 +533,11 @@ def _normalise_top(scores: np.ndarray, k: int) -> np.ndarray:
         return np.zeros_like(scores, dtype=np.float32)
     k = min(k, len(scores))
     floor = np.partition(scores, len(scores) - k)[len(scores) - k] if k < len(scores) else 0.0
+    if scores.max() - floor <= 1e-9:
+        # More than k films share the best score (every fully monochrome poster for "black and white"): they
+        # all get 1 and the rest keep their order below them, rather than everything above 0 becoming 1.
+        floor = 0.0
     span = scores.max() - floor
-    if span <= 1e-9:
-        return (scores > 0).astype(np.float32)
     return np.clip((scores - floor) / span, 0, 1).astype(np.float32)
 
 
@@ -663,7 +730,14 @@ def vibe_search(
     if "text" in signals and not text_on and any(part.text for part in parts):
         status["text"] = "off"
     # Staff weights (VibeSettings) scale each kind of evidence: text also scales its spread over the people graph.
-    staff = {"palette": knobs.palette_weight, "text": knobs.text_weight, "people": knobs.text_weight, "catalogue": 1.0}
+    staff = {
+        "palette": knobs.palette_weight,
+        "text": knobs.text_weight,
+        "people": knobs.text_weight,
+        "catalogue": 1.0,
+        "title": 1.0,
+        "genres": 1.0,
+    }
     part_scores, evidence = [], []
     for part in parts:
         weights = {name: weight * staff[name] for name, weight in EVIDENCE_WEIGHTS[part.kind].items()}
@@ -683,6 +757,9 @@ def vibe_search(
                     0,
                 )
                 pieces["people"] = _normalise_top(knowledge.graph @ seeds, knobs.candidates)
+        named = knowledge.title_scores(_title_hues(part))
+        if named.any():  # evidence only where some title names the colour
+            pieces["title"] = named
         if part.genres or part.years:
             fits = np.ones(F, dtype=np.float32)
             if part.genres:
@@ -694,7 +771,15 @@ def vibe_search(
         if not used:
             continue
         total = sum(weights[name] for name in used)
-        part_scores.append(sum(weights[name] * piece for name, piece in used.items()) / total)
+        combined = sum(weights[name] * piece for name, piece in used.items()) / total
+        feedback = FEEDBACK.get(part.kind, {})
+        if feedback.get("genres", 0) > 0:
+            # The genres over-represented among this part's best films (by all its evidence) lift their genre:
+            # dark posters with grim plots are mostly thrillers' and horror's, so those films rise a little.
+            prior = knowledge.genre_prior(combined, top=GENRE_PRIOR_TOP)
+            used["genres"] = prior
+            combined = (1 - feedback["genres"]) * combined + feedback["genres"] * prior
+        part_scores.append(combined)
         evidence.append((part, used))
     if clip_film is not None and knobs.clip_weight > 0:
         part_scores.append(clip_film)
@@ -794,6 +879,11 @@ def _reasons(i: int, evidence, knowledge: FilmKnowledge, text_of, row) -> list[s
                             f"loved by people who love {knowledge.titles[best]} ({part.label.strip('“”')})",
                         )
                     )
+            elif name == "genres" and knowledge.genres[i]:
+                genres = ", ".join(sorted(knowledge.genres[i])[:2])
+                reasons.append((strength * 0.5, f"{genres}, like the best matches for {part.label.strip('“”')}"))
+            elif name == "title":
+                reasons.append((0.7, f"the title names the colour ({part.label})"))
             elif name == "catalogue" and strength > 0:
                 reasons.append((0.6, f"{part.label}: by genre and period"))
     reasons.sort(key=lambda item: -item[0])

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from aesthetics import palette as pal
 from aesthetics import search, services
-from aesthetics.evaluation import evaluate_judgements, rank_metrics
+from aesthetics.evaluation import evaluate_judgements, rank_metrics, split_half
 from aesthetics.judgements import JUDGEMENTS, resolve
 from aesthetics.models import VibeCollection
 from aesthetics.query import read_query
@@ -182,3 +182,39 @@ def test_evaluate_vibe_smoke_on_tiny_data(films):
     report = evaluate_judgements(judgements)
     assert report["per_query"]["film noir"]["mrr"] == 1.0  # The Third Man stands for Grey Streets here
     assert set(report["per_kind"]) <= {"colour", "light", "film", "setting", "mood"}
+
+
+def test_a_colour_in_the_title_lifts_a_film_whose_poster_is_another_colour(db, text_encoder_stub):
+    named = make_film("Purple Noon", year=1960, genres=("Thriller",), plot="A con man takes a rich man's life.")
+    add_image(named, image_bytes("#1f4fd1"))  # a blue poster
+    grey = make_film("Quiet Hours", year=1990, genres=("Drama",), plot="Two sisters keep a shop.")
+    add_image(grey, image_bytes("#808080"))
+    services.images_analyse()
+    services.texts_embed()
+    results = vibe_search(query="purple")
+    assert results.matches[0].film == named
+    assert any("title" in reason for reason in results.matches[0].reasons)
+
+
+def test_the_halves_of_the_labelled_set_split_every_kind_and_cover_it_once():
+    judgements = resolve([])
+    validation, test = split_half(judgements, "validation"), split_half(judgements, "test")
+    assert {j.query for j in validation}.isdisjoint(j.query for j in test)
+    assert len(validation) + len(test) == len(judgements)
+    assert {j.kind for j in validation} == {j.kind for j in test} == set(JUDGEMENTS)
+    with pytest.raises(ValueError):
+        split_half(judgements, "train")
+
+
+def test_a_mood_lifts_the_genre_of_its_best_matches_learnt_from_the_data(db, text_encoder_stub):
+    tense = "suspense and tension, a nail-biting chase, trapped and in danger"
+    for number in range(3):
+        make_film(f"Front Line {number}", year=1990 + number, genres=("War",), plot=f"{tense} {number}")
+    # Same plot, same year; the drama comes first in the catalogue, so only the learnt genre prior can order them.
+    quiet_drama = make_film("Quiet Kitchen", year=1995, genres=("Drama",), plot="Letters home from a farm.")
+    quiet_war = make_film("Quiet Trenches", year=1995, genres=("War",), plot="Letters home from a farm.")
+    services.texts_embed()
+    matches = vibe_search(query="tense", limit=10).matches
+    ranked = [match.film for match in matches]
+    assert ranked.index(quiet_war) < ranked.index(quiet_drama)
+    assert any("war" in reason for reason in matches[ranked.index(quiet_war)].reasons)

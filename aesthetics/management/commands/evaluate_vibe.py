@@ -4,7 +4,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ...evaluation import evaluate_judgements, evaluate_palette, evaluate_propagation
+from ...evaluation import HALVES, evaluate_judgements, evaluate_palette, evaluate_propagation
 
 
 class Command(BaseCommand):
@@ -18,15 +18,24 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--queries", action="store_true", help="Also print every labelled query's numbers.")
         parser.add_argument("--json", action="store_true")
+        parser.add_argument(
+            "--half",
+            choices=HALVES,
+            default=None,
+            help="Only every other labelled query of each kind: tune on validation, report test as well.",
+        )
+        parser.add_argument("--no-propagation", action="store_true", help="Skip the held-out review test.")
 
-    def handle(self, *, per_class: int, seed: int, queries: bool, json: bool, **options) -> None:
+    def handle(
+        self, *, per_class: int, seed: int, queries: bool, json: bool, half: str | None, no_propagation: bool, **options
+    ) -> None:
         palette = evaluate_palette(per_class=per_class, seed=seed)
-        labelled = evaluate_judgements()
+        labelled = evaluate_judgements(half=half)
         report: dict = {
             "palette_precision@10": palette,
             "palette_mean_precision@10": sum(palette.values()) / len(palette),
             "labelled": labelled,
-            "propagation_spearman": evaluate_propagation(),
+            "propagation_spearman": {} if no_propagation else evaluate_propagation(),
         }
         if json:
             self.stdout.write(_dumps(report))
@@ -35,7 +44,7 @@ class Command(BaseCommand):
             for query, value in palette.items():
                 self.stdout.write(f"  {query:18s} {value:.2f}")
             self.stdout.write(f"  {'mean':18s} {report['palette_mean_precision@10']:.2f}")
-            self.stdout.write("Labelled queries, whole search (mean per query kind):")
+            self.stdout.write(f"Labelled queries ({half or 'all'}), whole search (mean per query kind):")
             self.stdout.write(f"  {'kind':8s} {'queries':>7s} {'P@10':>6s} {'R@50':>6s} {'MRR':>6s}")
             for kind, row in labelled["per_kind"].items():
                 self.stdout.write(
