@@ -473,19 +473,13 @@ def _title_index(titles: list[str]) -> dict[str, np.ndarray]:
     return {word: np.asarray(found, dtype=np.int64) for word, found in positions.items()}
 
 
-# Asking whether films, texts or the model changed costs two aggregates (~10 ms a query at 100k images): asked
-# at most every INDEX_RECHECK_SECONDS, as for the palette index, so a change reaches searches within that time.
 _knowledge_cache: ProcessCache[tuple, FilmKnowledge] = ProcessCache(
-    _film_knowledge_build,
-    key=_film_knowledge_version,
-    recheck_seconds=INDEX_RECHECK_SECONDS,
-    name="film knowledge",
+    _film_knowledge_build, key=_film_knowledge_version, name="film knowledge"
 )
 
 
 def film_knowledge() -> FilmKnowledge:
-    """The cached film knowledge of this process, rebuilt when films, texts or the active model change (asked
-    at most every INDEX_RECHECK_SECONDS)."""
+    """The cached film knowledge of this process, rebuilt when films, texts or the active model change."""
     return _knowledge_cache.get()
 
 
