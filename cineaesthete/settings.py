@@ -387,5 +387,8 @@ RECOMMENDER_EASE_WEIGHT = env_float("RECOMMENDER_EASE_WEIGHT", 0.9)  # share of 
 RECOMMENDER_EASE_LAMBDA = env_float("RECOMMENDER_EASE_LAMBDA", 20.0)
 RECOMMENDER_EASE_USER_NORM = env_float("RECOMMENDER_EASE_USER_NORM", 0.75)
 RECOMMENDER_POPULARITY_PENALTY = env_float("RECOMMENDER_POPULARITY_PENALTY", 0.8)
+# A member's latest liked films weigh up to 1 + boost times as much in the EASE term, over about tau films (0 = off)
+RECOMMENDER_RECENCY_BOOST = env_float("RECOMMENDER_RECENCY_BOOST", 0.5)
+RECOMMENDER_RECENCY_TAU = env_float("RECOMMENDER_RECENCY_TAU", 10.0)
 # Plot embeddings (all-MiniLM-L6-v2) for content similarity; off in tests and on machines without torch.
 RECOMMENDER_PLOT_EMBEDDINGS = env_bool("RECOMMENDER_PLOT_EMBEDDINGS", True)

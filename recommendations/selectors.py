@@ -131,7 +131,7 @@ def member_recommendations(
     digest = hashlib.sha1(
         repr(
             (
-                sorted(profile.items()),
+                list(profile.items()),  # in time order: the order weighs recent films more
                 sorted(excluded),
                 None if allowed is None else sorted(allowed),
                 sorted(seeds.items()),

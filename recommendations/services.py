@@ -54,6 +54,8 @@ def default_params() -> dict:
             ease_weight=settings.RECOMMENDER_EASE_WEIGHT,
             popularity_penalty=settings.RECOMMENDER_POPULARITY_PENALTY,
             ease_user_norm=settings.RECOMMENDER_EASE_USER_NORM,
+            recency_boost=settings.RECOMMENDER_RECENCY_BOOST,
+            recency_tau=settings.RECOMMENDER_RECENCY_TAU,
         ).as_dict(),
         "ease_lambda": settings.RECOMMENDER_EASE_LAMBDA,
     }

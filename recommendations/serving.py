@@ -37,7 +37,9 @@ GEMS_QUALITY_FLOOR = 3.6
 ASPECT_BOOST = 0.5
 ASPECT_POOL = 200  # the best candidates checked for the boost (one query over their public aspect ratings)
 
-Profile = dict[int, tuple[float | None, bool]]  # film id -> (stars or None, liked)
+# film id -> (stars or None, liked), oldest signal first: the order is the recency the EASE term weighs
+# (BlendParams.recency_boost), so a profile must be built in time order (member_profile does).
+Profile = dict[int, tuple[float | None, bool]]
 
 
 # --- the serving model ----------------------------------------------------------------------------
@@ -115,8 +117,10 @@ def serving_problem() -> str:
 
 
 def member_profile(user) -> tuple[Profile, set[int]]:
-    """The member's signals per film (the same rows training reads) and every film never to recommend."""
-    profile: Profile = {s.film_id: (s.stars, s.liked) for s in member_signals(user_ids=[user.pk])}
+    """The member's signals per film (the same rows training reads), oldest first, and every film never to
+    recommend."""
+    signals = sorted(member_signals(user_ids=[user.pk]), key=lambda signal: (signal.timestamp, signal.film_id))
+    profile: Profile = {s.film_id: (s.stars, s.liked) for s in signals}
     excluded = set(profile)
     excluded.update(WatchlistEntry.objects.filter(user=user).values_list("film_id", flat=True))
     excluded.update(FilmFeedback.objects.filter(user=user).values_list("film_id", flat=True))

@@ -89,7 +89,8 @@ class FoldIn:
     item_index: np.ndarray  # rated items (dense indices)
     confidence: np.ndarray  # their matrix values
     cho: tuple | None  # Cholesky factor of W_u⁻¹, None for an empty profile
-    ease_total: np.ndarray | None = None  # Σ_{j liked} B_j, kept from scoring so reasons need not redo it
+    ease_total: np.ndarray | None = None  # Σ_{j liked} r_j B_j, kept from scoring so reasons need not redo it
+    history_weights: np.ndarray | None = None  # r_j of each liked film (recency), kept for the same reason
 
     def explain(self, item_factors: np.ndarray, item: int) -> list[tuple[int, float]]:
         """Contribution of each positively rated item to the score of ``item``, largest first."""

@@ -54,6 +54,7 @@ class Split:
     valid: sp.csr_matrix
     test: sp.csr_matrix
     item_ids: np.ndarray
+    train_times: sp.csr_matrix | None = None  # when each training rating was given (same entries as ``train``)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -81,7 +82,12 @@ def _split(log: RatingLog, part: np.ndarray) -> Split:
         mask = part == which
         return build_matrix(user_index[mask], item_index[mask], log.stars[mask], shape=shape)
 
-    return Split(matrix(0), matrix(1), matrix(2), items)
+    train = part == 0
+    times = sp.csr_matrix(
+        (log.timestamps[train].astype(np.float64), (user_index[train], item_index[train])), shape=shape
+    )
+    times.sum_duplicates()
+    return Split(matrix(0), matrix(1), matrix(2), items, times)
 
 
 def recbole_split(log: RatingLog, *, seed: int = 2020) -> Split:
@@ -263,21 +269,34 @@ def production_lists(
     *,
     mode: str,
     k: int = 20,
+    times: sp.csr_matrix | None = None,
 ) -> np.ndarray:
-    positive = train.copy()
-    positive.data = (positive.data > model.confidence.low_star_threshold).astype(np.float32)
-    positive.eliminate_zeros()
+    """``times``: when each ``train`` rating was given; each member's liked films then go to the model oldest
+    first, as serving passes them (recency weighting). Without it every film weighs the same."""
+    by_time = times is not None
+    if by_time and not (np.array_equal(times.indptr, train.indptr) and np.array_equal(times.indices, train.indices)):
+        raise ValueError("times must have the same entries as train")
 
     def liked(rows: np.ndarray) -> list[np.ndarray]:
-        return [positive.indices[positive.indptr[r] : positive.indptr[r + 1]] for r in rows]
+        out = []
+        for r in rows:
+            start, end = train.indptr[r], train.indptr[r + 1]
+            keep = train.data[start:end] > model.confidence.low_star_threshold
+            items = train.indices[start:end][keep]
+            if by_time:
+                items = items[np.argsort(times.data[start:end][keep], kind="stable")]
+            out.append(items)
+        return out
 
     if mode == "accurate":
-        return lists_from_scores(lambda rows: model.scores(user_factors[rows], liked(rows)), exclude, k=k)
+        return lists_from_scores(
+            lambda rows: model.scores(user_factors[rows], liked(rows), by_time=by_time), exclude, k=k
+        )
     out = np.full((exclude.shape[0], k), -1, dtype=np.int64)
     batch = 512
     for start in range(0, exclude.shape[0], batch):
         rows = np.arange(start, min(start + batch, exclude.shape[0]))
-        scores = model.scores(user_factors[rows], liked(rows))
+        scores = model.scores(user_factors[rows], liked(rows), by_time=by_time)
         for offset, row in enumerate(rows):
             excluded = exclude.indices[exclude.indptr[row] : exclude.indptr[row + 1]]
             ranked = model.rank(scores[offset], k, mode=mode, exclude=excluded)
@@ -482,7 +501,7 @@ def run_protocol(split: Split, tuned: Tuned, *, threads: int = 0, core: bool = F
     for mode in ("accurate",) if core else ("accurate", "diverse", "gems"):
         add(
             f"production ({mode})",
-            production_lists(model, user_factors, train, exclude, mode=mode),
+            production_lists(model, user_factors, train, exclude, mode=mode, times=split.train_times),
             seconds,
             tuned.blend.as_dict(),
         )
@@ -546,7 +565,8 @@ def fold_in_lists(model: Recommender, fold: sp.csr_matrix, exclude: sp.csr_matri
         if end == start:
             continue
         items, stars = fold.indices[start:end], fold.data[start:end]
-        scores, _ = model.profile_scores(items, confidence_from_stars(stars, params=model.confidence))
+        # the fold-in share is a random 80%, not ordered by time: every film weighs the same
+        scores, _ = model.profile_scores(items, confidence_from_stars(stars, params=model.confidence), by_time=False)
         ranked = model.rank(scores, k, exclude=exclude.indices[exclude.indptr[row] : exclude.indptr[row + 1]])
         out[row, : len(ranked)] = ranked
     return out

@@ -5,10 +5,11 @@ table are the numbers of the code that runs.
 
 Score of item i for a member (all terms standardised per member so the weights mean the same for everyone):
 
-    score_i = (1 − w) · z(ALS x_u·y_i) + w · z(EASE Σ_{j liked} B_ji) − β · z(log popularity_i)
+    score_i = (1 − w) · z(ALS x_u·y_i) + w · z(EASE Σ_{j liked} r_j B_ji) − β · z(log popularity_i)
 
 ``w`` (EASE blend) and ``β`` (popularity penalty: pushes coverage and novelty up at a small accuracy cost)
-are tuned on the validation split. EASE's weights B may come from a member-activity-weighted Gram matrix
+are tuned on the validation split. r_j weighs the member's recent films more (``BlendParams.recency_boost``;
+liked films are passed oldest first; 1 for every film when off or when the order is not by time). EASE's weights B may come from a member-activity-weighted Gram matrix
 (``baselines.ease_weights(user_norm=…)``); that changes training only, so every term stays linear in the
 member's history and ``contributions`` stays exact. EASE needs an items×items matrix, so it is only kept for catalogues up
 to ``EASE_MAX_ITEMS`` films; larger ones serve plain ALS.
@@ -24,6 +25,7 @@ import scipy.linalg
 from .als import FoldIn, fold_in, gram
 from .confidence import ConfidenceParams
 from .ranking import hidden_gems, mmr, popular_mask, surprise, top_k
+from .signals import recency_weights
 
 EASE_MAX_ITEMS = 20_000
 MODES = ("accurate", "diverse", "gems", "surprise")
@@ -39,6 +41,10 @@ class BlendParams:
     candidate_pool: int = 200
     ease_dropout: float = 0.0  # EDLAE's dropout (0 = plain EASE); see baselines.ease_weights
     ease_user_norm: float = 0.0  # member-activity weighting of EASE's Gram matrix; see baselines.ease_weights
+    # A member's latest liked films weigh up to 1 + recency_boost times as much in Σ_j w_j B_ji, decaying over
+    # recency_tau films (signals.recency_weights; 0 = off). The history is given oldest first.
+    recency_boost: float = 0.0
+    recency_tau: float = 10.0
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -79,8 +85,15 @@ class Recommender:
     def fold_in(self, item_index: np.ndarray, confidence: np.ndarray) -> FoldIn:
         return fold_in(self.item_factors, self.yty, item_index, confidence, regularization=self.regularization)
 
-    def scores(self, user_factors: np.ndarray, liked_rows: list[np.ndarray]) -> np.ndarray:
-        """Blended scores for a batch: ``user_factors`` (n, k), ``liked_rows`` the positive items of each."""
+    def history_weights(self, n: int, *, by_time: bool = True) -> np.ndarray:
+        """r_j of a history of ``n`` liked films listed oldest first (all 1 when ``by_time`` is False)."""
+        if not by_time:
+            return np.ones(n, dtype=np.float64)
+        return recency_weights(n, boost=self.blend.recency_boost, tau=self.blend.recency_tau)
+
+    def scores(self, user_factors: np.ndarray, liked_rows: list[np.ndarray], *, by_time: bool = True) -> np.ndarray:
+        """Blended scores for a batch: ``user_factors`` (n, k), ``liked_rows`` the positive items of each,
+        oldest first when ``by_time`` (recency weighting), else in any order (every film weighs 1)."""
         als = user_factors @ self.item_factors.T
         if self.ease is None or self.blend.ease_weight <= 0:
             combined = _standardise_rows(als) if self.blend.popularity_penalty else als
@@ -91,11 +104,13 @@ class Recommender:
             long_rows = [row for row, liked in enumerate(liked_rows) if len(liked) > 150]
             for row, liked in enumerate(liked_rows):
                 if 0 < len(liked) <= 150:
-                    ease[row] = self.ease[liked].sum(axis=0)
+                    weights = self.history_weights(len(liked), by_time=by_time).astype(np.float32)
+                    ease[row] = weights @ self.ease[liked]
             if long_rows:
                 indicator = np.zeros((len(long_rows), self.n_items), dtype=np.float32)
                 for position, row in enumerate(long_rows):
-                    indicator[position, liked_rows[row]] = 1.0
+                    liked = liked_rows[row]
+                    indicator[position, liked] = self.history_weights(len(liked), by_time=by_time)
                 ease[long_rows] = indicator @ self.ease
             w = self.blend.ease_weight
             combined = (1 - w) * _standardise_rows(als) + w * _standardise_rows(ease)
@@ -103,22 +118,29 @@ class Recommender:
             combined = combined - self.blend.popularity_penalty * self._z_logpop
         return combined.astype(np.float32)
 
-    def _ease_history_sum(self, liked: np.ndarray) -> np.ndarray:
-        """Σ_{j liked} B_j over all items: gathered rows for short histories, one product for long ones."""
+    def _ease_history_sum(self, liked: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Σ_{j liked} r_j B_j over all items: gathered rows for short histories, one product for long ones."""
         if len(liked) <= 150:
-            return self.ease[liked].sum(axis=0, dtype=np.float64)
+            return weights @ self.ease[liked].astype(np.float64)
         indicator = np.zeros(self.n_items, dtype=np.float32)
-        indicator[liked] = 1.0
+        indicator[liked] = weights
         return (indicator @ self.ease).astype(np.float64)
 
-    def profile_scores(self, item_index: np.ndarray, confidence: np.ndarray) -> tuple[np.ndarray, FoldIn]:
-        """One member's blended scores (the same formula as ``scores``), computing Σ B_j once for reasons."""
+    def profile_scores(
+        self, item_index: np.ndarray, confidence: np.ndarray, *, by_time: bool = True
+    ) -> tuple[np.ndarray, FoldIn]:
+        """One member's blended scores (the same formula as ``scores``), computing Σ r_j B_j once for reasons.
+
+        ``item_index`` oldest first when ``by_time`` (the order gives each liked film its recency weight)."""
         folded = self.fold_in(item_index, confidence)
         liked = np.asarray(item_index)[np.asarray(confidence) > 0]
+        folded.history_weights = self.history_weights(len(liked), by_time=by_time)
         if self.ease is None or self.blend.ease_weight <= 0:
-            return self.scores(folded.factor[None, :], [liked])[0], folded
+            return self.scores(folded.factor[None, :], [liked], by_time=by_time)[0], folded
         als = (self.item_factors @ folded.factor)[None, :]
-        ease = (self._ease_history_sum(liked) if len(liked) else np.zeros(self.n_items))[None, :]
+        ease = (self._ease_history_sum(liked, folded.history_weights) if len(liked) else np.zeros(self.n_items))[
+            None, :
+        ]
         folded.ease_total = ease[0]
         w = self.blend.ease_weight
         combined = (1 - w) * _standardise_rows(als) + w * _standardise_rows(ease.astype(np.float32))
@@ -163,10 +185,13 @@ class Recommender:
                     if int(j) in column:
                         out[:, n] += als_share[:, column[int(j)]]
         if w > 0:
-            total = folded.ease_total if folded.ease_total is not None else self._ease_history_sum(liked)
+            weights = folded.history_weights
+            if weights is None or len(weights) != len(liked):
+                weights = self.history_weights(len(liked))
+            total = folded.ease_total if folded.ease_total is not None else self._ease_history_sum(liked, weights)
             scale = w / max(float(total.std()), 1e-9)
             gathered = self.ease[np.ix_(liked, items)].astype(np.float64)  # (liked, items): small
-            out += ((gathered - self._ease_row_mean[liked][:, None]) * scale).T
+            out += ((gathered - self._ease_row_mean[liked][:, None]) * (weights[:, None] * scale)).T
         return out
 
     def rank(

@@ -66,6 +66,19 @@ def is_liked(stars: float | None, liked: bool) -> bool:
     return bool(liked) or (stars is not None and stars >= LIKED_STARS)
 
 
+def recency_weights(n: int, *, boost: float, tau: float) -> np.ndarray:
+    """Weight of each of a member's ``n`` positive films, listed oldest first, in the EASE term of their score:
+    ``1 + boost·exp(−age/tau)``, ``age`` = how many of their films came after it (0 = their latest).
+
+    The whole history still counts (weight ≥ 1) and the latest films count up to ``1 + boost`` times as much;
+    ``boost`` 0 = every film weighs 1. Never NaN: ``tau`` ≤ 0 is read as off.
+    """
+    if boost <= 0 or tau <= 0 or n == 0:
+        return np.ones(n, dtype=np.float64)
+    age = np.arange(n - 1, -1, -1, dtype=np.float64)
+    return 1.0 + boost * np.exp(-age / tau)
+
+
 def require_finite(name: str, values: np.ndarray) -> None:
     """Fail loudly before a NaN or infinity reaches a model or an artifact."""
     if not np.isfinite(np.asarray(values, dtype=np.float64)).all():

@@ -17,6 +17,8 @@ TRAIN_PARAMS = {
         "gems_quality_floor": 0.0,
         "candidate_pool": 50,
         "ease_user_norm": 0.75,
+        "recency_boost": 0.5,  # as served: reasons must stay exact with recent films weighing more
+        "recency_tau": 10.0,
     },
     "ease_lambda": 5.0,
 }

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import timedelta
 from decimal import Decimal
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from recommendations.engine import artifact
 from recommendations.engine.artifact import ArtifactError
@@ -117,7 +119,7 @@ def test_an_artifact_with_nan_is_never_written(tmp_path):
 # --- reasons name the true top contributors of the served score -----------------------------------------
 
 
-def _random_model(seed: int, *, ease_weight: float, penalty: float) -> Recommender:
+def _random_model(seed: int, *, ease_weight: float, penalty: float, recency: float = 0.0) -> Recommender:
     rng = np.random.default_rng(seed)
     n = 40
     ease = rng.normal(scale=0.1, size=(n, n)).astype(np.float32)
@@ -128,15 +130,17 @@ def _random_model(seed: int, *, ease_weight: float, penalty: float) -> Recommend
         popularity=rng.integers(1, 200, size=n).astype(np.float64),
         quality=np.full(n, 4.0, dtype=np.float32),
         regularization=0.5,
-        blend=BlendParams(ease_weight=ease_weight, popularity_penalty=penalty),
+        blend=BlendParams(ease_weight=ease_weight, popularity_penalty=penalty, recency_boost=recency, recency_tau=3.0),
         ease=ease,
     )
 
 
 @pytest.mark.parametrize("seed", range(12))
-@pytest.mark.parametrize(("ease_weight", "penalty"), [(0.85, 0.5), (0.5, 0.0), (0.0, 0.3)])
-def test_shares_sum_to_the_served_score(seed, ease_weight, penalty):
-    model = _random_model(seed, ease_weight=ease_weight, penalty=penalty)
+@pytest.mark.parametrize(
+    ("ease_weight", "penalty", "recency"), [(0.85, 0.5, 0.0), (0.5, 0.0, 0.0), (0.0, 0.3, 0.0), (0.9, 0.8, 2.0)]
+)
+def test_shares_sum_to_the_served_score(seed, ease_weight, penalty, recency):
+    model = _random_model(seed, ease_weight=ease_weight, penalty=penalty, recency=recency)
     rng = np.random.default_rng(1000 + seed)
     films = rng.choice(model.item_ids, size=int(rng.integers(1, 15)), replace=False)
     profile = {int(f): (float(rng.choice([1.0, 2.0, 3.0, 4.0, 5.0])), bool(rng.random() < 0.2)) for f in films}
@@ -145,6 +149,42 @@ def test_shares_sum_to_the_served_score(seed, ease_weight, penalty):
     shares = model.contributions(member.folded, member.liked, items)
     popularity_term = -penalty * model._z_logpop
     np.testing.assert_allclose(shares.sum(axis=1) + popularity_term, member.scores, atol=2e-4)
+
+
+def test_a_recent_rating_weighs_more_than_an_old_one_with_the_same_stars(db):
+    member = make_member("recent")
+    old, recent, after_old, after_recent = (make_film(f"Film {i}") for i in range(4))
+    Rating.objects.create(user=member, film=recent, stars=Decimal("4"))
+    Rating.objects.create(user=member, film=old, stars=Decimal("4"))
+    Rating.objects.filter(user=member, film=old).update(updated_at=timezone.now() - timedelta(days=400))
+    profile, _ = member_profile(member)
+    assert list(profile) == [old.pk, recent.pk]  # oldest first, whatever order the rows were written in
+
+    # EASE alone; each rated film points to one film only, with the same weight
+    ease = np.zeros((4, 4), dtype=np.float32)
+    ease[0, 2] = ease[1, 3] = 1.0
+
+    def scores(recency: float) -> tuple[np.ndarray, np.ndarray]:
+        model = Recommender(
+            item_ids=np.array([old.pk, recent.pk, after_old.pk, after_recent.pk]),
+            item_factors=np.random.default_rng(0).normal(size=(4, 2)).astype(np.float32),
+            popularity=np.ones(4),
+            quality=np.full(4, 4.0, dtype=np.float32),
+            regularization=0.5,
+            blend=BlendParams(ease_weight=1.0, recency_boost=recency, recency_tau=10.0),
+            ease=ease,
+        )
+        member_scores = fold_in_profile(model, profile)
+        shares = model.contributions(member_scores.folded, member_scores.liked, np.array([2, 3]))
+        return member_scores.scores, shares
+
+    served, shares = scores(0.5)
+    assert served[3] > served[2]
+    assert shares[1, 1] > shares[0, 0] > 0  # the recent film's share of its film's score is the larger
+    np.testing.assert_allclose(shares.sum(axis=1), served[[2, 3]], atol=1e-5)  # reasons stay exact
+    served, shares = scores(0.0)  # off: the same stars weigh the same
+    assert served[3] == pytest.approx(served[2])
+    assert shares[1, 1] == pytest.approx(shares[0, 0])
 
 
 def test_named_film_is_the_true_top_contributor_for_many_members(trained):
