@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from catalog.models import Credit
 from tests.browser.seed import log_in
-from tests.catalog.tmdb_server import Reply, StandInServer
+from tests.catalog.tmdb_server import Reply, StandInServer, configure_tmdb
 from tests.factories import make_person
 
 TOKYO_STORY = {
@@ -31,14 +31,7 @@ def tmdb(settings):
     """TMDb configured against the local stand-in (tests/catalog/tmdb_server.py), as the catalogue tests do."""
     server = StandInServer().start()
     server.route("/3/search/movie", Reply(body=TOKYO_STORY))
-    settings.TMDB_API_URL = f"{server.url}/3"
-    settings.TMDB_API_KEY = "test-key"
-    settings.TMDB_READ_TOKEN = ""
-    settings.TMDB_RETRY_BACKOFF_SECONDS = 0.0
-    settings.TMDB_RETRY_MAX_WAIT_SECONDS = 0.0
-    settings.TMDB_MAX_RETRIES = 2
-    settings.TMDB_TIMEOUT_SECONDS = 2.0
-    settings.TMDB_RATE_LIMIT = 0.0
+    configure_tmdb(settings, server)
     yield server
     server.stop()
 

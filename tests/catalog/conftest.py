@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.catalog.tmdb_server import StandInServer
+from tests.catalog.tmdb_server import StandInServer, configure_tmdb
 
 
 @pytest.fixture
@@ -17,12 +17,5 @@ def standin():
 @pytest.fixture
 def tmdb(standin, settings):
     """TMDb configured against the stand-in: key "test-key", no waits between retries, no rate limit."""
-    settings.TMDB_API_URL = f"{standin.url}/3"
-    settings.TMDB_API_KEY = "test-key"
-    settings.TMDB_READ_TOKEN = ""
-    settings.TMDB_RETRY_BACKOFF_SECONDS = 0.0
-    settings.TMDB_RETRY_MAX_WAIT_SECONDS = 0.0
-    settings.TMDB_MAX_RETRIES = 2
-    settings.TMDB_TIMEOUT_SECONDS = 2.0
-    settings.TMDB_RATE_LIMIT = 0.0
+    configure_tmdb(settings, standin)
     return standin

@@ -119,3 +119,15 @@ class StandInServer:
     def stop(self) -> None:
         self._httpd.shutdown()
         self._httpd.server_close()
+
+
+def configure_tmdb(settings, server: StandInServer) -> None:
+    """Point TMDb at the stand-in: key "test-key", no waits between retries, no rate limit."""
+    settings.TMDB_API_URL = f"{server.url}/3"
+    settings.TMDB_API_KEY = "test-key"
+    settings.TMDB_READ_TOKEN = ""
+    settings.TMDB_RETRY_BACKOFF_SECONDS = 0.0
+    settings.TMDB_RETRY_MAX_WAIT_SECONDS = 0.0
+    settings.TMDB_MAX_RETRIES = 2
+    settings.TMDB_TIMEOUT_SECONDS = 2.0
+    settings.TMDB_RATE_LIMIT = 0.0
