@@ -311,7 +311,10 @@ def run(films: int, requests: int, *, reuse: bool) -> bool:
     client.force_login(member)
     sorts = ["popularity", "rating", "newest", "title"]
     # Words of real titles in the catalogue, some misspelt (a letter dropped), as members type them.
-    titles = list(Film.objects.order_by("?").values_list("title", flat=True)[:40])
+    # Drawn with the seeded generator, so every run times the same queries.
+    titles = list(
+        Film.objects.filter(pk__in=rng.sample(range(1, films + 1), 40)).order_by("pk").values_list("title", flat=True)
+    )
     queries = []
     for title in titles:
         query = " ".join(title.split()[:2])

@@ -78,6 +78,9 @@ GENRES_CACHE_SECONDS = 600
 # word_similarity(query, title) threshold for search. pg_trgm's default (0.6) misses one-letter
 # transpositions in short titles ("alein" scores 0.33 against "Alien").
 SEARCH_WORD_SIMILARITY_THRESHOLD = 0.3
+# strict_word_similarity(query, title) threshold of the narrow first look for a one-part query (see
+# _best_title_matches): pg_trgm's default, and the bound that proves the wide look unneeded.
+SEARCH_STRICT_WORD_SIMILARITY_THRESHOLD = 0.5
 # How many trigram matches are re-ranked by edit distance (the right film sits in the first few).
 SEARCH_CANDIDATES = 40
 
@@ -382,8 +385,9 @@ def catalog_search(*, query: str, film_limit: int = 8, person_limit: int = 5) ->
         with connection.cursor() as cursor:
             # Transaction-local, so it never leaks into other queries on a persistent connection.
             cursor.execute(
-                "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
-                [str(SEARCH_WORD_SIMILARITY_THRESHOLD)],
+                "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true),"
+                " set_config('pg_trgm.strict_word_similarity_threshold', %s, true)",
+                [str(SEARCH_WORD_SIMILARITY_THRESHOLD), str(SEARCH_STRICT_WORD_SIMILARITY_THRESHOLD)],
             )
         films = _film_search(query, limit=film_limit)
         person_candidates = list(
@@ -448,30 +452,47 @@ def _search_words(query: str) -> list[str]:
 def _film_candidates(query: str, terms: list[str]) -> tuple[dict[int, Film], dict[int, list[tuple[str, float]]]]:
     """({id: film}, {id: [(title form, trigram score)]}) for the films whose display title, or one of whose
     alternative titles, is word-similar to every one of ``terms``; the best SEARCH_CANDIDATES of each kind."""
-    title_matches = Q()
-    for term in terms:
-        title_matches &= Q(title__trigram_word_similar=term)
     by_title = {
         film.pk: film
-        for film in Film.objects.filter(title_matches)
-        .annotate(trigram=TrigramSimilarity("title", query) + TrigramStrictWordSimilarity(query, "title"))
-        .only(*FILM_CARD_FIELDS, "rating_count")
-        .order_by("-trigram", "-rating_count", "id")[:SEARCH_CANDIDATES]
+        for film in _best_title_matches(
+            Film.objects.only(*FILM_CARD_FIELDS, "rating_count"), query, terms, order=("-rating_count", "id")
+        )
     }
     # The display title is itself a form of the title: (text, trigram score) per film, best first.
     forms: dict[int, list[tuple[str, float]]] = {pk: [(film.title, film.trigram)] for pk, film in by_title.items()}
-    alternatives = (
-        AlternativeTitle.objects.filter(title_matches)
-        .annotate(trigram=TrigramSimilarity("title", query) + TrigramStrictWordSimilarity(query, "title"))
-        .order_by("-trigram", "film_id", "id")
-        .values_list("film_id", "title", "trigram")[:SEARCH_CANDIDATES]
+    alternatives = _best_title_matches(
+        AlternativeTitle.objects.only("film_id", "title"), query, terms, order=("film_id", "id")
     )
-    for film_id, title, trigram in alternatives:
-        forms.setdefault(film_id, []).append((title, trigram))
+    for alternative in alternatives:
+        forms.setdefault(alternative.film_id, []).append((alternative.title, alternative.trigram))
     missing = forms.keys() - by_title.keys()
     if missing:
         by_title.update(Film.objects.only(*FILM_CARD_FIELDS, "rating_count").in_bulk(missing))
     return by_title, forms
+
+
+def _best_title_matches(queryset: QuerySet, query: str, terms: list[str], *, order: tuple[str, ...]) -> list:
+    """The SEARCH_CANDIDATES rows of ``queryset`` (films or alternative titles) with the best trigram score
+    for ``query`` (``trigram``: similarity + strict word similarity, 0..2) among those whose title is
+    word-similar to every one of ``terms``; ties by ``order``.
+
+    A one-part query first looks only at titles with a whole word resembling it (strict word similarity at
+    least SEARCH_STRICT_WORD_SIMILARITY_THRESHOLD): any other title scores under 1.0, its strict word
+    similarity and its similarity (never above it) both being under 0.5. So when the narrow look's last
+    candidate scores above 1.0, the wide look cannot change the best SEARCH_CANDIDATES and is skipped: "love"
+    in 100,000 titles scores the 2,000 holding the word instead of the 9,500 that loosely resemble it.
+    """
+    scored = queryset.annotate(
+        trigram=TrigramSimilarity("title", query) + TrigramStrictWordSimilarity(query, "title")
+    ).order_by("-trigram", *order)
+    if terms == [query]:
+        narrow = list(scored.filter(title__trigram_strict_word_similar=query)[:SEARCH_CANDIDATES])
+        if len(narrow) == SEARCH_CANDIDATES and narrow[-1].trigram > 1.0:
+            return narrow
+    title_matches = Q()
+    for term in terms:
+        title_matches &= Q(title__trigram_word_similar=term)
+    return list(scored.filter(title_matches)[:SEARCH_CANDIDATES])
 
 
 def _search_rank(query: str, text: str, trigram: float, popularity: int, most_popular: int) -> float:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import random
+
 import pytest
 from django.urls import reverse
 
@@ -96,10 +98,11 @@ def test_search_page_without_a_query_renders(client, db):
     assert client.get(SEARCH_URL).status_code == 200
 
 
-def test_search_uses_five_queries(client, db, django_assert_num_queries):
+def test_search_uses_seven_queries(client, db, django_assert_num_queries):
     make_catalogue()
-    # threshold for this transaction, films by title, alternative titles, posters of the best, people
-    with django_assert_num_queries(5):
+    # thresholds for this transaction; films, then alternative titles, each looked for by whole words
+    # resembling "alien" and, as fewer than SEARCH_CANDIDATES hold one, by loose resemblance; posters; people
+    with django_assert_num_queries(7):
         client.get(SEARCH_URL, {"q": "alien"}, headers=HTMX)
 
 
@@ -222,3 +225,58 @@ def test_when_no_title_holds_every_word_the_near_misses_are_offered(client, db):
     make_film("Golden Hour", year=1970, rating_count=10)
     titles = film_titles(client.get(SEARCH_URL, {"q": "golden zzyzx"}))
     assert titles == ["Golden Hour"]
+
+
+def _thresholds(cursor) -> None:
+    cursor.execute(
+        "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true),"
+        " set_config('pg_trgm.strict_word_similarity_threshold', %s, true)",
+        [str(selectors.SEARCH_WORD_SIMILARITY_THRESHOLD), str(selectors.SEARCH_STRICT_WORD_SIMILARITY_THRESHOLD)],
+    )
+
+
+def _wide_look(cursor, table: str, order: str, query: str) -> list[int]:
+    """The best SEARCH_CANDIDATES by trigram score among every title loosely resembling the query: what
+    search re-ranked before the narrow first look existed, written out in SQL."""
+    cursor.execute(
+        f"SELECT id FROM {table} WHERE title %%> %s "
+        f"ORDER BY similarity(title, %s) + strict_word_similarity(%s, title) DESC, {order} LIMIT %s",
+        [query, query, query, selectors.SEARCH_CANDIDATES],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.parametrize(
+    "query", ["love", "lov", "lover", "glove", "loves", "beloved", "vora", "Love Lost", "clove", "lovel", "ovel"]
+)
+def test_the_narrow_first_look_finds_exactly_what_the_wide_look_would(db, query):
+    """A one-word query is first looked for among titles holding a word like it; that shortcut must never
+    change which candidates are re-ranked, whatever mix of exact, inflected and loose matches there is."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from catalog.models import AlternativeTitle, Film
+
+    words = ["Lost", "Kari", "Sen", "Gloves", "Clover", "Lovers", "Loveless", "Beloved", "Love", "Of", "The", "Vora"]
+    for n in range(160):
+        title = " ".join(words[(n * k + k) % len(words)] for k in range(1 + n % 4))
+        film = make_film(f"{title} {n}" if n < 60 else title, year=1950 + n % 70, rating_count=(n * 37) % 500)
+        AlternativeTitle.objects.create(film=film, title=f"{words[n % len(words)]} {title}", source="aka")
+    for n in range(45):  # enough titles holding "love" itself for the narrow look to settle it alone
+        make_film(f"Love {words[n % 4]} {n}", rating_count=n)
+    rng = random.Random(7)  # and words that resemble "love" in every degree, glued from its pieces
+    for n in range(300):
+        pieces = [rng.choice(["lo", "ve", "ov", "el", "gl", "cl", "er", "s", "d", "l", "love", "vo"]) for _ in range(3)]
+        make_film(" ".join("".join(pieces[: rng.randint(1, 3)]) for _ in range(rng.randint(1, 3))), rating_count=n)
+    looks = {
+        "catalog_film": (Film.objects.all(), ("-rating_count", "id"), "rating_count DESC, id"),
+        "catalog_alternativetitle": (AlternativeTitle.objects.all(), ("film_id", "id"), "film_id, id"),
+    }
+    for table, (queryset, order, sql_order) in looks.items():
+        with transaction.atomic(), connection.cursor() as cursor:
+            _thresholds(cursor)
+            with CaptureQueriesContext(connection) as queries:
+                found = selectors._best_title_matches(queryset, query, [query], order=order)
+            assert [row.pk for row in found] == _wide_look(cursor, table, sql_order, query)
+        if query == "love" and table == "catalog_film":
+            assert len(queries) == 1, "the narrow look alone should settle a word that many titles hold"
