@@ -54,11 +54,15 @@ def trained():
     return stars, model, user_factors
 
 
-def _lists(trained, mode: str) -> np.ndarray:
-    stars, model, user_factors = trained
+def _rated(stars: sp.csr_matrix) -> sp.csr_matrix:
     rated = stars.copy()
     rated.data[:] = 1
-    return production_lists(model, user_factors, stars, rated, mode=mode, k=10)
+    return rated
+
+
+def _lists(trained, mode: str) -> np.ndarray:
+    stars, model, user_factors = trained
+    return production_lists(model, user_factors, stars, _rated(stars), mode=mode, k=10)
 
 
 def test_the_diverse_dial_covers_more_distinct_films_across_members_than_best_matches(trained):
@@ -69,6 +73,9 @@ def test_the_diverse_dial_covers_more_distinct_films_across_members_than_best_ma
     assert distinct["diverse"] >= 1.2 * distinct["accurate"], distinct
     head = popular_mask(model.popularity)
     assert (~head[diverse]).mean() > (~head[accurate]).mean()
+    mmr_alone = dataclasses.replace(model, exposure=None)  # the dial before exposure was counted
+    previous = production_lists(mmr_alone, trained[2], stars, _rated(stars), mode="diverse", k=10)
+    assert distinct["diverse"] > len(np.unique(previous))
     for member in range(stars.shape[0]):  # rated films never come back, in any mode
         rated = stars.indices[stars.indptr[member] : stars.indptr[member + 1]]
         assert not np.isin(diverse[member], rated).any()
