@@ -66,18 +66,20 @@ def main() -> None:
     )
 
     rng = np.random.default_rng(0)
-    samples = []
-    for row in rng.choice(stars.shape[0], args.members, replace=False):
-        start, end = stars.indptr[row], stars.indptr[row + 1]
-        item_rows, member_stars = stars.indices[start:end], stars.data[start:end]
-        began = time.perf_counter()
-        with single_threaded_blas():  # as the site serves it (serving.compute_recommendations)
-            confidence = confidence_from_stars(member_stars, params=model.confidence)
-            scores, folded = model.profile_scores(item_rows, confidence)
-            top = model.rank(scores, 20, exclude=item_rows)
-            model.contributions(folded, item_rows[confidence > 0], top)  # exact shares for the reasons
-        samples.append(time.perf_counter() - began)
-    print(f"fold-in + top-20 + reasons for one member: {percentiles(samples)}")
+    members = rng.choice(stars.shape[0], args.members, replace=False)
+    for mode in ("accurate", "diverse"):
+        samples = []
+        for row in members:
+            start, end = stars.indptr[row], stars.indptr[row + 1]
+            item_rows, member_stars = stars.indices[start:end], stars.data[start:end]
+            began = time.perf_counter()
+            with single_threaded_blas():  # as the site serves it (serving.compute_recommendations)
+                confidence = confidence_from_stars(member_stars, params=model.confidence)
+                scores, folded = model.profile_scores(item_rows, confidence)
+                top = model.rank(scores, 20, mode=mode, exclude=item_rows)
+                model.contributions(folded, item_rows[confidence > 0], top)  # exact shares for the reasons
+            samples.append(time.perf_counter() - began)
+        print(f"fold-in + top-20 ({mode}) + reasons for one member: {percentiles(samples)}")
 
     if not args.skip_page:
         page_bench()

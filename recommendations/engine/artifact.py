@@ -46,7 +46,9 @@ def save(recommender: Recommender, path: Path, *, extra: dict[str, np.ndarray] |
     }
     if recommender.ease is not None:
         arrays["ease"] = recommender.ease.astype(np.float32)
-    for name in ("item_factors", "popularity", "quality", "ease"):
+    if recommender.exposure is not None:
+        arrays["exposure"] = recommender.exposure.astype(np.float32)
+    for name in ("item_factors", "popularity", "quality", "ease", "exposure"):
         if name in arrays and not np.isfinite(arrays[name]).all():
             # A NaN here (a like without stars read as NaN, once) silently disables filters downstream.
             raise ArtifactError(f"refusing to write a model whose {name} contains NaN or infinite values")
@@ -80,6 +82,9 @@ def load(path: Path, *, checksum: str | None = None) -> tuple[Recommender, dict[
     ease = arrays.pop("ease", None)
     if ease is not None and (ease.shape != (len(item_ids), len(item_ids)) or not np.isfinite(ease).all()):
         raise ArtifactError(f"model file {path} has inconsistent EASE weights")
+    exposure = arrays.pop("exposure", None)  # absent from artifacts trained before exposure was counted
+    if exposure is not None and (exposure.shape != (len(item_ids),) or not np.isfinite(exposure).all()):
+        raise ArtifactError(f"model file {path} has inconsistent exposure counts")
     try:
         confidence = ConfidenceParams(**meta["confidence"])
         blend = BlendParams(**meta["blend"])
@@ -96,5 +101,6 @@ def load(path: Path, *, checksum: str | None = None) -> tuple[Recommender, dict[
         confidence=confidence,
         blend=blend,
         ease=ease,
+        exposure=exposure,
     )
     return recommender, arrays

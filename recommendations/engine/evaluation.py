@@ -39,7 +39,7 @@ from .baselines import ease_weights, item_knn_weights, item_popularity
 from .confidence import ConfidenceParams, confidence_from_stars
 from .data import RatingLog, build_matrix
 from .ranking import popular_mask, shrunk_mean
-from .recommender import EASE_MAX_ITEMS, BlendParams, Recommender
+from .recommender import EASE_MAX_ITEMS, BlendParams, Recommender, exposure_counts
 from .signals import require_finite
 
 KS = (10, 20)
@@ -258,6 +258,8 @@ def train_production(
         blend=blend,
         ease=ease,
     )
+    # what the first stage shows the training members, for the diversity dial's exposure term
+    model.set_exposure(exposure_counts(model, user_factors, train))
     return model, user_factors
 
 

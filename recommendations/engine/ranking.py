@@ -24,20 +24,31 @@ def normalised(factors: np.ndarray) -> np.ndarray:
 
 
 def mmr(
-    candidates: np.ndarray, relevance: np.ndarray, item_factors: np.ndarray, k: int, *, diversity: float
+    candidates: np.ndarray,
+    relevance: np.ndarray,
+    item_factors: np.ndarray,
+    k: int,
+    *,
+    diversity: float,
+    exposure: np.ndarray | None = None,
 ) -> np.ndarray:
     """Maximal marginal relevance (Carbonell & Goldstein 1998) over cosine similarity of item factors.
 
     ``diversity`` 0 keeps the relevance order (comfort zone); 1 picks each next film as unlike the chosen
     ones as possible among the candidates (exploration). Relevance is rescaled to [0, 1] so the dial means
-    the same thing for every member.
+    the same thing for every member; ``exposure`` (one penalty per candidate, on that scale) is subtracted
+    from it first, so films that many members are already shown give way to equally fitting ones.
     """
     candidates = np.asarray(candidates, dtype=np.int64)
-    if diversity <= 0 or len(candidates) <= 1:
-        return candidates[:k]
     rel = np.asarray(relevance, dtype=np.float64)
+    if len(candidates) <= 1 or (diversity <= 0 and exposure is None):
+        return candidates[:k]
     span = rel.max() - rel.min()
     rel = (rel - rel.min()) / span if span > 0 else np.ones_like(rel)
+    if exposure is not None:
+        rel = rel - np.asarray(exposure, dtype=np.float64)
+    if diversity <= 0:
+        return candidates[np.argsort(-rel, kind="stable")[:k]]
     unit = normalised(item_factors[candidates].astype(np.float64))
     chosen: list[int] = []
     max_similarity = np.full(len(candidates), -1.0)
