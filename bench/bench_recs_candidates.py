@@ -8,32 +8,19 @@ python bench/bench_recs_candidates.py [--ratings-file PATH] [--seed 2020]
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cineaesthete.settings")
+from recbole_validation import validation_split
 
 
 def main() -> None:
-    import django
-
-    django.setup()
+    _args, split = validation_split(argparse.ArgumentParser())
     import dataclasses
 
     from recommendations.engine import evaluation as ev
     from recommendations.engine.baselines import ease_weights, item_popularity
-    from recommendations.engine.data import load_ratings_file
     from recommendations.management.commands.evaluate_recommender import production_tuned
 
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--ratings-file", default="/work/shared/datasets/ml-1m/ratings.dat")
-    parser.add_argument("--seed", type=int, default=2020)
-    args = parser.parse_args()
-    split = ev.recbole_split(load_ratings_file(args.ratings_file), seed=args.seed)
     binary = ev._binary(split.train)
     popularity = item_popularity(split.train)
 
