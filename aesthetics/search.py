@@ -776,29 +776,6 @@ def vibe_search(
             for i, term in enumerate(terms):
                 column_of[term.phrase] = offset + i
 
-    clip_film = None
-    if "clip" in signals and query:
-        status["clip"] = "off" if encoder is None else "on"
-        if encoder is not None:
-            found = clip_candidates(
-                clip_vectors.result()[0], encoder.name, k=knobs.candidates, ef_search=knobs.ef_search
-            )
-            if found:
-                raw = {row_id: sim for row_id, (_, sim) in found.items()}
-                film_of = {row_id: film_id for row_id, (film_id, _) in found.items()}
-                per_film = _aggregate(
-                    _top_normalised(raw, knobs.candidates),
-                    film_of,
-                    best_share=knobs.best_image_share,
-                    top=knobs.top_images,
-                )
-                clip_film = np.zeros(F, dtype=np.float32)
-                for film_id, score in per_film.items():
-                    if film_id in knowledge.position:
-                        clip_film[knowledge.position[film_id]] = score
-            else:
-                status["clip"] = "off"
-
     text_of: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     if wanted_texts:
         status["text"] = "on"
@@ -865,6 +842,29 @@ def vibe_search(
             combined = (1 - feedback["genres"]) * combined + feedback["genres"] * prior
         part_scores.append(combined)
         evidence.append((part, used))
+    # CLIP last: its text tower is the slowest encoding, and everything above ran while it encoded.
+    clip_film = None
+    if "clip" in signals and query:
+        status["clip"] = "off" if encoder is None else "on"
+        if encoder is not None:
+            found = clip_candidates(
+                clip_vectors.result()[0], encoder.name, k=knobs.candidates, ef_search=knobs.ef_search
+            )
+            if found:
+                raw = {row_id: sim for row_id, (_, sim) in found.items()}
+                film_of = {row_id: film_id for row_id, (film_id, _) in found.items()}
+                per_film = _aggregate(
+                    _top_normalised(raw, knobs.candidates),
+                    film_of,
+                    best_share=knobs.best_image_share,
+                    top=knobs.top_images,
+                )
+                clip_film = np.zeros(F, dtype=np.float32)
+                for film_id, score in per_film.items():
+                    if film_id in knowledge.position:
+                        clip_film[knowledge.position[film_id]] = score
+            else:
+                status["clip"] = "off"
     if clip_film is not None and knobs.clip_weight > 0:
         part_scores.append(clip_film)
     if not part_scores:
