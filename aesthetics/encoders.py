@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -41,6 +44,44 @@ def encode_query_async(encode: Callable[[], np.ndarray]) -> Future:
     Query-serving processes (web) therefore run torch single-threaded; batch jobs set ML_THREADS themselves.
     """
     return _query_pool().submit(encode)
+
+
+QUERY_VECTORS_KEPT = 256
+_query_vectors: weakref.WeakKeyDictionary[object, OrderedDict[tuple, np.ndarray]] = weakref.WeakKeyDictionary()
+_query_vectors_lock = threading.Lock()
+
+
+def encode_texts_async(embed: Callable[[list[str]], np.ndarray], texts: Sequence[str]) -> Future:
+    """``embed(texts)`` through encode_query_async, remembering the last QUERY_VECTORS_KEPT answers per encoder.
+
+    Members repeat searches (the next page, the back button, one part removed), and a query's encoding is most
+    of a search's time. ``embed`` is an encoder's bound method: a reloaded encoder starts with nothing kept. The
+    same texts in the same batch give the same vectors as encoding them again; the arrays are shared, read-only.
+    """
+    encoder = getattr(embed, "__self__", None)
+    key = (getattr(embed, "__name__", ""), tuple(texts))
+    with _query_vectors_lock:
+        kept = _query_vectors.get(encoder) if encoder is not None else None
+        found = kept.get(key) if kept is not None else None
+        if found is not None:
+            kept.move_to_end(key)
+    if found is not None:
+        done: Future = Future()
+        done.set_result(found)
+        return done
+
+    def encode() -> np.ndarray:
+        vectors = embed(list(texts))
+        vectors.setflags(write=False)
+        if encoder is not None:
+            with _query_vectors_lock:
+                kept = _query_vectors.setdefault(encoder, OrderedDict())
+                kept[key] = vectors
+                while len(kept) > QUERY_VECTORS_KEPT:
+                    kept.popitem(last=False)
+        return vectors
+
+    return encode_query_async(encode)
 
 
 _PRECISIONS = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}

@@ -2,7 +2,8 @@
 
 Signals:
   palette  colour words and measures (palette.py) or picked colours, scored over every analysed image in
-           memory (PaletteIndex: exact up to 20k images, two passes above; ~35 ms at 100k)
+           memory (PaletteIndex: exact up to 20k images, two passes above; each term's column over every image
+           kept with the index; ~6-17 ms at 100k)
   clip     CLIP text→image cosine through the HNSW index on ImageAesthetics.clip_vector (off when no
            checkpoint is configured: reported as off, never approximated)
   text     MiniLM query→plot/tags/reviews cosine through the HNSW index on FilmTextEmbedding
@@ -15,15 +16,17 @@ the active signals with the staff-tuned weights in VibeSettings.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
 from django.db import connection, transaction
-from django.db.models import Count, Exists, Max
+from django.db.models import Exists, Q, Subquery
+from django.db.models.expressions import RawSQL
 from pgvector import HalfVector
 from pgvector.django import CosineDistance
 
@@ -31,10 +34,12 @@ from catalog.models import Film, FilmImage
 from catalog.selectors import streaming_filter
 from cineaesthete.caches import ProcessCache
 from cineaesthete.ml import text_encoder
+from recommendations.engine.als import single_threaded_blas
+from recommendations.models import RecommenderModel
 from recommendations.selectors import member_film_scores, serving_model
 
 from . import palette as pal
-from .encoders import clip_encoder, encode_query_async
+from .encoders import clip_encoder, encode_texts_async
 from .models import TEXT_DIM, FilmTextEmbedding, ImageAesthetics, VibeSettings
 from .query import Part, Reading, read_query
 
@@ -81,14 +86,18 @@ class PaletteIndex:
     """Every analysed image's palette and measures as arrays, for vectorised scoring.
 
     Up to EXACT_UP_TO images every score is exact. Past that, a first pass scores all images with the anchor
-    approximation (one sparse matrix product per query, ``palette.approximate_coverage``) and only the best
+    approximation (a sparse matrix product per term, ``palette.approximate_coverage``) and only the best
     PREFILTER_SHARE get the exact score; the others score 0, which only ever drops images far below the
     candidates a search keeps (recall of the exact top 300 at 100k images: ``bench/bench_vibe.py``).
+
+    A term's column over every image (first-pass or exact) depends only on the term and the images, so it is
+    kept with the index: a query then costs a mean of kept columns and the exact pass over its few images.
     """
 
     EXACT_UP_TO = 20_000
     PREFILTER_SHARE = 0.05
     PREFILTER_MIN = 2_000
+    TERM_COLUMNS_KEPT = 128  # the lexicon's terms, first-pass and exact: ~100 columns of n floats
 
     def __init__(self, image_ids, film_ids, colours, shares, measures, kinds=None) -> None:
         self.row_ids = np.asarray(image_ids, dtype=np.int64)  # ImageAesthetics ids
@@ -96,6 +105,8 @@ class PaletteIndex:
         self.colours, self.shares, self.measures = colours, shares, measures
         self.weights = _image_weights(self.film_ids, kinds)
         self._mass = None  # scipy.sparse (n, anchors), built on first need
+        # A term's match over every image depends on the term and the index alone: kept per (term, approximate).
+        self._term_columns: dict[tuple[pal.Term, bool], np.ndarray] = {}
 
     def __len__(self) -> int:
         return len(self.row_ids)
@@ -118,7 +129,12 @@ class PaletteIndex:
             palettes.append(pal.Palette.from_json(colours, dict(zip(pal.MEASURES, measures, strict=True))))
         index = cls.from_palettes(row_ids, film_ids, palettes, kinds)
         if len(index) > cls.EXACT_UP_TO:
-            index.anchor_mass()  # built once with the index, not on the first query
+            # Built once with the index, not on the first queries: the anchor mass and the first pass of every
+            # colour word (~3 ms a colour at 100k images; ~13 MB).
+            index.anchor_mass()
+            for term in pal.LEXICON.values():
+                if term.colours:
+                    index._term_column(term, approximate=True)
         return index
 
     def anchor_mass(self):
@@ -126,24 +142,37 @@ class PaletteIndex:
             self._mass = pal.anchor_mass(self.colours, self.shares)
         return self._mass
 
-    def _columns(self, terms, picked: list[str], rows, *, approximate: bool) -> np.ndarray:
-        """(len(rows), columns) matches: the picked colours first (when any), then one column per term."""
+    def _term_column(self, term: pal.Term, *, approximate: bool) -> np.ndarray:
+        """(n,) the term's match over every image: exact, or with the anchor approximation of the first pass."""
+        key = (term, approximate)
+        column = self._term_columns.get(key)
+        if column is None:
+            coverage = None
+            if approximate and term.colours:
+                found = pal.approximate_coverage(self.anchor_mass(), pal.term_labs(term))
+                coverage = lambda _colours, _shares, _targets: found  # noqa: E731
+            column = pal.score_term(term, self.colours, self.shares, self.measures, coverage=coverage)
+            if len(self._term_columns) < self.TERM_COLUMNS_KEPT:
+                self._term_columns[key] = column
+        return column
+
+    def _every_image(self, terms, picked: list[str], *, approximate: bool) -> np.ndarray:
+        """(n, columns) matches of every image: the picked colours first (when any), then one column per term."""
+        columns = []
+        if picked:
+            coverage = None
+            if approximate:
+                found = pal.approximate_coverage(self.anchor_mass(), pal.hex_labs(picked))
+                coverage = lambda _colours, _shares, _targets: found  # noqa: E731
+            columns.append(pal.score_colours(picked, self.colours, self.shares, coverage=coverage))
+        columns += [self._term_column(term, approximate=approximate) for term in terms]
+        return np.stack(columns, axis=1)
+
+    def _exact(self, terms, picked: list[str], rows: np.ndarray) -> np.ndarray:
+        """(len(rows), columns) exact matches of a few images."""
         colours, shares, measures = self.colours[rows], self.shares[rows], self.measures[rows]
-        coverage = None
-        if approximate:
-            # Every target colour of the query in one product: the (n, anchors) mass is read once, not per term.
-            wanted = [pal.hex_labs(picked)] if picked else []
-            wanted += [pal.term_labs(term) for term in terms if term.colours]
-            if wanted:
-                every = np.concatenate(wanted)
-                columns_of = pal.approximate_coverage(self.anchor_mass()[rows], every)
-                offsets, start = {}, 0
-                for labs in wanted:
-                    offsets[labs.tobytes()] = slice(start, start + len(labs))
-                    start += len(labs)
-                coverage = lambda _colours, _shares, targets: columns_of[:, offsets[targets.tobytes()]]  # noqa: E731
-        columns = [pal.score_colours(picked, colours, shares, coverage=coverage)] if picked else []
-        columns += [pal.score_term(term, colours, shares, measures, coverage=coverage) for term in terms]
+        columns = [pal.score_colours(picked, colours, shares)] if picked else []
+        columns += [pal.score_term(term, colours, shares, measures) for term in terms]
         return np.stack(columns, axis=1)
 
     def score(self, terms, picked: list[str] | None = None, allowed: np.ndarray | None = None):
@@ -152,13 +181,12 @@ class PaletteIndex:
         ``allowed`` (bool per image) restricts the search (genre, decade) before the exact pass is chosen.
         """
         picked = list(picked or [])
-        everything = slice(None)
         if len(self) <= self.EXACT_UP_TO:
-            per = self._columns(terms, picked, everything, approximate=False)
+            per = self._every_image(terms, picked, approximate=False)
             if allowed is not None:
-                per[~allowed] = 0.0
+                per[~allowed] = 0.0  # a stacked copy: the cached columns are not written
             return per.mean(1), per
-        first = self._columns(terms, picked, everything, approximate=True).mean(1)
+        first = self._every_image(terms, picked, approximate=True).mean(1)
         if allowed is not None:
             first[~allowed] = -1.0
         keep = min(len(self), max(self.PREFILTER_MIN, int(self.PREFILTER_SHARE * len(self))))
@@ -167,36 +195,63 @@ class PaletteIndex:
             rows = rows[allowed[rows]]
         per = np.zeros((len(self), int(bool(picked)) + len(terms)), dtype=np.float32)
         if len(rows):
-            per[rows] = self._columns(terms, picked, rows, approximate=False)
+            per[rows] = self._exact(terms, picked, rows)
         return per.mean(1), per
 
 
-INDEX_RECHECK_SECONDS = 30.0
+# Which version of a topic's rows ("images", "texts") a query sees, from the rows the triggers of migration 0003
+# keep: a row per writing backend, so this reads a handful of rows however many images there are.
+_CHANGES_SQL = "SELECT (coalesce(sum(change), 0), max(change))::text FROM aesthetics_change WHERE topic = %s"
 
 
 def _palette_index_version() -> tuple:
-    """Which analysed images there are: the aggregate scans every analysed image (~100 ms at 100k)."""
-    counts = ImageAesthetics.objects.filter(status=ImageAesthetics.Status.DONE).aggregate(
-        n=Count("id"), latest=Max("updated_at"), top=Max("id")
-    )
-    return (connection.settings_dict["NAME"], *counts.values())
+    """Which analysed images there are."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CHANGES_SQL, ["images"])
+        return (connection.settings_dict["NAME"], cursor.fetchone()[0])
 
 
 _index_cache: ProcessCache[tuple, PaletteIndex] = ProcessCache(
-    lambda version: PaletteIndex.from_db(),
-    key=_palette_index_version,
-    recheck_seconds=INDEX_RECHECK_SECONDS,
-    name="palette index",
+    lambda version: PaletteIndex.from_db(), key=_palette_index_version, name="palette index"
 )
 
 
 def palette_index() -> PaletteIndex:
-    """The cached index of this process, rebuilt when images were analysed or removed.
-
-    Whether anything changed is asked of the database at most every INDEX_RECHECK_SECONDS, so a newly analysed
-    image reaches searches within that time.
-    """
+    """The cached index of this process, rebuilt when images were analysed, changed or removed."""
     return _index_cache.get()
+
+
+@dataclass
+class SearchState:
+    """What one search needs to know before it starts, asked in one query: the staff knobs and which versions
+    of the cached palette index and film knowledge are current."""
+
+    knobs: VibeSettings
+    palette_version: tuple
+    knowledge_version: tuple
+
+
+def search_state() -> SearchState:
+    active = RecommenderModel.objects.filter(state=RecommenderModel.State.ACTIVE).order_by("pk").values("version")
+    knobs = (
+        VibeSettings.objects.filter(pk=1)
+        .annotate(
+            images_seen=RawSQL(_CHANGES_SQL, ["images"]),
+            texts_seen=RawSQL(_CHANGES_SQL, ["texts"]),
+            films_seen=RawSQL("SELECT (count(*), max(updated_at))::text FROM catalog_film", []),
+            active_model=Subquery(active[:1]),
+        )
+        .first()
+    )
+    if knobs is None:  # no settings saved yet: the defaults, stored once
+        VibeSettings.load()
+        return search_state()
+    database = connection.settings_dict["NAME"]
+    return SearchState(
+        knobs=knobs,
+        palette_version=(database, knobs.images_seen),
+        knowledge_version=(database, knobs.films_seen, knobs.texts_seen, knobs.active_model),
+    )
 
 
 # --- helpers --------------------------------------------------------------------------------------------
@@ -244,9 +299,12 @@ def _aggregate(image_scores: dict[int, float], film_of: dict[int, int], *, best_
 
 def _hnsw(ef_search: int) -> None:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(int(ef_search))])
-        # Filters (genre, decade, one checkpoint) are applied while scanning, not after: pgvector 0.8.
-        cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        # Filters (genre, decade, one checkpoint) are applied while scanning, not after: pgvector 0.8. Both
+        # settings are local to the transaction and set in one round trip.
+        cursor.execute(
+            "SELECT set_config('hnsw.ef_search', %s, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)",
+            [str(int(ef_search))],
+        )
 
 
 def allowed_films(
@@ -418,13 +476,8 @@ def _people_graph(film_ids: np.ndarray) -> sp.csr_matrix | None:
 
 
 def _film_knowledge_version() -> tuple:
-    serving = serving_model()
-    return (
-        connection.settings_dict["NAME"],
-        *Film.objects.aggregate(n=Count("id"), latest=Max("updated_at")).values(),
-        *FilmTextEmbedding.objects.aggregate(n=Count("id"), latest=Max("updated_at")).values(),
-        serving.version if serving is not None else None,
-    )
+    """Which films, film texts and active recommender model there are."""
+    return search_state().knowledge_version
 
 
 def _film_knowledge_build(version: tuple) -> FilmKnowledge:
@@ -566,11 +619,28 @@ def _image_weights(film_ids: np.ndarray, kinds) -> np.ndarray:
 def _palette_by_film(index: PaletteIndex, per_column: np.ndarray, knowledge: FilmKnowledge) -> np.ndarray:
     """(F, columns): each film's best image per column, posters discounted beside stills (one sorted
     reduction, no per-image Python)."""
-    order, starts, films = _film_groups(index, knowledge)
     out = np.zeros((len(knowledge.film_ids), per_column.shape[1]), dtype=np.float32)
-    if len(order):
-        out[films] = np.maximum.reduceat(per_column[order] * index.weights[order, None], starts, axis=0)
+    # Matches are never negative, so only the images that match something count: past EXACT_UP_TO that is the
+    # few the exact pass scored, not every image.
+    rows = np.flatnonzero(per_column.any(1))
+    positions = _row_positions(index, knowledge)[rows]
+    known = positions >= 0
+    rows, positions = rows[known], positions[known]
+    np.maximum.at(out, positions, per_column[rows] * index.weights[rows, None])
     return out
+
+
+def _row_positions(index: PaletteIndex, knowledge: FilmKnowledge) -> np.ndarray:
+    """(n,) the film position of each of the index's images, -1 for a film the knowledge lacks (cached)."""
+    cached = getattr(index, "_row_positions", None)
+    if cached is not None and cached[0] is knowledge:
+        return cached[1]
+    positions = np.full(len(index), -1, dtype=np.int64)
+    order, starts, films = _film_groups(index, knowledge)
+    if len(order):
+        positions[order] = np.repeat(films, np.diff(np.r_[starts, len(order)]))
+    index._row_positions = (knowledge, positions)
+    return positions
 
 
 def _best_image_rows(index: PaletteIndex, per_column: np.ndarray, knowledge: FilmKnowledge, wanted: list[int]):
@@ -594,6 +664,8 @@ COLOUR_NAMES = {
     "purple": "#6a2c91", "magenta": "#d1008f", "pink": "#f4a6c6",
 }  # fmt: skip
 _NAME_LABS = {name: pal.hex_to_lab(hex_colour) for name, hex_colour in COLOUR_NAMES.items()}
+_NAMES = list(_NAME_LABS)
+_NAME_MATRIX = np.stack([_NAME_LABS[name] for name in _NAMES])  # (names, 3), one distance per name at once
 
 
 def colour_words(palette: list[dict], *, most: int = 3) -> str:
@@ -601,7 +673,7 @@ def colour_words(palette: list[dict], *, most: int = 3) -> str:
     names: list[str] = []
     for colour in sorted(palette, key=lambda c: -c.get("share", 0))[:4]:
         lab = np.asarray(colour["lab"], dtype=np.float32)
-        name = min(_NAME_LABS, key=lambda n: float(((_NAME_LABS[n] - lab) ** 2).sum()))
+        name = _NAMES[int(np.argmin(((_NAME_MATRIX - lab) ** 2).sum(1)))]  # the first of equally near ones
         if name not in names:
             names.append(name)
     names = names[:most]
@@ -610,6 +682,20 @@ def colour_words(palette: list[dict], *, most: int = 3) -> str:
     return f"{' and '.join(names[1:])} on {names[0]}"
 
 
+def _one_blas_thread(search: Callable[..., VibeResults]) -> Callable[..., VibeResults]:
+    """A search's matrix products are small and share the cores with the query encoders and other processes:
+    a second BLAS thread only waits for a core (a 4,147 x 384 text product: ~0.1 ms on one thread, ~10 ms on
+    two on a loaded 2-core machine). The same products on one thread give the same numbers."""
+
+    @functools.wraps(search)
+    def on_one_thread(*args, **kwargs) -> VibeResults:
+        with single_threaded_blas():
+            return search(*args, **kwargs)
+
+    return on_one_thread
+
+
+@_one_blas_thread
 def vibe_search(
     *,
     query: str = "",
@@ -633,12 +719,17 @@ def vibe_search(
     """
     colours = list(colours or [])
     query = validate_query(query, colours)
+    # Query encodings run in the background while the query is read and the palettes are scored, and are kept
+    # (encode_texts_async). CLIP's text tower is the slowest part of a new query: it starts first.
+    encoder = clip_encoder() if "clip" in signals and query else None
+    clip_vectors = encode_texts_async(encoder.embed_texts, [query]) if encoder is not None else None
     reading = read_query(query)
     parts = list(reading.parts)
     if colours:
         parts.insert(0, Part("colour", "picked colours", "picked colours"))
-    knobs = VibeSettings.load()
-    knowledge = film_knowledge()
+    state = search_state()  # one query: the knobs, and whether the cached index and knowledge are current
+    knobs = state.knobs
+    knowledge = _knowledge_cache.get_for(state.knowledge_version)
     status = {name: "unused" for name in SIGNALS}
     results = VibeResults(
         query=query,
@@ -659,9 +750,6 @@ def vibe_search(
         return results
     F = len(knowledge.film_ids)  # noqa: N806
 
-    # Query encodings run in the background while the palettes are scored (encode_query_async).
-    encoder = clip_encoder() if "clip" in signals and query else None
-    clip_vector = encode_query_async(lambda: encoder.embed_texts([query])[0]) if encoder is not None else None
     text_on = "text" in signals and len(knowledge.text_rows) > 0
     wanted_texts = list(dict.fromkeys(part.text for part in parts if part.text)) if text_on else []
     # The descriptions of film words, settings, moods and light are a fixed vocabulary: encoded once per
@@ -669,14 +757,14 @@ def vibe_search(
     encoder_name = getattr(text_encoder(), "name", "") if wanted_texts else ""
     fixed = {part.text for part in parts if part.kind != "text"}
     to_encode = [t for t in wanted_texts if (encoder_name, t) not in _description_vectors or t not in fixed]
-    text_vectors = encode_query_async(lambda: text_encoder().embed(to_encode)) if to_encode else None
+    text_vectors = encode_texts_async(text_encoder().embed, to_encode) if to_encode else None
 
     palette_film = np.zeros((F, 0), dtype=np.float32)
     per_term = None
     column_of: dict[str, int] = {}
     palette_parts = [part for part in parts if part.terms or part.key == "picked colours"]
     if "palette" in signals and palette_parts:
-        index = index if index is not None else palette_index()
+        index = index if index is not None else _index_cache.get_for(state.palette_version)
         status["palette"] = "on" if len(index) else "off"
         if len(index):
             terms = list(dict.fromkeys(term for part in palette_parts for term in part.terms))
@@ -687,27 +775,6 @@ def vibe_search(
                 column_of["picked colours"] = 0
             for i, term in enumerate(terms):
                 column_of[term.phrase] = offset + i
-
-    clip_film = None
-    if "clip" in signals and query:
-        status["clip"] = "off" if encoder is None else "on"
-        if encoder is not None:
-            found = clip_candidates(clip_vector.result(), encoder.name, k=knobs.candidates, ef_search=knobs.ef_search)
-            if found:
-                raw = {row_id: sim for row_id, (_, sim) in found.items()}
-                film_of = {row_id: film_id for row_id, (film_id, _) in found.items()}
-                per_film = _aggregate(
-                    _top_normalised(raw, knobs.candidates),
-                    film_of,
-                    best_share=knobs.best_image_share,
-                    top=knobs.top_images,
-                )
-                clip_film = np.zeros(F, dtype=np.float32)
-                for film_id, score in per_film.items():
-                    if film_id in knowledge.position:
-                        clip_film[knowledge.position[film_id]] = score
-            else:
-                status["clip"] = "off"
 
     text_of: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     if wanted_texts:
@@ -775,6 +842,29 @@ def vibe_search(
             combined = (1 - feedback["genres"]) * combined + feedback["genres"] * prior
         part_scores.append(combined)
         evidence.append((part, used))
+    # CLIP last: its text tower is the slowest encoding, and everything above ran while it encoded.
+    clip_film = None
+    if "clip" in signals and query:
+        status["clip"] = "off" if encoder is None else "on"
+        if encoder is not None:
+            found = clip_candidates(
+                clip_vectors.result()[0], encoder.name, k=knobs.candidates, ef_search=knobs.ef_search
+            )
+            if found:
+                raw = {row_id: sim for row_id, (_, sim) in found.items()}
+                film_of = {row_id: film_id for row_id, (film_id, _) in found.items()}
+                per_film = _aggregate(
+                    _top_normalised(raw, knobs.candidates),
+                    film_of,
+                    best_share=knobs.best_image_share,
+                    top=knobs.top_images,
+                )
+                clip_film = np.zeros(F, dtype=np.float32)
+                for film_id, score in per_film.items():
+                    if film_id in knowledge.position:
+                        clip_film[knowledge.position[film_id]] = score
+            else:
+                status["clip"] = "off"
     if clip_film is not None and knobs.clip_weight > 0:
         part_scores.append(clip_film)
     if not part_scores:
@@ -804,12 +894,15 @@ def vibe_search(
     films = Film.objects.in_bulk(ids)
     best_row = _best_image_rows(index, per_term, knowledge, ranked) if per_term is not None else {}
     image_of = {i: int(index.row_ids[row]) for i, row in best_row.items()}
-    images = ImageAesthetics.objects.select_related("image").defer(*_VECTORS).in_bulk(list(image_of.values()))
-    missing = [films[f].poster_id for f in ids if f in films and films[f].poster_id]
-    by_image = {
-        row.image_id: row
-        for row in ImageAesthetics.objects.select_related("image").defer(*_VECTORS).filter(image_id__in=missing)
-    }
+    posters = [films[f].poster_id for f in ids if f in films and films[f].poster_id]
+    # The best-matching images and, for films without one, the posters: one query.
+    shown = list(
+        ImageAesthetics.objects.select_related("image")
+        .defer(*_VECTORS)
+        .filter(Q(pk__in=list(image_of.values())) | Q(image_id__in=posters))
+    )
+    images = {row.pk: row for row in shown}
+    by_image = {row.image_id: row for row in shown}
     for i, film_id in zip(ranked, ids, strict=True):
         if film_id not in films:
             continue

@@ -231,6 +231,29 @@ JOIN base AS b ON b.r = split_part(i.source, ':', 2)::int %% total.c
 """
 
 
+class _StatementTimer:
+    """A connection.execute_wrapper that counts the SQL statements (round trips) and their time."""
+
+    def __init__(self) -> None:
+        self.count, self.seconds = 0, 0.0
+        self.per_statement: dict[str, list[float]] = {}
+
+    def __call__(self, execute, sql, params, many, context):
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            elapsed = time.perf_counter() - start
+            self.count += 1
+            self.seconds += elapsed
+            self.per_statement.setdefault(sql[:110], []).append(elapsed)
+
+    def print_slowest(self, most: int = 12) -> None:
+        ranked = sorted(self.per_statement.items(), key=lambda item: -sum(item[1]))[:most]
+        for sql, times in ranked:
+            print(f"  {len(times):4d} x {np.mean(times) * 1000:7.2f} ms  {' '.join(sql.split())}")
+
+
 def _hnsw_definitions(cursor) -> dict[str, str]:
     cursor.execute(
         "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'aesthetics_imageaesthetics' "
@@ -285,17 +308,24 @@ def bench_end_to_end_at_scale(n: int, queries: list[str]) -> float | None:
                 print(f"first query (palette index of {total} images, encoders) {time.perf_counter() - started:.1f} s")
                 print(f"signals: {first.signal_status}")
                 profiler = cProfile.Profile() if os.environ.get("BENCH_PROFILE") else None
-                for _ in range(3):
-                    for query in queries:
-                        start = time.perf_counter()
-                        if profiler:
-                            profiler.enable()
-                        vibe_search(query=query)
-                        if profiler:
-                            profiler.disable()
-                        samples.append(time.perf_counter() - start)
+                statements = _StatementTimer()
+                with connection.execute_wrapper(statements):
+                    for _ in range(3):
+                        for query in queries:
+                            start = time.perf_counter()
+                            if profiler:
+                                profiler.enable()
+                            vibe_search(query=query)
+                            if profiler:
+                                profiler.disable()
+                            samples.append(time.perf_counter() - start)
+                print(
+                    f"SQL per query: {statements.count / len(samples):.1f} statements, "
+                    f"{statements.seconds / len(samples) * 1000:.1f} ms"
+                )
                 if profiler:
                     pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
+                    statements.print_slowest()
                 raise _RollBack
         except _RollBack:
             pass

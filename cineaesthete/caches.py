@@ -7,7 +7,8 @@ The value is built lazily, at most once per key: threads that ask while it is be
 build instead of starting their own. Caches whose builds must not overlap (model loaders share transformers'
 lazy imports, which are not thread-safe) pass the same ``lock``. A build may return None (say, for a model
 file that is broken): that answer is cached for its key too, so a broken file is not re-read on every call. ``key`` says which version of the value is current; it is asked on every
-``get``, or at most every ``recheck_seconds`` when asking costs a query. A build that raises caches nothing:
+``get``, or at most every ``recheck_seconds`` when asking costs a query; ``get_for(key)`` takes a key the caller
+already has. A build that raises caches nothing:
 the next ``get`` tries again. ``reset()`` forgets the value (tests, or after a change this process made).
 """
 
@@ -57,9 +58,13 @@ class ProcessCache(Generic[K, V]):
         now = self._clock()
         if entry is not None and self.recheck_seconds and now - entry[2] < self.recheck_seconds:
             return entry[1]
-        key = self._key()
+        return self.get_for(self._key())
+
+    def get_for(self, key: K) -> V:
+        """The value for a key the caller already asked for (one query that answers several caches' keys)."""
+        entry = self._entry
         if entry is not None and entry[0] == key:
-            self._entry = (key, entry[1], now)
+            self._entry = (key, entry[1], self._clock())
             return entry[1]
         with self._lock:
             entry = self._entry  # another thread may have built it while this one waited

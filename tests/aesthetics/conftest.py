@@ -95,7 +95,7 @@ def random_clip_checkpoint(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _fresh_palette_index():
-    """Each test sees its own images: the per-process palette index would otherwise wait for its recheck."""
+    """Each test starts with no palette index or film knowledge cached by an earlier test's rolled-back rows."""
     from aesthetics import search
 
     search._index_cache.reset()
