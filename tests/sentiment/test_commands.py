@@ -106,7 +106,7 @@ def test_commands_fail_clearly_on_a_missing_file(tmp_path):
 
 @pytest.mark.django_db
 def test_an_artifact_trained_on_the_catalogue_is_replaced_by_an_out_of_sample_one(tmp_path, settings):
-    from reviews.sentiment.training import ensure_classifier, trained_out_of_sample
+    from reviews.sentiment.training import artifact_is_current, ensure_classifier
 
     path = catalogue_file(tmp_path, films=12, per_film=4)
     settings.DATA_MIRROR = tmp_path / "mirror"
@@ -114,9 +114,18 @@ def test_an_artifact_trained_on_the_catalogue_is_replaced_by_an_out_of_sample_on
     path.rename(settings.DATA_MIRROR / "imdb-reviews" / "train.jsonl.gz")
     texts, labels = synthetic_reviews(40)
     nbsvm.train(texts, labels).save(classifier_artifact_path())  # the old way: no record of excluded films
-    assert not trained_out_of_sample(classifier_artifact_path())
+    assert not artifact_is_current(classifier_artifact_path())
     assert ensure_classifier(log=lambda message: None)
-    assert trained_out_of_sample(classifier_artifact_path())
+    assert artifact_is_current(classifier_artifact_path())
+
+    # An out-of-sample artifact from before the NB smoothing was recorded (alpha 1) still loads, and is retrained.
+    model = NbSvmModel.load(classifier_artifact_path())
+    del model.meta["nb_alpha"]
+    model.save(classifier_artifact_path())
+    assert "nb_alpha" not in NbSvmModel.load(classifier_artifact_path()).meta
+    assert not artifact_is_current(classifier_artifact_path())
+    assert ensure_classifier(log=lambda message: None)
+    assert NbSvmModel.load(classifier_artifact_path()).meta["nb_alpha"] == nbsvm.DEFAULT_ALPHA
 
 
 @pytest.mark.django_db
