@@ -109,6 +109,11 @@ def main() -> int:
     settings.TMDB_API_KEY = "bench"
     old_name = connection.settings_dict["NAME"]
     if arguments.reuse:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = 'bench_catalogue'")
+            if cursor.fetchone() is None:
+                print("No bench_catalogue database to reuse: run once with --keep first.")
+                return 2
         connection.close()
         connection.settings_dict["NAME"] = "bench_catalogue"
     else:
