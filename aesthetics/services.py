@@ -306,3 +306,32 @@ def video_ingest(*, film: Film, path: str, **options) -> list[FilmImage]:
             image.save()
             created.append(image)
     return created
+
+
+# --- change markers ------------------------------------------------------------------------------------------
+
+# The rows of backends that have gone fold into one row per topic (backend 0) with a fresh sequence value: the
+# topic's maximum then exceeds every value seen before, so every cache keyed on it is rebuilt once, never
+# mistaken for an older state, and the table stays as small as the number of live connections.
+_CHANGE_MARKERS_COMPACT_SQL = """
+WITH gone AS (
+    DELETE FROM aesthetics_change AS marker
+    WHERE marker.backend <> 0 AND NOT EXISTS (SELECT 1 FROM pg_stat_activity AS a WHERE a.pid = marker.backend)
+    RETURNING marker.topic
+)
+INSERT INTO aesthetics_change (topic, backend, change)
+SELECT topic, 0, nextval('aesthetics_change_seq') FROM (SELECT DISTINCT topic FROM gone) AS topics
+ON CONFLICT (topic, backend) DO UPDATE SET change = EXCLUDED.change
+"""
+
+
+def change_markers_compact() -> int:
+    """Fold the change markers of closed database connections (migration 0003 keeps a row per writing
+    backend, so workers that come and go would grow the table that every vibe search reads); the number of
+    rows folded."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM aesthetics_change WHERE backend <> 0")
+        before = cursor.fetchone()[0]
+        cursor.execute(_CHANGE_MARKERS_COMPACT_SQL)
+        cursor.execute("SELECT count(*) FROM aesthetics_change WHERE backend <> 0")
+        return before - cursor.fetchone()[0]

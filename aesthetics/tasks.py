@@ -1,6 +1,10 @@
-"""Embedding jobs on the "ml" queue (a GPU worker can take it): batched, idempotent, resumable."""
+"""Embedding jobs on the "ml" queue (a GPU worker can take it): batched, idempotent, resumable; and the nightly
+folding of vibe search's change markers."""
 
 from __future__ import annotations
+
+import dramatiq
+from dramatiq_crontab import cron
 
 from cineaesthete.core.jobs import JobProgress, job_actor, job_enqueue
 
@@ -23,6 +27,13 @@ def embed_images(job: JobProgress, *, palettes_only: bool = False, batch: int = 
 def embed_texts(job: JobProgress, *, batch: int = 128, film_ids: list[int] | None = None) -> dict:
     """MiniLM embeddings of plots, tags and reviews that are new or changed."""
     return services.texts_embed(film_ids=film_ids, batch_size=batch, progress=job).as_dict()
+
+
+@cron("50 4 * * *")  # nightly, in TIME_ZONE; sent by the `manage.py crontab` scheduler process
+@dramatiq.actor(queue_name="default", max_retries=3)
+def compact_change_markers() -> None:
+    """Vibe search's change markers of closed connections folded into one row per topic (safe to repeat)."""
+    services.change_markers_compact()
 
 
 def images_added_analyse(image_ids: list[int]) -> None:

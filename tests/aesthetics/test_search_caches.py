@@ -219,3 +219,69 @@ def test_csr_products_of_one_term_equal_a_slice_of_the_product_of_all_terms():
     every = np.concatenate([pal.term_labs(pal.LEXICON[p]) for p in ("red", "teal", "neon")])
     together = pal.approximate_coverage(mass, every)
     assert np.array_equal(pal.approximate_coverage(mass, pal.term_labs(pal.LEXICON["teal"])), together[:, 3:5])
+
+
+# --- the change markers stay as small as the live connections -------------------------------------------------
+GONE = [2_000_000_001, 2_000_000_002, 2_000_000_003]  # never a live backend: PIDs stay below 2**22
+
+
+def _markers() -> dict[tuple[str, int], int]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT topic, backend, change FROM aesthetics_change")
+        return {(topic, backend): change for topic, backend, change in cursor.fetchall()}
+
+
+def _markers_of_closed_connections_add() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for n, backend in enumerate(GONE):
+            cursor.execute(
+                "INSERT INTO aesthetics_change (topic, backend, change) VALUES (%s, %s, nextval('aesthetics_change_seq'))",
+                ["images" if n < 2 else "texts", backend],
+            )
+        # and this connection's own marker, as any write on the images leaves it
+        cursor.execute(
+            "INSERT INTO aesthetics_change (topic, backend, change) "
+            "VALUES ('images', pg_backend_pid(), nextval('aesthetics_change_seq')) "
+            "ON CONFLICT (topic, backend) DO UPDATE SET change = EXCLUDED.change"
+        )
+
+
+@pytest.mark.django_db
+def test_markers_of_closed_connections_fold_into_one_newer_marker_per_topic():
+    from django.db import connection
+
+    _markers_of_closed_connections_add()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        live = cursor.fetchone()[0]
+    before, version = _markers(), search._palette_index_version()
+
+    assert services.change_markers_compact() == 3
+    after = _markers()
+    assert not any(backend in GONE for _topic, backend in after)
+    assert after[("images", live)] == before[("images", live)]  # a live connection keeps its row
+    for topic in ("images", "texts"):  # the folded row is newer than anything seen: caches rebuild, never reuse
+        assert after[(topic, 0)] > max(change for (t, _b), change in before.items() if t == topic)
+    assert search._palette_index_version() != version
+    settled = search._palette_index_version()
+    assert services.change_markers_compact() == 0  # nothing more to fold, and nothing moves
+    assert search._palette_index_version() == settled
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_nightly_job_folds_them_through_a_worker(stub_broker, stub_worker):
+    from dramatiq_crontab import scheduler
+
+    from aesthetics.tasks import compact_change_markers
+
+    job = next(job for job in scheduler.get_jobs() if job.name == "compact_change_markers")
+    assert "hour='4'" in str(job.trigger) and "minute='50'" in str(job.trigger)
+    _markers_of_closed_connections_add()
+    compact_change_markers.send()
+    stub_broker.join(compact_change_markers.queue_name)
+    stub_worker.join()
+    assert not any(backend in GONE for _topic, backend in _markers())
