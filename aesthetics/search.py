@@ -98,6 +98,9 @@ class PaletteIndex:
     PREFILTER_SHARE = 0.05
     PREFILTER_MIN = 2_000
     TERM_COLUMNS_KEPT = 128  # the lexicon's terms, first-pass and exact: ~100 columns of n floats
+    # and at most this many bytes of them per process: all 128 at 100k images (51 MB), the lexicon's 32 colour
+    # words at a million (the rest are then computed per query: slower, never unbounded memory)
+    TERM_COLUMNS_BYTES = 128 * 2**20
 
     def __init__(self, image_ids, film_ids, colours, shares, measures, kinds=None) -> None:
         self.row_ids = np.asarray(image_ids, dtype=np.int64)  # ImageAesthetics ids
@@ -107,6 +110,7 @@ class PaletteIndex:
         self._mass = None  # scipy.sparse (n, anchors), built on first need
         # A term's match over every image depends on the term and the index alone: kept per (term, approximate).
         self._term_columns: dict[tuple[pal.Term, bool], np.ndarray] = {}
+        self._term_columns_bytes = 0
 
     def __len__(self) -> int:
         return len(self.row_ids)
@@ -152,8 +156,12 @@ class PaletteIndex:
                 found = pal.approximate_coverage(self.anchor_mass(), pal.term_labs(term))
                 coverage = lambda _colours, _shares, _targets: found  # noqa: E731
             column = pal.score_term(term, self.colours, self.shares, self.measures, coverage=coverage)
-            if len(self._term_columns) < self.TERM_COLUMNS_KEPT:
+            if (
+                len(self._term_columns) < self.TERM_COLUMNS_KEPT
+                and self._term_columns_bytes + column.nbytes <= self.TERM_COLUMNS_BYTES
+            ):
                 self._term_columns[key] = column
+                self._term_columns_bytes += column.nbytes
         return column
 
     def _every_image(self, terms, picked: list[str], *, approximate: bool) -> np.ndarray:

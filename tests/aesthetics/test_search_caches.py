@@ -131,6 +131,19 @@ def test_kept_first_pass_columns_score_exactly_as_computing_them_afresh(seed, qu
         assert np.array_equal(per, expected)
 
 
+def test_kept_columns_stay_within_their_byte_budget_and_score_the_same_beyond_it():
+    index = random_index(3_000, 1)
+    index.EXACT_UP_TO, index.PREFILTER_MIN = 500, 200
+    index.TERM_COLUMNS_BYTES = 3 * 3_000 * 4  # three float32 columns of this index
+    terms = list(pal.parse_query("pastel pink and purple, teal and orange, neon").terms)
+    expected = two_passes_computed_afresh(index, terms, [])
+    for _ in range(2):
+        _, per = index.score(terms)
+        assert np.array_equal(per, expected)
+        assert len(index._term_columns) == 3
+        assert index._term_columns_bytes == sum(column.nbytes for column in index._term_columns.values())
+
+
 def test_kept_exact_columns_are_not_changed_by_a_filter():
     index = random_index(400, 0)
     terms = list(pal.parse_query("red").terms)
