@@ -27,6 +27,7 @@ def test_mode_dial_and_mood_are_in_the_url_so_a_refresh_and_a_shared_link_keep_t
     page.goto(f"{site.url}/recommendations/")
     with page.expect_response(lambda response: "mode=gems" in response.url):
         page.locator("label[for=mode-gems]").click()
+    expect(page).to_have_url(re.compile(r"mode=gems"))  # swapped in: the response alone comes before the swap
     dial = page.get_by_role("slider", name="Diversity: comfort zone to exploration")
     dial.focus()
     for _ in range(3):
