@@ -337,35 +337,37 @@ def tune(split: Split, *, threads: int = 0, quick: bool = False, echo=print) -> 
     def valid_ndcg(lists: np.ndarray) -> dict:
         return evaluate_lists(lists, valid, popularity=popularity, n_users_train=n_users)
 
+    def ease_valid(label: str, lam: float, *, logged: dict, **options) -> float:
+        """Validation NDCG@10 of EASE with regularisation ``lam`` and ``options``; logged and echoed."""
+        weights = ease_weights(binary, regularization=lam, **options)
+        metrics = valid_ndcg(lists_from_scores(lambda rows, weights=weights: binary[rows] @ weights, binary))
+        log.append({"model": label, "lambda": lam, **logged, **metrics})
+        name = " ".join([label, *(f"{key}={value}" for key, value in logged.items())])
+        echo(f"  {name} λ={lam}: valid ndcg@10={metrics['ndcg@10']:.4f}")
+        return metrics["ndcg@10"]
+
     best_ease = (None, -1.0)
     for lam in [500.0] if quick else [250.0, 500.0, 1000.0]:
-        weights = ease_weights(binary, regularization=lam)
-        metrics = valid_ndcg(lists_from_scores(lambda rows, weights=weights: binary[rows] @ weights, binary))
-        log.append({"model": "ease", "lambda": lam, **metrics})
-        echo(f"  ease λ={lam}: valid ndcg@10={metrics['ndcg@10']:.4f}")
-        if metrics["ndcg@10"] > best_ease[1]:
-            best_ease = (lam, metrics["ndcg@10"])
+        ndcg = ease_valid("ease", lam, logged={})
+        if ndcg > best_ease[1]:
+            best_ease = (lam, ndcg)
     ease_lambda = production_lambda = best_ease[0]
     # EDLAE: dropout regularises popular items more; it wants a smaller uniform λ beside it.
     best_dropout = (0.0, best_ease[1])
     for dropout, lam in [] if quick else [(0.1, ease_lambda / 2), (0.25, ease_lambda / 4), (0.33, ease_lambda / 8)]:
-        weights = ease_weights(binary, regularization=lam, dropout=dropout)
-        metrics = valid_ndcg(lists_from_scores(lambda rows, weights=weights: binary[rows] @ weights, binary))
-        log.append({"model": "edlae", "lambda": lam, "dropout": dropout, **metrics})
-        echo(f"  edlae p={dropout} λ={lam}: valid ndcg@10={metrics['ndcg@10']:.4f}")
-        if metrics["ndcg@10"] > best_dropout[1]:
-            best_dropout = (dropout, metrics["ndcg@10"])
+        ndcg = ease_valid("edlae", lam, logged={"dropout": dropout}, dropout=dropout)
+        if ndcg > best_dropout[1]:
+            best_dropout = (dropout, ndcg)
             production_lambda = lam
     ease_dropout = best_dropout[0]
     # Member-activity weighting of the Gram matrix (XᵀD⁻ᵃX): smaller entries, so a smaller λ beside it.
     best_norm = (0.0, max(best_ease[1], best_dropout[1]))
     for user_norm, lam in [] if quick else [(0.5, 40.0), (0.5, 80.0), (0.75, 20.0), (0.75, 40.0), (1.0, 5.0)]:
-        weights = ease_weights(binary, regularization=lam, dropout=ease_dropout, user_norm=user_norm)
-        metrics = valid_ndcg(lists_from_scores(lambda rows, weights=weights: binary[rows] @ weights, binary))
-        log.append({"model": "ease-user-norm", "lambda": lam, "user_norm": user_norm, **metrics})
-        echo(f"  ease user_norm={user_norm} λ={lam}: valid ndcg@10={metrics['ndcg@10']:.4f}")
-        if metrics["ndcg@10"] > best_norm[1]:
-            best_norm = (user_norm, metrics["ndcg@10"])
+        ndcg = ease_valid(
+            "ease-user-norm", lam, logged={"user_norm": user_norm}, dropout=ease_dropout, user_norm=user_norm
+        )
+        if ndcg > best_norm[1]:
+            best_norm = (user_norm, ndcg)
             production_lambda = lam
     ease_user_norm = best_norm[0]
 

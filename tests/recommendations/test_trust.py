@@ -306,16 +306,21 @@ def test_edits_and_deletions_make_the_model_stale(trained):
 # --- the evaluation command on tiny data ---------------------------------------------------------------
 
 
-def test_evaluate_recommender_smoke(tmp_path):
-    rng = np.random.default_rng(0)
+def _three_taste_ratings(tmp_path, *, seed: int):
+    """A tiny ML-1M-style ratings.dat: 60 members in three taste groups over 45 films, plus some noise."""
+    rng = np.random.default_rng(seed)
     lines = []
     for user in range(1, 61):
-        group = user % 3
         for item in range(1, 46):
-            if item % 3 == group and rng.random() < 0.8 or rng.random() < 0.08:
+            if item % 3 == user % 3 and rng.random() < 0.8 or rng.random() < 0.08:
                 lines.append(f"{user}::{item}::{int(rng.choice([3, 4, 5]))}::{1000 + item * 10 + user}")
     path = tmp_path / "ratings.dat"
     path.write_text("\n".join(lines))
+    return path
+
+
+def test_evaluate_recommender_smoke(tmp_path):
+    path = _three_taste_ratings(tmp_path, seed=0)
     out = io.StringIO()
     call_command(
         "evaluate_recommender",
@@ -340,14 +345,7 @@ def test_evaluate_recommender_smoke(tmp_path):
 
 def test_evaluate_recommender_core_compares_served_blend_with_plain_ease(tmp_path):
     """--core: only the two rows the targets compare, in every protocol; the EASE row stays plain EASE."""
-    rng = np.random.default_rng(1)
-    lines = []
-    for user in range(1, 61):
-        for item in range(1, 46):
-            if item % 3 == user % 3 and rng.random() < 0.8 or rng.random() < 0.08:
-                lines.append(f"{user}::{item}::{int(rng.choice([3, 4, 5]))}::{1000 + item * 10 + user}")
-    path = tmp_path / "ratings.dat"
-    path.write_text("\n".join(lines))
+    path = _three_taste_ratings(tmp_path, seed=1)
     out = io.StringIO()
     call_command(
         "evaluate_recommender",
