@@ -263,6 +263,31 @@ def train_production(
     return model, user_factors
 
 
+def production_scores(
+    model: Recommender,
+    user_factors: np.ndarray,
+    train: sp.csr_matrix,
+    rows: np.ndarray,
+    *,
+    times: sp.csr_matrix | None = None,
+) -> np.ndarray:
+    """The served blend's scores for the members ``rows`` of ``train``. ``times``: when each ``train`` rating
+    was given; each member's liked films then go to the model oldest first, as serving passes them (recency
+    weighting). Without it every film weighs the same."""
+    by_time = times is not None
+    if by_time and not (np.array_equal(times.indptr, train.indptr) and np.array_equal(times.indices, train.indices)):
+        raise ValueError("times must have the same entries as train")
+    liked = []
+    for r in rows:
+        start, end = train.indptr[r], train.indptr[r + 1]
+        keep = train.data[start:end] > model.confidence.low_star_threshold
+        items = train.indices[start:end][keep]
+        if by_time:
+            items = items[np.argsort(times.data[start:end][keep], kind="stable")]
+        liked.append(items)
+    return model.scores(user_factors[rows], liked, by_time=by_time)
+
+
 def production_lists(
     model: Recommender,
     user_factors: np.ndarray,
@@ -273,32 +298,16 @@ def production_lists(
     k: int = 20,
     times: sp.csr_matrix | None = None,
 ) -> np.ndarray:
-    """``times``: when each ``train`` rating was given; each member's liked films then go to the model oldest
-    first, as serving passes them (recency weighting). Without it every film weighs the same."""
-    by_time = times is not None
-    if by_time and not (np.array_equal(times.indptr, train.indptr) and np.array_equal(times.indices, train.indices)):
-        raise ValueError("times must have the same entries as train")
-
-    def liked(rows: np.ndarray) -> list[np.ndarray]:
-        out = []
-        for r in rows:
-            start, end = train.indptr[r], train.indptr[r + 1]
-            keep = train.data[start:end] > model.confidence.low_star_threshold
-            items = train.indices[start:end][keep]
-            if by_time:
-                items = items[np.argsort(times.data[start:end][keep], kind="stable")]
-            out.append(items)
-        return out
-
+    """Top-k lists of the served blend in ``mode`` (see ``production_scores`` for ``times``)."""
     if mode == "accurate":
         return lists_from_scores(
-            lambda rows: model.scores(user_factors[rows], liked(rows), by_time=by_time), exclude, k=k
+            lambda rows: production_scores(model, user_factors, train, rows, times=times), exclude, k=k
         )
     out = np.full((exclude.shape[0], k), -1, dtype=np.int64)
     batch = 512
     for start in range(0, exclude.shape[0], batch):
         rows = np.arange(start, min(start + batch, exclude.shape[0]))
-        scores = model.scores(user_factors[rows], liked(rows), by_time=by_time)
+        scores = production_scores(model, user_factors, train, rows, times=times)
         for offset, row in enumerate(rows):
             excluded = exclude.indices[exclude.indptr[row] : exclude.indptr[row + 1]]
             ranked = model.rank(scores[offset], k, mode=mode, exclude=excluded)
