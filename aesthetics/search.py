@@ -921,9 +921,10 @@ def vibe_search(
         film = films[film_id]
         row = images.get(image_of.get(i)) or by_image.get(film.poster_id)
         reasons = _reasons(i, evidence, knowledge, text_of, row)
-        if clip_film is not None and clip_film[i] >= 0.5:
+        if clip_film is not None and clip_film[i] > 0 and (clip_film[i] >= STRONG_REASON or not reasons):
             kind = row.image.get_kind_display().lower() if row is not None else "image"
-            reasons.insert(0, f"{kind} looks like “{query}”")
+            likeness = "looks like" if clip_film[i] >= STRONG_REASON else "looks a little like"
+            reasons.insert(0, f"{kind} {likeness} “{query}”")
         results.matches.append(
             FilmMatch(
                 film=film,
@@ -947,15 +948,23 @@ def _signal_summary(i: int, evidence, clip_film: np.ndarray | None) -> dict[str,
     return {name: round(float(np.mean(values)), 4) for name, values in collected.items()}
 
 
+STRONG_REASON = 0.5  # evidence at least this strong (of the best match's) is a reason on its own
+
+
 def _reasons(i: int, evidence, knowledge: FilmKnowledge, text_of, row) -> list[str]:
-    """Why film position i matched, in words, strongest evidence first; no raw scores."""
+    """Why film position i matched, in words, strongest evidence first; no raw scores.
+
+    Every shown film has a reason: when none of its evidence is strong, the strongest is named as a weaker
+    match, so a card never shows a film without saying why it is there."""
     reasons: list[tuple[float, str]] = []
+    weak: list[tuple[float, str]] = []  # from evidence below STRONG_REASON
     kind = row.image.get_kind_display().lower() if row is not None else "poster"
     for part, used in evidence:
         for name, piece in used.items():
             strength = float(piece[i])
-            if strength < 0.5:
+            if strength <= 0:
                 continue
+            before = len(reasons)
             if name == "palette" and row is not None:
                 label = "colours" if kind == "poster" else "look"
                 words = colour_words(row.palette)
@@ -985,7 +994,12 @@ def _reasons(i: int, evidence, knowledge: FilmKnowledge, text_of, row) -> list[s
                 reasons.append((0.7, f"the title names the colour ({part.label})"))
             elif name == "catalogue" and strength > 0:
                 reasons.append((0.6, f"{part.label}: by genre and period"))
+            if strength < STRONG_REASON:
+                weak.extend(reasons[before:])
+                del reasons[before:]
     reasons.sort(key=lambda item: -item[0])
+    if not reasons and weak:
+        return [f"{max(weak, key=lambda item: item[0])[1]} (a weaker match)"]
     return list(dict.fromkeys(text for _, text in reasons))[:3]
 
 

@@ -56,6 +56,47 @@ def test_meaning_goes_to_the_plot_signal_and_fuses_with_colour(gallery):
     assert any(reason.startswith("plot: about fisherman") for reason in fused.matches[0].reasons)
 
 
+@pytest.fixture
+def crowd(text_encoder_stub):
+    """Twelve films whose posters and plots match queries strongly, weakly or not at all."""
+    posters = [
+        "#d01010", "#f8c8dc", ["#000000", "#ffffff"], "#2b4c7e", "#202020", "#f2d024",
+        ["#00c8d4", "#101010", "#d1008f"], "#2f9e44", ["#808080", "#f4f4f4"], "#6a2c91", "#f28c28", "#16224a",
+    ]  # fmt: skip
+    plots = [
+        "A submarine crew mutinies at sea.", "Two students fall in love in Paris.", "A detective hunts a killer.",
+        "A lonely fisherman on a frozen island.", "Rain falls on a city at night.", "A summer at the beach.",
+        "Neon signs glow over wet streets.", "A farmer grows corn.", "An old photograph of a town.",
+        "A wizard in a purple tower.", "Desert heat and a long road.", "Sailors lost in the cold ocean.",
+    ]  # fmt: skip
+    for n, (poster, plot) in enumerate(zip(posters, plots, strict=True)):
+        film = make_film(f"Film {'ABCDEFGHIJKL'[n]}", year=1950 + 4 * n, genres=("Drama",), plot=plot)
+        film.poster = add_image(film, image_bytes(poster))
+        film.save(update_fields=["poster"])
+    services.images_analyse()
+    services.texts_embed()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "red", "rain with neon reflections", "black and white", "cold blue isolation", "pastel pink palette",
+        "dark low-key", "bright sunny", "atmospheric", "lonely fisherman, cold blue", "desert road",
+        "warm golden sunset", "noir",
+    ],
+)  # fmt: skip
+def test_every_film_shown_says_why_in_words(crowd, query):
+    """Not only the best match: a film that ranks on weak evidence still names it (as a weaker match), and no
+    card shows a bare film or a raw score."""
+    results = vibe_search(query=query, limit=12)
+    for match in results.matches:
+        assert match.reasons, f"{match.film.title} is shown for {query!r} without a reason"
+        assert not any(ch.isdigit() for reason in match.reasons for ch in reason)
+        assert all(reason.endswith("(a weaker match)") for reason in match.reasons) or not any(
+            reason.endswith("(a weaker match)") for reason in match.reasons
+        )
+
+
 def test_staff_weights_change_the_fusion(gallery):
     knobs = VibeSettings.load()
     knobs.text_weight = 0
