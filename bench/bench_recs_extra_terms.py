@@ -1,8 +1,10 @@
 """Extra terms added to the served blend, on the RecBole ML-1M VALIDATION split (never the test split):
 popularity within each member's own time window, user-kNN, and GF-CF's ideal low-pass filter, each z-scored per
 member and added with weight γ to the site's blend (recency on, as served). Prints NDCG@10 / coverage@10.
+With --temporal: "trending" popularity (ratings in the days before each member's latest training rating, what the
+site would see as trending now) on the temporal validation split and on its gap validation.
 
-python bench/bench_recs_extra_terms.py [--ratings-file PATH] [--seed 2020]
+python bench/bench_recs_extra_terms.py [--ratings-file PATH] [--seed 2020] [--temporal]
 """
 
 from __future__ import annotations
@@ -24,8 +26,69 @@ def _z(matrix: np.ndarray) -> np.ndarray:
     return (centred / spread).astype(np.float32)
 
 
+def _window_counts(all_times: sp.csr_matrix, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """(members, items): how many of everyone's training ratings of each item fall in each member's [lo, hi]."""
+    by_item = all_times.tocsc()
+    counts = np.zeros((len(lo), all_times.shape[1]), dtype=np.float32)
+    for item in range(all_times.shape[1]):
+        stamps = np.sort(by_item.data[by_item.indptr[item] : by_item.indptr[item + 1]])
+        counts[:, item] = np.searchsorted(stamps, hi, "right") - np.searchsorted(stamps, lo)
+    return counts
+
+
+def temporal(arguments) -> None:
+    from recommendations.engine import evaluation as ev
+    from recommendations.engine.baselines import ease_weights, item_popularity
+    from recommendations.engine.data import load_ratings_file
+    from recommendations.management.commands.evaluate_recommender import production_tuned
+
+    tuned = production_tuned()
+    split = ev.temporal_split(load_ratings_file(arguments.ratings_file))
+    gap = ev.temporal_gap_validation(split)
+    settings = {
+        "temporal validation": (split.train, split.train_times, split.valid, ev._binary(split.train)),
+        "gap validation": (gap.train, gap.train_times, gap.held_out, ((ev._binary(gap.train) + gap.skipped) > 0) * 1.0),
+    }
+    for name, (train, times, target, exclude) in settings.items():
+        exclude = sp.csr_matrix(exclude, dtype=np.float32)
+        popularity = item_popularity(train)
+        model, user_factors = ev.train_production(
+            train,
+            split.item_ids,
+            als=tuned.als,
+            confidence=tuned.confidence,
+            blend=tuned.blend,
+            ease_regularization=tuned.blend_lambda,
+            threads=2,
+        )
+        n_users = train.shape[0]
+        base = np.zeros(train.shape, dtype=np.float32)
+        for start in range(0, n_users, 512):
+            rows = np.arange(start, min(start + 512, n_users))
+            base[rows] = ev.production_scores(model, user_factors, train, rows, times=times)
+
+        def valid(scores: np.ndarray, target=target, exclude=exclude, popularity=popularity, n_users=n_users) -> str:
+            lists = ev.lists_from_scores(lambda chosen: scores[chosen], exclude)
+            m = ev.evaluate_lists(lists, target, popularity=popularity, n_users_train=n_users)
+            return f"NDCG@10 {m['ndcg@10']:.4f} coverage@10 {m['coverage@10']:.3f}"
+
+        binary = ev._binary(train)
+        print(f"{name}: EASE λ 1000 {valid(np.asarray(binary @ ease_weights(binary, regularization=1000.0)))}")
+        print(f"{name}: served blend {valid(base)}", flush=True)
+        last = np.maximum.reduceat(times.data, times.indptr[:-1])
+        for days in (30, 90):
+            term = _z(np.log1p(_window_counts(split.train_times, last - days * DAY, last)))
+            for weight in (0.2, 0.5):
+                print(f"  + {weight} × trending ({days} days before): {valid(base + weight * term)}", flush=True)
+
+
 def main() -> None:
-    _args, split = validation_split(argparse.ArgumentParser())
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--temporal", action="store_true")
+    arguments, split = validation_split(parser)
+    if arguments.temporal:
+        temporal(arguments)
+        return
     from scipy.sparse.linalg import svds
 
     from recommendations.engine import evaluation as ev

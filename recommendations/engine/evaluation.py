@@ -121,6 +121,48 @@ def temporal_split(log: RatingLog, *, held_out: float = 0.2) -> Split:
 
 
 @dataclass
+class GapSplit:
+    """A validation split that reproduces the temporal test's gap, carved out of a temporal split's training part:
+    each member's training films by time, the first 60% fed (``train``, ``train_times``), the next 20% known but
+    not fed (``skipped``: excluded from the lists, never a target), the last 20% held out (``held_out``)."""
+
+    train: sp.csr_matrix
+    train_times: sp.csr_matrix
+    skipped: sp.csr_matrix
+    held_out: sp.csr_matrix
+
+
+def temporal_gap_validation(split: Split, *, share: float = 0.2) -> GapSplit:
+    """The temporal test block lies a whole validation block after the films the model is fed; tuning on the
+    validation block, which follows them directly, favours what the test does not reward (README, "Temporal")."""
+    if split.train_times is None:
+        raise ValueError("a gap validation needs the training ratings' times")
+    stars, times = split.train.tocoo(), split.train_times.tocsr()
+    stamps = np.asarray(times[stars.row, stars.col]).ravel()
+    order = np.lexsort((stamps, stars.row))
+    rows, cols, values = stars.row[order], stars.col[order], stars.data[order]
+    part = np.zeros(len(rows), dtype=np.int8)
+    for group in np.split(np.arange(len(rows)), np.flatnonzero(np.diff(rows)) + 1):
+        n = len(group)
+        n_held = max(1, int(round(share * n)))
+        n_skipped = max(1, int(round(share * (n - n_held))))
+        part[group[n - n_held :]] = 2
+        part[group[n - n_held - n_skipped : n - n_held]] = 1
+
+    def matrix(which: int, data: np.ndarray) -> sp.csr_matrix:
+        mask = part == which
+        return sp.csr_matrix((data[mask], (rows[mask], cols[mask])), shape=split.shape)
+
+    ones = np.ones(len(rows), dtype=np.float32)
+    return GapSplit(
+        train=matrix(0, values),
+        train_times=matrix(0, stamps[order].astype(np.float64)),
+        skipped=matrix(1, ones),
+        held_out=matrix(2, ones),
+    )
+
+
+@dataclass
 class StrongSplit:
     """Training members' ratings; held-out members' fold-in ratings and their held-out positives."""
 

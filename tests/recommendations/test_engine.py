@@ -10,7 +10,13 @@ from recommendations.engine import artifact
 from recommendations.engine.als import ALSParams, fold_in, gram, train_als
 from recommendations.engine.confidence import ConfidenceParams, confidence_from_stars
 from recommendations.engine.data import RatingLog, build_matrix
-from recommendations.engine.evaluation import evaluate_lists, k_core, recbole_split
+from recommendations.engine.evaluation import (
+    evaluate_lists,
+    k_core,
+    recbole_split,
+    temporal_gap_validation,
+    temporal_split,
+)
 from recommendations.engine.ranking import hidden_gems, intra_list_diversity, mmr, popular_mask, top_k
 from recommendations.engine.recommender import BlendParams, Recommender
 
@@ -134,6 +140,29 @@ def test_recbole_split_keeps_ten_core_and_eighty_ten_ten():
     assert total == len(core)
     assert abs(split.train.nnz / total - 0.8) < 0.05
     assert split.train.multiply(split.test).nnz == 0
+
+
+def test_the_gap_validation_feeds_each_members_oldest_films_and_holds_out_their_latest():
+    """Every training rating lands in exactly one block; per member, every fed film is older than every skipped
+    one, and every skipped film older than every held-out one; the fed times are the fed films' own."""
+    rng = np.random.default_rng(1)
+    n = 6000
+    pairs = rng.choice(100 * 80, n, replace=False)
+    log = RatingLog(pairs // 80, pairs % 80, rng.choice([3.0, 4.0, 5.0], n), rng.permutation(n).astype(np.int64))
+    split = temporal_split(log)
+    gap = temporal_gap_validation(split)
+    assert gap.train.nnz + gap.skipped.nnz + gap.held_out.nnz == split.train.nnz
+    assert gap.train.multiply(gap.held_out).nnz == gap.train.multiply(gap.skipped).nnz == 0
+    assert np.array_equal(gap.train_times.indptr, gap.train.indptr)
+    assert np.array_equal(gap.train_times.indices, gap.train.indices)
+    times = split.train_times.toarray()
+    for member in range(split.shape[0]):
+        fed = gap.train_times[member].data
+        assert np.array_equal(fed, times[member, gap.train[member].indices])
+        skipped = times[member, gap.skipped[member].indices]
+        held = times[member, gap.held_out[member].indices]
+        assert len(held) and len(skipped)
+        assert fed.max() < skipped.min() and skipped.max() < held.min()
 
 
 def test_metrics_of_a_perfect_list_are_one():
