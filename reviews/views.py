@@ -221,7 +221,8 @@ def review_like(request: HtmxHttpRequest, review_id: int) -> HttpResponse:
 @login_required
 def diary_log(request: HtmxHttpRequest, film_id: int) -> HttpResponse:
     film = get_object_or_404(Film, pk=film_id)
-    form = DiaryForm(request.POST or None)
+    # The box starts as the member's "make new diary entries private" setting; the posted form then says.
+    form = DiaryForm(request.POST or None, initial={"is_private": request.user.diary_private_by_default})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
