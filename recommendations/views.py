@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from catalog.models import Film, Genre
 from catalog.selectors import member_service_ids, streaming_choice, streaming_choices, viewer_country, whole_rows
 from cineaesthete.htmx import HtmxHttpRequest, render_page
+from cineaesthete.validation import parse_id
 from recommendations.engine.recommender import MODES
 from recommendations.models import FilmFeedback, TasteSeed
 from recommendations.selectors import (
@@ -156,7 +157,10 @@ def onboarding(request: HtmxHttpRequest) -> HttpResponse:
     recommended straight back), "Not for me" is the "not interested" feedback (never recommended)."""
     skipped = skipped_at_onboarding(request.session)
     if request.method == "POST":
-        film = get_object_or_404(Film, pk=request.POST.get("film", 0))
+        try:
+            film = get_object_or_404(Film, pk=parse_id(request.POST.get("film"), name="film"))
+        except ValidationError as error:
+            return HttpResponseBadRequest("; ".join(error.messages))
         skip = request.POST.get("skip")
         if skip == "not_for_me":
             feedback_set(user=request.user, film=film, kind=FilmFeedback.Kind.NOT_INTERESTED)

@@ -75,10 +75,17 @@ def visible_reviews(*, viewer) -> QuerySet[Review]:
     return Review.objects.filter(is_private=False, is_hidden=False)
 
 
+def public_ratings() -> QuerySet[Rating]:
+    """Ratings anyone may see or count: neither private (from a private diary entry) nor hidden (a suspended
+    member's). Every public statistic starts here, so none can forget one of the two."""
+    return Rating.objects.filter(is_private=False, is_hidden=False)
+
+
 def visible_ratings(*, member, viewer) -> QuerySet[Rating]:
     """A member's ratings as ``viewer`` sees them: all of them for the member, the public ones for others."""
-    ratings = Rating.objects.filter(user=member)
-    return ratings if _is_self(viewer, member) else ratings.filter(is_private=False, is_hidden=False)
+    if _is_self(viewer, member):
+        return Rating.objects.filter(user=member)
+    return public_ratings().filter(user=member)
 
 
 # --- access helpers -----------------------------------------------------------------------------------
@@ -554,7 +561,8 @@ HALF_STARS = tuple(Decimal(n) / 2 for n in range(1, 11))
 def film_rating_summary(*, film: Film) -> RatingSummary:
     """Count, mean and the ten half-star bins from one GROUP BY over the index on rating(film, stars)."""
     counts = dict(
-        Rating.objects.filter(film=film, stars__isnull=False, is_private=False, is_hidden=False)
+        public_ratings()
+        .filter(film=film, stars__isnull=False)
         .order_by()
         .values_list("stars")
         .annotate(count=Count("*"))
@@ -590,11 +598,15 @@ class AspectAverage:
 def film_aspect_averages(*, film: Film) -> list[AspectAverage]:
     """The audience's average for each aspect at least ``ASPECT_MIN_RATINGS`` members rated (one query).
 
-    The rating summary's privacy rule: a private rating (from a private diary entry) never counts.
+    The rating summary's rule: a private rating (from a private diary entry) or a suspended member's never counts.
     """
-    totals = Rating.objects.filter(film=film, is_private=False).aggregate(
-        **{f"{aspect}_mean": Avg(aspect) for aspect in Rating.ASPECTS},
-        **{f"{aspect}_count": Count(aspect) for aspect in Rating.ASPECTS},
+    totals = (
+        public_ratings()
+        .filter(film=film)
+        .aggregate(
+            **{f"{aspect}_mean": Avg(aspect) for aspect in Rating.ASPECTS},
+            **{f"{aspect}_count": Count(aspect) for aspect in Rating.ASPECTS},
+        )
     )
     return [
         AspectAverage(aspect, float(totals[f"{aspect}_mean"]), totals[f"{aspect}_count"])
@@ -608,7 +620,7 @@ def films_strong_in(*, aspect: str, film_ids: Iterable[int] | None = None) -> se
     ``ASPECT_MIN_RATINGS`` ratings (one GROUP BY; ``film_ids`` narrows it to candidates)."""
     if aspect not in Rating.ASPECTS:
         raise ValueError(f"Unknown aspect {aspect!r}; expected one of {', '.join(Rating.ASPECTS)}.")
-    ratings = Rating.objects.filter(is_private=False, **{f"{aspect}__isnull": False})
+    ratings = public_ratings().filter(**{f"{aspect}__isnull": False})
     if film_ids is not None:
         ratings = ratings.filter(film_id__in=list(film_ids))
     return set(
@@ -692,11 +704,7 @@ def taste_compatibility(*, member, viewer, shown: int = 3) -> Compatibility | No
     if not _member(viewer) or viewer.pk == member.pk:
         return None
     # Only the member's public ratings: a private diary entry's stars never reach another member.
-    theirs = dict(
-        Rating.objects.filter(user=member, stars__isnull=False, is_private=False, is_hidden=False).values_list(
-            "film_id", "stars"
-        )
-    )
+    theirs = dict(public_ratings().filter(user=member, stars__isnull=False).values_list("film_id", "stars"))
     mine = dict(
         Rating.objects.filter(user=viewer, stars__isnull=False, film_id__in=list(theirs)).values_list(
             "film_id", "stars"

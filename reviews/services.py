@@ -334,12 +334,15 @@ def diary_log(
     tags: Iterable[str] = (),
     review_text: str = "",
     contains_spoilers: bool = False,
-    is_private: bool = False,
+    is_private: bool | None = None,
 ) -> DiaryEntry:
     """Log a viewing. Stars given here also become the member's current rating (as on Letterboxd).
 
     A private entry keeps its stars, like and review to the member: the rating and review it writes are
-    private, and no activity is recorded."""
+    private, and no activity is recorded. ``is_private`` None is the member's own default (their "make new
+    diary entries private" setting), so no caller can forget it."""
+    if is_private is None:
+        is_private = user.diary_private_by_default
     stars = parse_stars(stars)
     if watched_on > timezone.localdate() + datetime.timedelta(days=1):
         raise ValidationError("The viewing date is in the future.")

@@ -16,7 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -46,8 +46,9 @@ REVIEWS_PER_PAGE = 10
 
 def _back(request: HtmxHttpRequest, default: str) -> HttpResponse:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
+    # A path on this site only. Not through redirect(), which would try "abc" as a URL name (a 500 when none).
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return HttpResponseRedirect(target)
     return redirect(default)
 
 
@@ -221,7 +222,8 @@ def review_like(request: HtmxHttpRequest, review_id: int) -> HttpResponse:
 @login_required
 def diary_log(request: HtmxHttpRequest, film_id: int) -> HttpResponse:
     film = get_object_or_404(Film, pk=film_id)
-    form = DiaryForm(request.POST or None)
+    # The box starts as the member's "make new diary entries private" setting; the posted form then says.
+    form = DiaryForm(request.POST or None, initial={"is_private": request.user.diary_private_by_default})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -95,7 +95,9 @@ class DiaryViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.Retrie
             tags=values.get("tags", []),
             review_text=values.get("review_text", ""),
             contains_spoilers=values.get("contains_spoilers", False),
-            is_private=values.get("is_private", False),
+            # Left out, the member's default. (DRF reads a boolean missing from a form-encoded body as False,
+            # so ask the body itself whether the client chose.)
+            is_private=values.get("is_private") if "is_private" in request.data else None,
         )
         return Response(DiaryEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
