@@ -36,13 +36,33 @@ def _window_counts(all_times: sp.csr_matrix, lo: np.ndarray, hi: np.ndarray) -> 
     return counts
 
 
+def _served_scores(train: sp.csr_matrix, times: sp.csr_matrix, item_ids: np.ndarray) -> np.ndarray:
+    """(members, items): the site's blend, trained on ``train`` with the site's settings, recency on."""
+    from recommendations.engine import evaluation as ev
+    from recommendations.management.commands.evaluate_recommender import production_tuned
+
+    tuned = production_tuned()
+    model, user_factors = ev.train_production(
+        train,
+        item_ids,
+        als=tuned.als,
+        confidence=tuned.confidence,
+        blend=tuned.blend,
+        ease_regularization=tuned.blend_lambda,
+        threads=2,
+    )
+    scores = np.zeros(train.shape, dtype=np.float32)
+    for start in range(0, train.shape[0], 512):
+        rows = np.arange(start, min(start + 512, train.shape[0]))
+        scores[rows] = ev.production_scores(model, user_factors, train, rows, times=times)
+    return scores
+
+
 def temporal(arguments) -> None:
     from recommendations.engine import evaluation as ev
     from recommendations.engine.baselines import ease_weights, item_popularity
     from recommendations.engine.data import load_ratings_file
-    from recommendations.management.commands.evaluate_recommender import production_tuned
 
-    tuned = production_tuned()
     split = ev.temporal_split(load_ratings_file(arguments.ratings_file))
     gap = ev.temporal_gap_validation(split)
     settings = {
@@ -52,20 +72,8 @@ def temporal(arguments) -> None:
     for name, (train, times, target, exclude) in settings.items():
         exclude = sp.csr_matrix(exclude, dtype=np.float32)
         popularity = item_popularity(train)
-        model, user_factors = ev.train_production(
-            train,
-            split.item_ids,
-            als=tuned.als,
-            confidence=tuned.confidence,
-            blend=tuned.blend,
-            ease_regularization=tuned.blend_lambda,
-            threads=2,
-        )
         n_users = train.shape[0]
-        base = np.zeros(train.shape, dtype=np.float32)
-        for start in range(0, n_users, 512):
-            rows = np.arange(start, min(start + 512, n_users))
-            base[rows] = ev.production_scores(model, user_factors, train, rows, times=times)
+        base = _served_scores(train, times, split.item_ids)
 
         def valid(scores: np.ndarray, target=target, exclude=exclude, popularity=popularity, n_users=n_users) -> str:
             lists = ev.lists_from_scores(lambda chosen: scores[chosen], exclude)
@@ -93,26 +101,12 @@ def main() -> None:
 
     from recommendations.engine import evaluation as ev
     from recommendations.engine.baselines import item_popularity
-    from recommendations.management.commands.evaluate_recommender import production_tuned
 
-    tuned = production_tuned()
     train, times = split.train, split.train_times
     binary = ev._binary(train).astype(np.float32)
     popularity = item_popularity(train)
-    model, user_factors = ev.train_production(
-        train,
-        split.item_ids,
-        als=tuned.als,
-        confidence=tuned.confidence,
-        blend=tuned.blend,
-        ease_regularization=tuned.blend_lambda,
-        threads=2,
-    )
     n_users, n_items = train.shape
-    base = np.zeros((n_users, n_items), dtype=np.float32)
-    for start in range(0, n_users, 512):
-        rows = np.arange(start, min(start + 512, n_users))
-        base[rows] = ev.production_scores(model, user_factors, train, rows, times=times)
+    base = _served_scores(train, times, split.item_ids)
 
     def valid(scores: np.ndarray) -> str:
         lists = ev.lists_from_scores(lambda rows: scores[rows], binary)
@@ -126,14 +120,10 @@ def main() -> None:
 
     print(f"served blend: {valid(base)}", flush=True)
     # popularity among the ratings given while the member was active (± a margin)
-    by_item = times.tocsc()
-    item_times = [np.sort(by_item.data[by_item.indptr[i] : by_item.indptr[i + 1]]) for i in range(n_items)]
     first = np.minimum.reduceat(times.data, times.indptr[:-1])
     last = np.maximum.reduceat(times.data, times.indptr[:-1])
     for margin in (DAY, 7 * DAY, 30 * DAY):
-        counts = np.zeros((n_users, n_items), dtype=np.float32)
-        for item, stamps in enumerate(item_times):
-            counts[:, item] = np.searchsorted(stamps, last + margin, "right") - np.searchsorted(stamps, first - margin)
+        counts = _window_counts(times, first - margin, last + margin)
         report(f"time-window popularity ± {margin // DAY} d", _z(np.log1p(counts)))
     dense = binary.toarray()
     normalised = dense / np.sqrt(dense.sum(axis=1))[:, None]
