@@ -17,7 +17,9 @@ class ProfileForm(forms.Form):
         help_text="Where you watch: used for streaming availability.",
     )
     diary_private_by_default = forms.BooleanField(
-        required=False, label="Make new diary entries private", help_text="Only you see private entries."
+        required=False,
+        label="Make new diary entries private",
+        help_text="Only you see private entries. Covers viewings and reviews imported from Letterboxd too.",
     )
 
     def clean_avatar(self):

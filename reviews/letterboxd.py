@@ -176,6 +176,9 @@ def write_rows(*, user, export: Export, progress: Progress = no_progress) -> dic
     )
     step("ratings", sum(len(files.get(name, [])) for name in ("watched.csv", "ratings.csv", LIKES)))
 
+    # "Make new diary entries private" covers imported viewings and their reviews too (ratings, watched films and
+    # likes are the member's public lists on Letterboxd and stay as they are).
+    private = bool(user.diary_private_by_default)
     diary_by_uri = {e.letterboxd_uri: e for e in DiaryEntry.objects.filter(user=user).exclude(letterboxd_uri="")}
     diary_by_key = {(e.film_id, e.watched_on, _day(e.created_at)): e for e in DiaryEntry.objects.filter(user=user)}
     new_entries: list[DiaryEntry] = []
@@ -192,6 +195,7 @@ def write_rows(*, user, export: Export, progress: Progress = no_progress) -> dic
                     stars=row.stars,
                     tags=row.tags,
                     letterboxd_uri=row.uri,
+                    is_private=private,
                     created_at=_at(row.date),
                 )
                 new_entries.append(entry)
@@ -219,6 +223,7 @@ def write_rows(*, user, export: Export, progress: Progress = no_progress) -> dic
                     text=row.review,
                     stars=row.stars,
                     letterboxd_uri=row.uri,
+                    is_private=private,
                     created_at=_at(row.date),
                     updated_at=_at(row.date),
                 )

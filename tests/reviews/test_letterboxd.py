@@ -92,6 +92,23 @@ def test_import_creates_everything_and_reports_unmatched(alice, films):
     assert films["heat"].rating_count == 1 and films["heat"].rating_mean == 4.0
 
 
+@pytest.mark.parametrize("private", [False, True])
+def test_imported_viewings_and_reviews_follow_the_private_by_default_setting(alice, bob, films, private):
+    """'Make new diary entries private' covers an import as it covers the log form and the API; the member's own
+    export still holds everything."""
+    from reviews.selectors import visible_reviews
+
+    alice.diary_private_by_default = private
+    alice.save(update_fields=["diary_private_by_default"])
+    import_archive(user=alice, upload=make_zip(FILES))
+    entries = DiaryEntry.objects.filter(user=alice)
+    assert entries.count() == 3 and {entry.is_private for entry in entries} == {private}
+    review = Review.objects.get(user=alice)
+    assert review.is_private is private
+    assert visible_reviews(viewer=bob).filter(pk=review.pk).exists() is not private
+    assert len(rows_of(export_member(user=alice))["diary.csv"]) == 4  # header + 3 viewings
+
+
 def test_reimport_merges_instead_of_duplicating(alice, films):
     import_archive(user=alice, upload=make_zip(FILES))
     counts = (
