@@ -5,18 +5,30 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from cineaesthete.htmx import HtmxHttpRequest
+from cineaesthete.uploads import CappedUploadHandler, cap_uploads
 
 from . import services
 from .forms import ProfileForm
+from .services import AVATAR_MAX_BYTES
+
+# A little over the picture limit, so a picture just past it still gets the form's own message.
+AVATAR_UPLOAD_CAP = AVATAR_MAX_BYTES + 64 * 1024
 
 
+@csrf_exempt  # the upload cap must be in place before the body is read; _settings_page checks CSRF
 @require_http_methods(["GET", "POST"])
 @login_required
 def profile_settings(request: HtmxHttpRequest) -> HttpResponse:
     """The member's own settings: name, bio, picture, country, privacy defaults."""
+    return _settings_page(request, cap_uploads(request, cap=AVATAR_UPLOAD_CAP))
+
+
+@csrf_protect
+def _settings_page(request: HtmxHttpRequest, capped: CappedUploadHandler) -> HttpResponse:
     user = request.user
     initial = {
         "display_name": user.display_name,
@@ -27,7 +39,9 @@ def profile_settings(request: HtmxHttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, request.FILES or None, initial=initial)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
+        if capped.exceeded:
+            form.add_error("avatar", f"The picture is larger than {AVATAR_MAX_BYTES // (1024 * 1024)} MB.")
+        elif form.is_valid():
             upload = form.cleaned_data["avatar"]
             try:
                 services.profile_update(

@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from catalog.models import Film
 from cineaesthete.htmx import HtmxHttpRequest
+from cineaesthete.uploads import CappedUploadHandler, cap_uploads
 
 from .forms import LetterboxdUploadForm
 from .imports import letterboxd_import_resolve, letterboxd_import_start, letterboxd_import_sync
@@ -25,32 +25,11 @@ from .letterboxd_parse import LetterboxdError
 from .models import LetterboxdImport
 
 
-class CappedUploadHandler(FileUploadHandler):
-    """Counts an upload's bytes as they arrive and stops storing it the moment it passes the cap; the rest
-    of the request is read and thrown away, so the member gets a clear answer rather than a reset."""
-
-    def __init__(self, request: HtmxHttpRequest, *, cap: int) -> None:
-        super().__init__(request)
-        self.cap = cap
-        self.exceeded = False
-
-    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
-        if start + len(raw_data) > self.cap:
-            self.exceeded = True
-            raise StopUpload(connection_reset=False)
-        return raw_data
-
-    def file_complete(self, file_size: int) -> None:
-        return None
-
-
 @csrf_exempt  # the upload handler must be in place before the body is read; _import_page checks CSRF
 @require_http_methods(["GET", "POST"])
 @login_required
 def letterboxd_import(request: HtmxHttpRequest) -> HttpResponse:
-    capped = CappedUploadHandler(request, cap=settings.LETTERBOXD_MAX_UPLOAD_BYTES)
-    request.upload_handlers.insert(0, capped)
-    return _import_page(request, capped)
+    return _import_page(request, cap_uploads(request, cap=settings.LETTERBOXD_MAX_UPLOAD_BYTES))
 
 
 @csrf_protect

@@ -87,3 +87,36 @@ def test_the_picture_can_be_removed(client, alice):
     client.post(URL, {**VALID, "avatar_clear": "on"})
     alice.refresh_from_db()
     assert not alice.avatar
+
+
+def test_an_oversized_picture_is_refused_while_it_streams_and_nothing_changes(client, alice, monkeypatch):
+    """The cap stops the body as it arrives (what is written to a temporary file never passes the cap, however
+    large the body); the member gets the form back with a clear message and a 400, never a reset or a 500."""
+    from django.core.files import uploadhandler
+
+    from accounts.views import AVATAR_UPLOAD_CAP
+
+    written = []
+    monkeypatch.setattr(
+        uploadhandler.TemporaryFileUploadHandler,
+        "receive_data_chunk",
+        lambda self, raw, start: written.append(len(raw)) or self.file.write(raw),
+    )
+    client.force_login(alice)
+    big = SimpleUploadedFile("me.png", b"\x89PNG" + b"\0" * (7 * 1024 * 1024), content_type="image/png")
+    response = client.post(URL, {**VALID, "avatar": big})
+    assert response.status_code == 400 and "larger than 5 MB" in response.content.decode()
+    assert sum(written) <= AVATAR_UPLOAD_CAP
+    alice.refresh_from_db()
+    assert not alice.avatar and alice.display_name != "Alice L."
+
+
+def test_the_settings_page_still_checks_csrf(alice):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    response = client.post(URL, VALID)
+    assert response.status_code == 403
+    alice.refresh_from_db()
+    assert alice.display_name != "Alice L."
