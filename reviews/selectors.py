@@ -145,7 +145,7 @@ def open_report_exists(*, reporter, target) -> bool:
 def diary_entry_for_owner(*, user, entry_id: int) -> DiaryEntry:
     entry = get_object_or_404(DiaryEntry.objects.select_related("film"), pk=entry_id)
     if entry.user_id != user.pk:
-        if entry.is_private:
+        if entry.is_private or entry.is_hidden:  # what the member cannot see does not exist for them
             raise Http404("No such diary entry.")
         raise PermissionDenied("Only the member can change their diary.")
     return entry

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from reviews import services
-from reviews.models import FilmListEntry, Rating, Review, WatchlistEntry
+from reviews.models import DiaryEntry, FilmListEntry, Rating, Review, WatchlistEntry
 from tests.factories import make_film, make_member
 
 pytestmark = pytest.mark.django_db
@@ -196,8 +196,11 @@ def test_diary_delete_owner_only(client, alice, bob, film):
     private = services.diary_log(user=alice, film=film, watched_on=datetime.date(2024, 1, 2), is_private=True)
     assert login(client, bob).post(reverse("reviews:diary_delete", args=[entry.pk])).status_code == 403
     assert client.post(reverse("reviews:diary_delete", args=[private.pk])).status_code == 404
+    hidden = services.diary_log(user=alice, film=film, watched_on=datetime.date(2024, 1, 3), is_private=False)
+    DiaryEntry.objects.filter(pk=hidden.pk).update(is_hidden=True)  # as while alice is suspended
+    assert client.post(reverse("reviews:diary_delete", args=[hidden.pk])).status_code == 404  # not even "exists"
     login(client, alice).post(reverse("reviews:diary_delete", args=[entry.pk]))
-    assert alice.diary_entries.count() == 1
+    assert alice.diary_entries.count() == 2  # the private and the hidden entry
 
 
 # --- lists --------------------------------------------------------------------------------------------
