@@ -590,7 +590,9 @@ def _title_words(part: Part) -> set[str]:
     synonyms ("Singin' in the Rain", "Black Rain" for rain); nothing for the other kinds."""
     if part.kind == "colour":
         hues = {word for word in part.key.split() if word in pal.LEXICON and pal.LEXICON[word].colours}
-        return hues | {spelling for spelling, word in pal.SYNONYMS.items() if word in hues and spelling.isalpha()}
+        # Not the plurals: a title's "Blues" or "Reds" is music, sadness or politics ("The Blues Brothers").
+        spellings = {spelling for spelling, word in pal.SYNONYMS.items() if word in hues and spelling != f"{word}s"}
+        return hues | {spelling for spelling in spellings if spelling.isalpha()}
     if part.kind == "setting":
         words = {part.key} if part.key.isalpha() else set()
         return words | {synonym for synonym, key in CONCEPT_SYNONYMS.items() if key == part.key and synonym.isalpha()}

@@ -220,3 +220,24 @@ def test_a_films_backdrop_counts_above_its_poster(db, text_encoder_stub):
     blue = vibe_search(query="blue")
     assert ranked_titles(blue)[0] == "Red Poster Blue Film"
     assert any("backdrop" in reason for reason in blue.matches[0].reasons)
+
+
+def test_a_colour_or_setting_named_in_a_title_counts_but_not_a_plural(gallery):
+    """ "Singin' in the Rain" is evidence for rain and "Three Colors: Blue" for blue; "The Blues Brothers" is not
+    evidence for blue (a title's plural colour is music, sadness or politics)."""
+    for title in ("Blue Harbour", "Harbour Blues", "Rain Over Harbour"):
+        film = make_film(title, year=1990, genres=("Drama",), plot="Dockers at work.")
+        film.poster = add_image(film, image_bytes("#808080"))
+        film.save(update_fields=["poster"])
+    services.images_analyse()
+    services.texts_embed()
+
+    def named(query: str) -> set[str]:
+        return {
+            match.film.title
+            for match in vibe_search(query=query, limit=20).matches
+            if any(reason.startswith("the title names") for reason in match.reasons)
+        }
+
+    assert named("blue") == {"Blue Harbour"}
+    assert named("rain") == {"Rain Over Harbour"}
