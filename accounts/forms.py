@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from .countries import COUNTRIES
-from .services import AVATAR_MAX_BYTES
+from .services import AVATAR_MAX_BYTES, AVATAR_TOO_LARGE
 
 
 class ProfileForm(forms.Form):
@@ -25,5 +25,5 @@ class ProfileForm(forms.Form):
     def clean_avatar(self):
         upload = self.cleaned_data.get("avatar")
         if upload and upload.size > AVATAR_MAX_BYTES:
-            raise forms.ValidationError("The picture is larger than 5 MB.")
+            raise forms.ValidationError(AVATAR_TOO_LARGE)
         return upload

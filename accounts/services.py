@@ -70,6 +70,7 @@ def api_token_issue(*, request: HttpRequest, login: str, password: str) -> Token
 
 
 AVATAR_MAX_BYTES = 5 * 1024 * 1024
+AVATAR_TOO_LARGE = f"The picture is larger than {AVATAR_MAX_BYTES // (1024 * 1024)} MB."
 AVATAR_SIDE = 256
 # Pillow picks a decoder from the file's content; only these ever run on a member's upload.
 AVATAR_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
@@ -78,7 +79,7 @@ AVATAR_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 def avatar_normalise(data: bytes) -> bytes:
     """A square 256 px JPEG from an uploaded image, or ValidationError for anything else."""
     if len(data) > AVATAR_MAX_BYTES:
-        raise ValidationError(f"The picture is larger than {AVATAR_MAX_BYTES // (1024 * 1024)} MB.")
+        raise ValidationError(AVATAR_TOO_LARGE)
     try:
         with Image.open(io.BytesIO(data), formats=AVATAR_FORMATS) as image:
             if image.width * image.height > 40_000_000:

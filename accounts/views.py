@@ -13,7 +13,7 @@ from cineaesthete.uploads import CappedUploadHandler, cap_uploads
 
 from . import services
 from .forms import ProfileForm
-from .services import AVATAR_MAX_BYTES
+from .services import AVATAR_MAX_BYTES, AVATAR_TOO_LARGE
 
 # A little over the picture limit, so a picture just past it still gets the form's own message.
 AVATAR_UPLOAD_CAP = AVATAR_MAX_BYTES + 64 * 1024
@@ -40,7 +40,7 @@ def _settings_page(request: HtmxHttpRequest, capped: CappedUploadHandler) -> Htt
     status = 200
     if request.method == "POST":
         if capped.exceeded:
-            form.add_error("avatar", f"The picture is larger than {AVATAR_MAX_BYTES // (1024 * 1024)} MB.")
+            form.add_error("avatar", AVATAR_TOO_LARGE)
         elif form.is_valid():
             upload = form.cleaned_data["avatar"]
             try:

@@ -10,9 +10,8 @@ class CappedUploadHandler(FileUploadHandler):
     """Counts an upload's bytes as they arrive and stops storing it the moment it passes the cap; the rest
     of the request is read and thrown away, so the member gets a clear answer rather than a reset.
 
-    Install it before the body is read (``request.upload_handlers.insert(0, handler)`` in a view that is
-    ``csrf_exempt`` and checks CSRF itself afterwards, as the CSRF check reads the body), then look at
-    ``exceeded``."""
+    Install it with ``cap_uploads`` before the body is read (in a view that is ``csrf_exempt`` and checks CSRF
+    itself afterwards, as the CSRF check reads the body), then look at ``exceeded``."""
 
     def __init__(self, request: HttpRequest, *, cap: int) -> None:
         super().__init__(request)
