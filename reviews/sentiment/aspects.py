@@ -74,6 +74,12 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "leading man",
         "leading lady",
         "supporting cast",
+        "chew the scenery",
+        "chews the scenery",
+        "chewed the scenery",
+        "chewing the scenery",
+        "scenery-chewing",
+        "scenery chewing",
     ),
     "visuals": (
         "cinematograph*",
@@ -99,6 +105,11 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "framed",
         "widescreen",
         "beautifully shot",
+        "beautifully filmed",
+        "well filmed",
+        "filmed in black and white",
+        "filmed in colour",
+        "filmed in color",
         "gorgeous",
         "looks beautiful",
         "animation",
@@ -246,6 +257,7 @@ SENSE_EXCLUSIONS: dict[str, tuple[str, ...]] = {
         r"\beffects?\s+of\s+(?:the\s+)?(?:drugs?|war|alcohol|radiation|poison|virus)",
         r"\bsets?\s+(?:out|off|up|in|about|fire)\b",
         r"\bpeople\s+of\s+colou?r\b",
+        r"\bchew(?:s|ed|ing)?\s+(?:up\s+)?(?:the\s+|all\s+the\s+)?scenery\b|\bscenery[\s-]+chewing\b",  # overacting
     ),
     "music": (
         r"\b(?:settle|settles|settled|settling|settle\s+an?\s+old)\s+(?:a|the|an\s+old)?\s*score\b",
@@ -323,6 +335,14 @@ _CLAUSE_BREAK = re.compile(
     re.IGNORECASE,
 )
 # Film-review words VADER's general lexicon lacks or weighs for other domains (valence -4..4, as VADER's).
+# Per-mention accuracy on bench/data's three labelled sets (`evaluate_sentiment`; sentence scores from NB-SVM, in
+# brackets the whole sentence's polarity for every aspect in it). The first set tuned the clause rules; a second
+# (60 mentions) and a third (50) were written later, before the words and idioms below were added:
+#   before: first .930 (.620), second .717 (.767), third .780 (.840): per mention was worse than the sentence on
+#           the second set, the rules fitted to the first;
+#   after:  first .944, second .800 (the one looked at), third .840 (only measured, ties the sentence).
+# Measured and not kept: the NB-SVM score of the segment when VADER finds no opinion in it, instead of the
+# sentence's (second .850, third .820), or mixed in at 0.25-0.6 (third .820): within a mention or two either way.
 FILM_LEXICON = {
     "wooden": -1.8, "clunky": -1.6, "stilted": -1.6, "hammy": -1.5, "cheesy": -1.2, "cliched": -1.5,
     "clichéd": -1.5, "predictable": -1.3, "forgettable": -1.6, "memorable": 1.6, "overlong": -1.6,
@@ -335,9 +355,62 @@ FILM_LEXICON = {
     "overacting": -1.8, "underwhelming": -1.8, "riveting": 2.2, "compelling": 1.9, "mesmerizing": 2.3,
     "mesmerising": 2.3, "luminous": 2.0, "nuanced": 1.8, "sharp": 1.0, "tight": 0.9, "taut": 1.3,
     "silly": -1.2,
-    # What a film is about, not a verdict on it: "the tension never lets up" praises the pacing.
-    "tension": 0.0, "suspense": 0.0,
+    # Criticism VADER does not know (checked on a second labelled set written after the first; see
+    # evaluate_sentiment): craft, writing and pace words of film reviews.
+    "heavy-handed": -1.5, "ham-fisted": -1.6, "glacial": -1.2, "plodding": -1.5, "meandering": -1.2,
+    "bloated": -1.3, "padded": -0.8, "contrived": -1.5, "laughable": -1.8, "one-dimensional": -1.5,
+    "one-note": -1.3, "cardboard": -1.2, "pointless": -1.6, "generic": -1.2, "mediocre": -1.6,
+    "derivative": -1.3, "formulaic": -1.4, "unoriginal": -1.4, "clumsy": -1.3, "amateurish": -1.7,
+    "incoherent": -1.6, "pretentious": -1.4, "self-indulgent": -1.4, "preachy": -1.3, "melodramatic": -1.0,
+    "saccharine": -1.1, "schmaltzy": -1.2, "soulless": -1.8, "overrated": -1.4, "cringeworthy": -1.8,
+    "cringe-worthy": -1.8, "cringe": -1.5, "unlikable": -1.2, "unlikeable": -1.2, "grainy": -0.6,
+    "lacks": -1.2, "lacking": -1.2, "lacked": -1.2, "misfires": -1.5, "misfire": -1.5,
+    # Praise VADER does not know.
+    "top-notch": 2.2, "pitch-perfect": 2.4, "spot-on": 1.8, "immersive": 1.6, "hypnotic": 1.5,
+    "electric": 1.4, "seamless": 1.5, "iconic": 1.6, "unforgettable": 2.2, "evocative": 1.6,
+    "atmospheric": 1.2, "assured": 1.5, "well-written": 1.8, "well-acted": 1.8, "well-paced": 1.6,
+    "well-crafted": 1.8, "underrated": 1.2,
+    # What a film is about or does to its audience, not a verdict on it: "the tension never lets up" praises the
+    # pacing, and "a terrifying score" or "a devastating performance" praise the score and the performance.
+    "tension": 0.0, "suspense": 0.0, "terrifying": 0.0, "scary": 0.0, "frightening": 0.0, "disturbing": 0.0,
+    "chilling": 0.0, "eerie": 0.0, "devastating": 0.0, "heartbreaking": 0.0, "sad": 0.0, "tragic": 0.0,
+    "brutal": 0.0, "violent": 0.0, "bloody": 0.0,
 }  # fmt: skip
+# Film-review idioms (several words, or a word VADER would misread) and negators VADER lacks, rewritten before it
+# scores a span: an idiom becomes a word of FILM_LEXICON, so VADER's negation still applies ("never falls flat").
+_IDIOMS = (
+    (r"\b(?:took|takes|take|taking) (?:my|your|our|the) breath away\b", "breathtaking"),
+    (r"\b(?:steals?|stole|stealing) (?:the|every) (?:show|scene|film|movie)\b", "superb"),
+    (r"\bedge of (?:my|your|our|the) seats?\b", "gripping"),
+    (r"\b(?:a )?tour de force\b", "masterful"),
+    (r"\b(?:holds|held) up\b", "good"),
+    (r"\bnever a dull moment\b", "riveting"),
+    (r"\b(?:a )?joy to (?:watch|behold|listen to)\b", "wonderful"),
+    (r"\b(?:falls?|fell|falling) flat\b", "lifeless"),
+    (r"\b(?:phoned|phoning|phones) (?:it )?in\b", "lazy"),
+    (r"\b(?:chews?|chewed|chewing) (?:up )?(?:the |all the )?scenery\b|\bscenery[- ]chewing\b", "overacting"),
+    (r"\b(?:a )?(?:slog|chore)\b", "tedious"),
+    (r"\bpaper[- ]thin\b", "thin"),
+    (r"\b(?:paint[- ])?by[- ]the[- ]numbers\b", "formulaic"),
+    (r"\b(?:goes|went|going|go) nowhere\b", "pointless"),
+    (r"\b(?:(?:too|a little|a bit) (?:\w+ ){1,2})?for (?:its|their|his|her) own good\b", "misfires"),
+    (r"\b(?:miss(?:es|ed)?|missing) the mark\b", "misfires"),
+    (r"\bnothing (?:special|new|to write home about)\b", "mediocre"),
+    (r"\b(?:wears?|wore|wearing) thin\b", "tedious"),
+    (r"\b(?:outstays?|overstays?|outstayed|overstayed) (?:its|their) welcome\b", "overlong"),
+    (r"\bno idea\b", "clueless"),
+    (r"\bfar from\b|\banything but\b|\b(?:hardly|barely|scarcely)\b", "not"),
+)
+_IDIOM_PATTERNS = [(re.compile(pattern, re.IGNORECASE), word) for pattern, word in _IDIOMS]
+
+
+def film_idioms(text: str) -> str:
+    """The text with film-review idioms and negators rewritten into words VADER scores (see _IDIOMS)."""
+    for pattern, word in _IDIOM_PATTERNS:
+        text = pattern.sub(word, text)
+    return text
+
+
 NEUTRAL_BAND = 0.05  # VADER's own: |compound| below it carries no opinion
 
 
@@ -379,7 +452,7 @@ class ClauseScorer:
         self._vader.lexicon.update(FILM_LEXICON)
 
     def scores(self, texts: Sequence[str]) -> list[float]:
-        return [self._vader.polarity_scores(text)["compound"] for text in texts]
+        return [self._vader.polarity_scores(film_idioms(text))["compound"] for text in texts]
 
 
 def mention_scores(

@@ -44,7 +44,7 @@ QUOTE_MIN_SCORE = 0.5
 # Below this many analysed reviews a film shows no aspect bars, moods or quotes: one rant is not an audience.
 MIN_REVIEWS_FOR_DETAIL = 5
 # Bumped when the way sentences are split into aspects and scored changes, so reviews are analysed again.
-ASPECT_METHOD = "mentions-1"
+ASPECT_METHOD = "mentions-2"
 # MiniLM aspect matching is only worth its cost on sentences that carry an opinion.
 EMBED_MIN_ABS_SCORE = 0.3
 

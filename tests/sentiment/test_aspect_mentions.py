@@ -1,5 +1,5 @@
 """Aspect polarity per mention: the clause around each aspect word (with negation), sense checks for ambiguous
-words, and the accuracy on the labelled set in bench/data."""
+words, film-review idioms, and the accuracy on the three labelled sets in bench/data."""
 
 from __future__ import annotations
 
@@ -23,6 +23,9 @@ from reviews.sentiment.models import ReviewSentenceAspect
 from reviews.sentiment.services import review_sentiment_refresh
 
 LABELLED = Path(settings.BASE_DIR) / "bench" / "data" / "aspect_mentions.jsonl"
+# Written after the rules above were tuned on LABELLED: the first was looked at when the film lexicon and idioms
+# were added, the second only measured (evaluate_sentiment reports all three).
+LATER_SETS = [LABELLED.with_name("aspect_mentions_validation.jsonl"), LABELLED.with_name("aspect_mentions_test.jsonl")]
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +60,49 @@ def test_negation_and_contrast_are_read_per_mention(scorer, sentence, aspect, po
 
 
 @pytest.mark.parametrize(
+    ("sentence", "aspect", "positive"),
+    [
+        # Idioms of film reviews, each also negated: the rewrite keeps VADER's negation working.
+        ("The photography took my breath away.", "visuals", True),
+        ("The photography never took my breath away.", "visuals", False),
+        ("The ending falls flat.", "story", False),
+        ("The ending never falls flat.", "story", True),
+        ("The lead actor phoned it in.", "acting", False),
+        ("Pacino chews the scenery in every scene.", "acting", False),
+        ("The score steals the show.", "music", True),
+        ("The plot goes nowhere.", "story", False),
+        ("The screenplay is too clever for its own good.", "story", False),
+        ("The cinematography is nothing special.", "visuals", False),
+        # Negators VADER lacks.
+        ("The pacing is far from boring.", "pacing", True),
+        ("The acting is hardly convincing.", "acting", False),
+        ("The script is anything but subtle.", "story", False),
+        ("The direction barely holds together.", "direction", False),
+        # Film criticism and praise outside VADER's general lexicon.
+        ("The direction is heavy-handed.", "direction", False),
+        ("The plot is contrived and the dialogue laughable.", "story", False),
+        ("The sound design is immersive.", "music", True),
+        # What a film does to its audience is no verdict: a terrifying score is a good horror score.
+        ("The terrifying score is brilliant.", "music", True),
+        ("A devastating, heartbreaking performance of great subtlety.", "acting", True),
+    ],
+)
+def test_film_idioms_negators_and_review_words_are_read(scorer, sentence, aspect, positive):
+    assert (scores_for(sentence, scorer)[aspect] > 0) is positive
+
+
+@pytest.mark.parametrize("path", LATER_SETS, ids=lambda path: path.stem)
+def test_per_mention_polarity_holds_on_sets_written_later(scorer, path):
+    report = aspect_polarity_accuracy(read_aspect_mentions(path), analyser=VaderAnalyser(), scorer=scorer)
+    assert report["mentions"] >= 50
+    assert report["found"] >= 0.9 * report["mentions"]
+    assert report["per_mention_accuracy"] >= 0.75 and report["per_mention_accuracy"] > report["sentence_level_accuracy"]
+
+
+@pytest.mark.parametrize(
     ("sentence", "aspect"),
     [
+        ("Pacino chews the scenery in every scene.", "visuals"),
         ("He is shot dead in the first ten minutes.", "visuals"),
         ("The sheriff gets shot in the back.", "visuals"),
         ("The Dragon Lady rules the city.", "pacing"),

@@ -94,6 +94,19 @@ def test_evaluate_smoke_on_tiny_data_prints_both_out_of_sample_sets(tmp_path):
 def test_evaluate_prints_a_table_without_json(labelled_file):
     output = run("evaluate_sentiment", "--data", str(labelled_file))
     assert "accuracy" in output and "vader" in output
+    # Aspect polarity on each of bench/data's three labelled sets, one line each.
+    for name in ("aspect_mentions.jsonl", "aspect_mentions_validation.jsonl", "aspect_mentions_test.jsonl"):
+        assert f"labelled mentions ({name})" in output
+
+
+@pytest.mark.django_db
+def test_evaluate_reports_every_aspect_set_in_json_and_refuses_a_missing_one(labelled_file, tmp_path):
+    report = json.loads(run("evaluate_sentiment", "--data", str(labelled_file), "--json"))
+    assert len(report["aspect_sets"]) == 3
+    assert report["aspects"] == report["aspect_sets"]["aspect_mentions.jsonl"]
+    assert all(0 <= row["per_mention_accuracy"] <= 1 for row in report["aspect_sets"].values())
+    with pytest.raises(CommandError, match="aspect mentions not found"):
+        run("evaluate_sentiment", "--data", str(labelled_file), "--aspects", str(tmp_path / "none.jsonl"))
 
 
 @pytest.mark.django_db
