@@ -41,7 +41,7 @@ from recommendations.selectors import member_film_scores, serving_model
 from . import palette as pal
 from .encoders import clip_encoder, encode_texts_async
 from .models import TEXT_DIM, FilmTextEmbedding, ImageAesthetics, VibeSettings
-from .query import CONCEPT_SYNONYMS, Part, Reading, read_query
+from .query import CONCEPT_SYNONYMS, LIGHT_TERMS, Part, Reading, read_query
 
 log = logging.getLogger(__name__)
 _VECTORS = ("clip_vector", "palette_vector")  # not needed to show a result; parsing them costs milliseconds
@@ -565,6 +565,7 @@ EVIDENCE_WEIGHTS = {
     "film": {"palette": 0.0, "text": 0.7, "people": 0.6, "catalogue": 1.0},
     "setting": {"palette": 0.0, "text": 1.0, "people": 0.5, "catalogue": 0.4, "title": 0.6},
     "mood": {"palette": 0.0, "text": 1.0, "people": 0.8, "catalogue": 0.5},
+    "period": {"catalogue": 1.0},  # a decade: only the catalogue's years say it
     "text": {"palette": 0.0, "text": 1.0, "people": 0.4, "catalogue": 0.0},
 }
 # The films people know come first: a labelled query's expected films are mostly well-known ones, and on the
@@ -590,6 +591,8 @@ def _title_words(part: Part) -> set[str]:
     synonyms ("Singin' in the Rain", "Black Rain" for rain); nothing for the other kinds."""
     if part.kind == "colour":
         hues = {word for word in part.key.split() if word in pal.LEXICON and pal.LEXICON[word].colours}
+        if len(hues - LIGHT_TERMS) > 1:  # a scheme ("teal and orange") is a grade, not a word a title would carry
+            return set()
         # Not the plurals: a title's "Blues" or "Reds" is music, sadness or politics ("The Blues Brothers").
         spellings = {spelling for spelling, word in pal.SYNONYMS.items() if word in hues and spelling != f"{word}s"}
         return hues | {spelling for spelling in spellings if spelling.isalpha()}
@@ -1007,7 +1010,11 @@ def _reasons(i: int, evidence, knowledge: FilmKnowledge, text_of, row) -> list[s
                 named = "the colour" if part.kind == "colour" else "it"
                 reasons.append((0.7, f"the title names {named} ({part.label})"))
             elif name == "catalogue" and strength > 0:
-                reasons.append((0.6, f"{part.label}: by genre and period"))
+                if part.kind == "period":
+                    reasons.append((0.6, f"made in {part.label}"))
+                else:
+                    by = " and ".join(word for word, used in (("genre", part.genres), ("period", part.years)) if used)
+                    reasons.append((0.6, f"{part.label}: by {by}"))
             if strength < STRONG_REASON:
                 weak.extend(reasons[before:])
                 del reasons[before:]

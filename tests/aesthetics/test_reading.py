@@ -11,7 +11,7 @@ from aesthetics import search, services
 from aesthetics.evaluation import evaluate_judgements, rank_metrics, split_half
 from aesthetics.judgements import JUDGEMENTS, resolve
 from aesthetics.models import VibeCollection
-from aesthetics.query import read_query
+from aesthetics.query import CONCEPT_SYNONYMS, CONCEPTS, CONTRADICTIONS, read_query
 from aesthetics.search import vibe_search
 from tests.aesthetics.conftest import add_image, image_bytes
 from tests.factories import make_film
@@ -60,6 +60,67 @@ def test_city_at_night_and_neo_noir_are_not_read_as_light_or_neon():
 def test_mood_words_are_moods_with_a_description(word):
     (part,) = read_query(word).parts
     assert part.kind == "mood" and part.text
+
+
+def _spellings() -> dict[str, str]:
+    """Every phrase the reader knows, mapped to the key of the part it should give."""
+    known = {phrase: phrase for phrase, concept in CONCEPTS.items() if concept.label}
+    known |= {synonym: key for synonym, key in CONCEPT_SYNONYMS.items() if CONCEPTS[key].label}
+    known |= {phrase: phrase for phrase in pal.LEXICON}
+    return known | {synonym: phrase for synonym, phrase in pal.SYNONYMS.items() if phrase in pal.LEXICON}
+
+
+@pytest.mark.parametrize(("spelling", "key"), sorted(_spellings().items()))
+def test_every_known_phrase_and_synonym_reads_as_exactly_its_part(spelling, key):
+    """A synonym's replacement is never read again ("road movie" once became "road film"; "black comedy" became
+    "black funny"), and no phrase leaves words behind."""
+    assert [part.key for part in read_query(spelling).parts] == [key]
+
+
+def test_any_two_known_phrases_read_as_both():
+    """Two parts side by side keep both, unless together they spell something else ("cold war", "pastel pink")
+    or contradict each other."""
+    known = _spellings()
+    keys = sorted({phrase for phrase, concept in CONCEPTS.items() if concept.label} | set(pal.LEXICON))
+    contradictions = {frozenset(pair) for pair in CONTRADICTIONS}
+    failures = []
+    for first in keys:
+        for second in keys:
+            text = f"{first} {second}"
+            crossing = any(
+                spelling in text and text.index(spelling) < len(first) < text.index(spelling) + len(spelling)
+                for spelling in known
+            )
+            if first == second or crossing or frozenset((first, second)) in contradictions:
+                continue
+            if {part.key for part in read_query(text).parts} != {first, second}:
+                failures.append(text)
+    assert not failures, failures[:20]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("gritty 70s crime", {"film": ["crime"], "period": ["1970s"], "mood": ["gritty"]}),
+        ("'80s neon", {"light": ["neon"], "period": ["1980s"]}),
+        ("the eighties", {"period": ["1980s"]}),
+        ("1960's", {"period": ["1960s"]}),
+        ("cold war spy thriller", {"film": ["cold war", "thriller"], "text": ["spy"]}),
+        ("star wars", {"text": ["star wars"]}),
+        ("dark comedy", {"film": ["black comedy"]}),
+        ("misty moors", {"setting": ["fog"]}),
+        ("french new wave", {"film": ["new wave"]}),
+    ],
+)
+def test_periods_genres_and_more_settings_and_moods_are_read(query, expected):
+    assert kinds(query) == expected
+
+
+def test_a_decade_finds_films_of_that_decade_and_says_so(films):
+    results = vibe_search(query="1940s")
+    assert [match.film for match in results.matches] == [films["noir"]]
+    assert results.matches[0].reasons == ["made in the 1940s"]
+    assert "period: the 1940s" in results.reading.describe()
 
 
 def test_a_part_can_be_removed_and_the_rest_survives():
