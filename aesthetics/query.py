@@ -494,6 +494,11 @@ class Part:
     genres: tuple[str, ...] = ()
     years: tuple[int, int] | None = None
 
+    @property
+    def kind_label(self) -> str:
+        """What the kind is called on the page: "film word", "period", "words"."""
+        return KIND_LABELS[self.kind]
+
 
 @dataclass
 class Reading:

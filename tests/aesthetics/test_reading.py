@@ -116,6 +116,12 @@ def test_periods_genres_and_more_settings_and_moods_are_read(query, expected):
     assert kinds(query) == expected
 
 
+def test_the_page_names_each_part_by_its_kind_in_words(client, films):
+    response = client.get(reverse("aesthetics:vibe"), {"q": "gritty 1940s detective"})
+    page = response.content.decode()
+    assert "mood: gritty" in page and "period: the 1940s" in page and "words: “detective”" in page
+
+
 def test_a_decade_finds_films_of_that_decade_and_says_so(films):
     results = vibe_search(query="1940s")
     assert [match.film for match in results.matches] == [films["noir"]]
