@@ -34,20 +34,27 @@ migrate: venv
 demo: migrate
 	$(MANAGE) load_demo
 
+# FINETUNE=0 skips fine-tuning the sentiment encoder in the background (about an hour on 2 CPUs, at low priority;
+# NB-SVM alone serves until it is done).
+FINETUNE ?= 1
+
 run: demo
 	@# Always: production mode (DEBUG=0) serves hashed files from the manifest this writes.
 	$(MANAGE) collectstatic --noinput --verbosity 0
-	@echo "Starting Dramatiq workers (logs: var/worker.log, var/imports.log), the scheduler (var/scheduler.log) and the site at http://$(HOST):$(PORT)/"
+	@if [ "$(FINETUNE)" = 1 ]; then $(MANAGE) train_sentiment --finetune --queue; fi
+	@echo "Starting Dramatiq workers (logs: var/worker.log, var/imports.log, var/training.log), the scheduler (var/scheduler.log) and the site at http://$(HOST):$(PORT)/"
 	@# bin/supervise starts a worker (or the scheduler) again if it dies, e.g. a worker child killed by the OS.
 	@bin/supervise worker $(MANAGE) rundramatiq --processes 1 --threads 2 --queues default ml > var/worker.log 2>&1 & \
 	  worker=$$!; bin/supervise imports $(MANAGE) rundramatiq --processes 1 --threads 1 --queues imports > var/imports.log 2>&1 & \
-	  importer=$$!; bin/supervise scheduler $(MANAGE) crontab --no-heartbeat > var/scheduler.log 2>&1 & \
-	  scheduler=$$!; trap 'kill $$worker $$importer $$scheduler 2>/dev/null' EXIT INT TERM; \
+	  importer=$$!; nice -n 19 bin/supervise training $(MANAGE) rundramatiq --processes 1 --threads 1 --queues training > var/training.log 2>&1 & \
+	  trainer=$$!; bin/supervise scheduler $(MANAGE) crontab --no-heartbeat > var/scheduler.log 2>&1 & \
+	  scheduler=$$!; trap 'kill $$worker $$importer $$trainer $$scheduler 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/gunicorn cineaesthete.wsgi --config cineaesthete/gunicorn.conf.py --bind $(HOST):$(PORT)
 
 worker: migrate
 	bin/supervise worker $(MANAGE) rundramatiq --processes 1 --threads 2 --queues default ml & \
-	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  worker=$$!; nice -n 19 bin/supervise training $(MANAGE) rundramatiq --processes 1 --threads 1 --queues training & \
+	  trainer=$$!; trap 'kill $$worker $$trainer 2>/dev/null' EXIT INT TERM; \
 	  bin/supervise imports $(MANAGE) rundramatiq --processes 1 --threads 1 --queues imports
 
 scheduler: migrate

@@ -160,8 +160,9 @@ DRAMATIQ_CRONTAB = {"REDIS_URL": DRAMATIQ_BROKER_URL if _broker_scheme in {"redi
 DRAMATIQ_TASKS_DATABASE = "default"
 DRAMATIQ_AUTODISCOVER_MODULES = ["tasks"]
 # Queues: "default" for quick jobs, "ml" for training and batch embedding (run a GPU worker with
-# `--queues ml`), "imports" for member imports.
-DRAMATIQ_QUEUES = ["default", "imports", "ml"]
+# `--queues ml training`), "imports" for member imports, "training" for fitting that takes an hour on CPUs
+# (fine-tuning the sentiment encoder), served by its own low-priority worker so it never holds up "ml".
+DRAMATIQ_QUEUES = ["default", "imports", "ml", "training"]
 
 # --- Member imports ---------------------------------------------------------------------------------
 # The largest upload accepted, counted while it streams in (a real Letterboxd export is well under 5 MB).

@@ -4,9 +4,10 @@
     polarity = analyser.analyse(text)          # Polarity(label, score in [-1, 1], analyser, version, ...)
     polarities = analyser.analyse_batch(texts)
 
-Three implementations: VADER (lexicon baseline), the project's NB-SVM classifier (trained by
-`manage.py train_sentiment`, artifact under MODEL_DIR/sentiment/), and a transformers pipeline used only when
-settings.SENTIMENT_MODEL names a fine-tuned model directory. `default_analyser()` picks the best available.
+Four implementations: VADER (lexicon baseline), the project's NB-SVM classifier (trained by
+`manage.py train_sentiment`, artifact under MODEL_DIR/sentiment/), its blend with MiniLM fine-tuned for sentiment
+(`train_sentiment --finetune`, a GPU-sized job; reviews.sentiment.encoder), and a transformers pipeline used only
+when settings.SENTIMENT_MODEL names a fine-tuned model directory. `default_analyser()` picks the best available.
 Every analyser cleans its input first (reviews.sentiment.text.prepare), so no string can make it raise.
 """
 
@@ -155,8 +156,58 @@ class PipelineAnalyser(Analyser):
         return [sum(self._sign(item["label"]) * item["score"] for item in output) for output in outputs]
 
 
+class BlendAnalyser(Analyser):
+    """NB-SVM blended with MiniLM fine-tuned for sentiment (reviews.sentiment.encoder); the NB-SVM's cross-fitting
+    still holds (the encoder never saw the catalogue's reviews)."""
+
+    name = "nbsvm+minilm"
+    mixed_band = 0.2
+
+    def __init__(self, nbsvm: NbSvmAnalyser, encoder) -> None:
+        self.nbsvm, self.encoder = nbsvm, encoder
+
+    @property
+    def version(self) -> str:
+        return f"{self.nbsvm.version}+{self.encoder.meta.get('version', 'minilm')}"
+
+    def scores(self, texts: Sequence[str]) -> list[float]:
+        from reviews.sentiment.encoder import blend_scores
+
+        nb = self.nbsvm.model.decision(texts)
+        return blend_scores(nb, self.encoder.differences(texts), self.encoder.meta["blend"]).tolist()
+
+
 def classifier_artifact_path() -> Path:
     return Path(settings.MODEL_DIR) / "sentiment" / "nbsvm.npz"
+
+
+def encoder_artifact_path() -> Path:
+    return Path(settings.MODEL_DIR) / "sentiment" / "minilm"
+
+
+def blend_for(nbsvm: NbSvmAnalyser) -> BlendAnalyser | None:
+    """The blend with the fine-tuned encoder, when one was trained against this very NB-SVM artifact; None when
+    there is none, it was blended with another NB-SVM (retrained since), or it cannot be read."""
+    directory = encoder_artifact_path()
+    if not (directory / "meta.json").exists():
+        return None
+    try:
+        from reviews.sentiment.encoder import SentimentEncoder
+
+        encoder = SentimentEncoder.load(directory, device=settings.ML_DEVICE)
+    except Exception:
+        logger.exception("fine-tuned sentiment encoder %s is unreadable; NB-SVM alone", directory)
+        return None
+    if encoder.meta.get("nbsvm_version") != nbsvm.version or "blend" not in encoder.meta:
+        logger.warning(
+            "fine-tuned sentiment encoder %s was blended with NB-SVM %s, not %s: NB-SVM alone until "
+            "`manage.py train_sentiment --finetune` runs again",
+            directory,
+            encoder.meta.get("nbsvm_version"),
+            nbsvm.version,
+        )
+        return None
+    return BlendAnalyser(nbsvm, encoder)
 
 
 def available_analysers() -> dict[str, Analyser]:
@@ -164,15 +215,22 @@ def available_analysers() -> dict[str, Analyser]:
     analysers: dict[str, Analyser] = {"vader": VaderAnalyser()}
     if classifier_artifact_path().exists():
         analysers["nbsvm"] = NbSvmAnalyser.from_file(classifier_artifact_path())
+        blend = blend_for(analysers["nbsvm"])
+        if blend is not None:
+            analysers[blend.name] = blend
     if settings.SENTIMENT_MODEL:
         analysers["transformers"] = PipelineAnalyser(settings.SENTIMENT_MODEL, device=settings.ML_DEVICE)
     return analysers
 
 
+def _mtime(path: Path) -> int | None:
+    return path.stat().st_mtime_ns if path.exists() else None
+
+
 def _choice_key() -> tuple:
     artifact = classifier_artifact_path()
-    mtime = artifact.stat().st_mtime_ns if artifact.exists() else None
-    return (settings.SENTIMENT_MODEL, str(artifact), mtime)
+    encoder_meta = encoder_artifact_path() / "meta.json"
+    return (settings.SENTIMENT_MODEL, str(artifact), _mtime(artifact), _mtime(encoder_meta))
 
 
 def _analyser_choose(key: tuple) -> Analyser:
@@ -187,6 +245,8 @@ def _analyser_choose(key: tuple) -> Analyser:
             analyser = NbSvmAnalyser.from_file(classifier_artifact_path())
         except Exception:
             logger.exception("sentiment artifact %s is unreadable; falling back to VADER", key[1])
+        else:
+            analyser = blend_for(analyser) or analyser
     return analyser or VaderAnalyser()
 
 
@@ -196,7 +256,8 @@ _analyser_cache: ProcessCache[tuple, Analyser] = ProcessCache(
 
 
 def default_analyser() -> Analyser:
-    """The best analyser available: the configured transformers model, else the trained NB-SVM, else VADER.
+    """The best analyser available: the configured transformers model, else the trained NB-SVM (blended with the
+    fine-tuned encoder when one was trained against it), else VADER.
 
     Cached per process; retraining (a new artifact mtime) or a different SENTIMENT_MODEL picks a new one.
     A broken model or artifact is logged and skipped rather than taking reviews down with it.

@@ -42,6 +42,8 @@ validation + catalogue) and, in brackets, its fallback (without the catalogue), 
 | fastText-style model (mean of hashed word and word-pair embeddings, 100 dims, torch), alone | 0.8848 (OOF) | 0.8956 | |
 | NB-SVM + Doc2Vec / + fastText-style / + both, LR stacker on out-of-fold decisions |  | 0.9069 / 0.9054 / 0.9054 | |
 | 0.85 NB-SVM + 0.15 fastText-style, standardised log-odds (weights chosen out of fold) | 0.9018 (OOF, vs 0.8996) | 0.9049-0.9064 | |
+| MiniLM **fine-tuned** on the train split (1 epoch, first 128 + last 126 tokens, mean pooling), alone |  | 0.9033 | 0.9059 |
+| **NB-SVM + 0.25 × fine-tuned MiniLM**, standardised log-odds (weight chosen on val; 0.5 / 1: val 0.9137 / 0.9142) |  | 0.9168 | **0.9244** (0.9239-0.9256 for weights 0.25-1) |
 
 (*) on the validation films' out-of-fold predictions; trained on the train split, char weights 0.3 / 0.4 gave
 0.9033 / 0.9059 on val.
@@ -57,6 +59,11 @@ fastText-style model (rows above; OOF = out of fold over the train split, folds 
 +0.005 on validation, and the two ways of combining disagree on which helps: noise, not the +0.7 point Mesnil et al.
 (2014) report, whose paragraph vectors learnt from ~100k IMDb texts (ours: 14.5k). Doc2Vec with word training
 memorises its training texts (0.93 out of fold when the folds' texts were in its vocabulary, 0.79 on validation).
+
+The fine-tuned encoder (reviews/sentiment/encoder.py) is what the frozen one was not: its errors differ from
+NB-SVM's enough that the blend gains 1.3 points held-out, reaching the 0.92 issue 10 asks for. It costs an hour of
+fine-tuning on two CPU cores (55 min here for 14,487 reviews) and ~40 ms a review to score, so it is trained in
+the background (`train_sentiment --finetune`, the `training` queue) and NB-SVM alone serves until then.
 
 Plain numpy/scipy/sklearn; no Django.
 """

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Avg, Count, Exists, F, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -69,6 +69,29 @@ def review_sentiment_enqueue(*, review_id: int) -> None:
     from reviews.sentiment.tasks import analyse_review  # tasks imports this module
 
     transaction.on_commit(lambda: analyse_review.send(review_id))
+
+
+def finetune_sentiment_queue(*, epochs: int = 1):
+    """Queue fine-tuning the sentiment encoder on the training queue (a JobRun), or None when there is nothing to
+    do: no NB-SVM to blend with, the blend for the current NB-SVM exists, or a fine-tune is queued or running."""
+    from cineaesthete.core.jobs import job_enqueue
+    from cineaesthete.core.models import JobRun
+    from reviews.sentiment.analysers import NbSvmAnalyser, blend_for, classifier_artifact_path
+    from reviews.sentiment.tasks import finetune_sentiment  # tasks imports this module
+
+    if not classifier_artifact_path().exists():
+        return None
+    if blend_for(NbSvmAnalyser.from_file(classifier_artifact_path())) is not None:
+        return None
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Two callers at once queue one job: the check and the insert hold a transaction-scoped lock.
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [finetune_sentiment.actor_name])
+        pending = JobRun.objects.filter(
+            kind=finetune_sentiment.actor_name, state__in=[JobRun.State.QUEUED, JobRun.State.RUNNING]
+        )
+        if pending.exists():
+            return None
+        return job_enqueue(finetune_sentiment, epochs=epochs)
 
 
 def film_sentiment_enqueue(*, film_id: int) -> None:

@@ -31,6 +31,23 @@ def analyse_reviews_backfill(job: JobProgress, *, force: bool = False, use_embed
     return reviews_backfill(force=force, use_embedder=use_embedder, progress=job)
 
 
+@job_actor(queue_name="training", time_limit=6 * 60 * 60 * 1000)
+def finetune_sentiment(job: JobProgress, *, epochs: int = 1, data: str = "") -> dict:
+    """Fine-tune MiniLM for sentiment and blend it with the NB-SVM (for GPU workers: `ML_DEVICE=cuda`); `data`: a
+    labelled JSONL(.gz) instead of the mirror's IMDb file."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from reviews.sentiment.training import finetune_encoder
+
+    done = finetune_encoder(
+        data=Path(data) if data else None, epochs=epochs, device=settings.ML_DEVICE, log=lambda line: job(line, 0, 1)
+    )
+    job_enqueue(analyse_reviews_backfill)  # the reviews shown are scored again by the blend
+    return {"path": str(done.path), "heldout_accuracy": done.heldout_accuracy, "seconds": round(done.seconds)}
+
+
 @job_actor(queue_name="default")
 def check_rating_integrity(job: JobProgress, *, changed_only: bool = False) -> dict:
     """Burst detection and robust averages for every rated film (or those whose ratings changed since)."""

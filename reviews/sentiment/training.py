@@ -6,7 +6,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -175,3 +175,97 @@ def ensure_classifier(*, log: Callable[[str], None] = logger.info) -> bool:
         log("the sentiment artifact saw the catalogue's own reviews or is of an older recipe: retraining it")
     train_classifier(log=log)
     return True
+
+
+@dataclass
+class FinetuneResult:
+    path: Path
+    seconds: float
+    trained_on: int
+    blend: dict
+    heldout_accuracy: dict[str, float]  # nbsvm, minilm and the blend on the same held-out reviews
+    heldout_n: int
+
+
+def finetune_encoder(
+    *,
+    data: Path | None = None,
+    output: Path | None = None,
+    epochs: int = 1,
+    batch_size: int = 16,
+    device: str = "cpu",
+    base_model: str | None = None,
+    catalogue: Collection[str] | None = None,
+    limit: int | None = None,
+    log: Callable[[str], None] = logger.info,
+) -> FinetuneResult:
+    """Fine-tune MiniLM for sentiment on the train split, fit its blend with the NB-SVM artifact on the validation
+    split, report the held-out films' accuracy, and save (reviews.sentiment.encoder). Needs the NB-SVM artifact
+    (`train_sentiment` first); the blend is used only with that artifact."""
+    from cineaesthete.ml import default_text_model_dir
+    from reviews.sentiment.analysers import NbSvmAnalyser, encoder_artifact_path
+    from reviews.sentiment.encoder import FORMAT, SentimentEncoder, blend_scores, fit_blend
+    from reviews.sentiment.text import prepare
+
+    if not classifier_artifact_path().exists():
+        raise ValueError("no NB-SVM classifier to blend with: run `manage.py train_sentiment` first")
+    shipped = NbSvmAnalyser.from_file(classifier_artifact_path())
+    data = data or default_training_file()
+    output = output or encoder_artifact_path()
+    catalogue = catalogue_imdb_ids() if catalogue is None else set(catalogue)
+    started = time.perf_counter()
+    reviews = read_labelled(data, limit=limit)
+    splits = review_splits(reviews, catalogue=catalogue)
+    parts = {name: reviews.subset([split == name for split in splits]) for name in ("train", "validation", "test")}
+    # Cleaned as the analysers clean what they score (reviews.sentiment.text.prepare).
+    parts = {name: replace(part, texts=[prepare(text).text for text in part.texts]) for name, part in parts.items()}
+    for name, part in parts.items():
+        if name != "test" and len(set(part.labels)) < 2:
+            raise ValueError(f"the {name} split needs positive and negative reviews to fine-tune on")
+    log(
+        f"fine-tuning MiniLM on {len(parts['train'].texts)} reviews ({epochs} epoch(s), {device}); "
+        f"blend fitted on {len(parts['validation'].texts)}, tested on {len(parts['test'].texts)}"
+    )
+    encoder = SentimentEncoder.base(base_model or default_text_model_dir(), device=device)
+    encoder.finetune(parts["train"].texts, parts["train"].labels, epochs=epochs, batch_size=batch_size, log=log)
+    # The blend is fitted where neither model has learnt: an NB-SVM of the train split only, on validation.
+    validation = parts["validation"]
+    nb_train = nbsvm.train(
+        parts["train"].texts, parts["train"].labels, c=float(shipped.model.meta.get("c", nbsvm.DEFAULT_C))
+    )
+    blend = fit_blend(nb_train.decision(validation.texts), encoder.differences(validation.texts), validation.labels)
+    log(f"blend weight {blend['weight']:g} (validation accuracy per weight: {blend['validation_accuracy']})")
+    heldout: dict[str, float] = {}
+    test = parts["test"]
+    if test.texts:
+        y = np.asarray(test.labels)
+        nb, lm = shipped.model.decision(test.texts), encoder.differences(test.texts)
+        heldout = {
+            "nbsvm": round(float(((nb > 0) == y).mean()), 4),
+            "minilm": round(float(((lm > 0) == y).mean()), 4),
+            "blend": round(float(((blend_scores(nb, lm, blend) > 0) == y).mean()), 4),
+        }
+        log(f"held-out accuracy on {len(y)} reviews of unseen films: {heldout}")
+    digest = hashlib.sha256(encoder.head.weight.detach().cpu().numpy().tobytes()).hexdigest()[:10]
+    encoder.meta = {
+        "version": f"{FORMAT}-{digest}",
+        "nbsvm_version": shipped.version,
+        "blend": blend,
+        "epochs": epochs,
+        "trained_on": len(parts["train"].texts),
+        "heldout_accuracy": heldout,
+        "heldout_n": len(test.texts),
+        "data_sha256": file_digest(data),
+    }
+    encoder.save(output)
+    reset_default_analyser()
+    seconds = time.perf_counter() - started
+    log(f"saved {output} in {seconds:.0f}s")
+    return FinetuneResult(
+        path=output,
+        seconds=seconds,
+        trained_on=len(parts["train"].texts),
+        blend=blend,
+        heldout_accuracy=heldout,
+        heldout_n=len(test.texts),
+    )
