@@ -13,6 +13,7 @@ import hashlib
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import numpy as np
 from django.conf import settings
@@ -71,15 +72,17 @@ def review_sentiment_enqueue(*, review_id: int) -> None:
     transaction.on_commit(lambda: analyse_review.send(review_id))
 
 
-def finetune_sentiment_queue(*, epochs: int = 1):
+def finetune_sentiment_queue(*, epochs: int = 1, data: Path | None = None):
     """Queue fine-tuning the sentiment encoder on the training queue (a JobRun), or None when there is nothing to
-    do: no NB-SVM to blend with, the blend for the current NB-SVM exists, or a fine-tune is queued or running."""
+    do: no NB-SVM to blend with, no training data, the blend for the current NB-SVM exists, or a fine-tune is
+    queued or running."""
     from cineaesthete.core.jobs import job_enqueue
     from cineaesthete.core.models import JobRun
     from reviews.sentiment.analysers import NbSvmAnalyser, blend_for, classifier_artifact_path
+    from reviews.sentiment.data import default_training_file
     from reviews.sentiment.tasks import finetune_sentiment  # tasks imports this module
 
-    if not classifier_artifact_path().exists():
+    if not classifier_artifact_path().exists() or not (data or default_training_file()).exists():
         return None
     if blend_for(NbSvmAnalyser.from_file(classifier_artifact_path())) is not None:
         return None
@@ -91,7 +94,7 @@ def finetune_sentiment_queue(*, epochs: int = 1):
         )
         if pending.exists():
             return None
-        return job_enqueue(finetune_sentiment, epochs=epochs)
+        return job_enqueue(finetune_sentiment, epochs=epochs, **({"data": str(data)} if data else {}))
 
 
 def film_sentiment_enqueue(*, film_id: int) -> None:

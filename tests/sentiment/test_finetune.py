@@ -112,8 +112,11 @@ def test_queueing_the_fine_tune_is_idempotent_and_skipped_when_the_blend_exists(
 
     assert "no fine-tuning queued" in run("train_sentiment", "--finetune", "--queue")  # no NB-SVM yet
     run("train_sentiment", "--data", str(data))
-    assert "queued fine-tuning job" in run("train_sentiment", "--finetune", "--queue")
+    missing = str(data.with_name("missing.jsonl.gz"))
+    assert "no fine-tuning queued" in run("train_sentiment", "--finetune", "--queue", "--data", missing)
+    assert "queued fine-tuning job" in run("train_sentiment", "--finetune", "--queue", "--data", str(data))
     assert "no fine-tuning queued" in run("train_sentiment", "--finetune", "--queue")  # one is queued already
+    assert JobRun.objects.get().arguments == {"epochs": 1, "data": str(data)}
     assert JobRun.objects.filter(kind=finetune_sentiment.actor_name).count() == 1
     JobRun.objects.update(state=JobRun.State.FAILED)
     run("train_sentiment", "--data", str(data), "--finetune", "--device", "cpu")

@@ -49,20 +49,21 @@ class Command(BaseCommand):
         queue: bool = False,
         **options,
     ) -> None:
-        data = data or default_training_file()
-        if not data.exists():
-            raise CommandError(f"training data not found: {data} (set DATA_MIRROR or pass --data)")
-        if finetune and queue:
-            job = finetune_sentiment_queue(epochs=epochs)
+        if finetune and not 1 <= epochs <= 10:
+            raise CommandError("--epochs must be between 1 and 10")
+        if finetune and queue:  # `make run`: never fails, whatever is missing
+            job = finetune_sentiment_queue(epochs=epochs, data=data)
             self.stdout.write(
                 f"queued fine-tuning job {job.pk} on the training queue (NB-SVM serves until it is done)"
                 if job is not None
-                else "no fine-tuning queued: the blend for this NB-SVM exists, or a fine-tune is queued or running"
+                else "no fine-tuning queued: no NB-SVM or no training data, the blend for this NB-SVM exists, or a "
+                "fine-tune is queued or running"
             )
             return
+        data = data or default_training_file()
+        if not data.exists():
+            raise CommandError(f"training data not found: {data} (set DATA_MIRROR or pass --data)")
         if finetune:
-            if not 1 <= epochs <= 10:
-                raise CommandError("--epochs must be between 1 and 10")
             if device not in (None, "cpu") and not device.startswith("cuda"):
                 raise CommandError("--device must be cpu or cuda[:N]")
             try:
