@@ -13,6 +13,7 @@ Every analyser cleans its input first (reviews.sentiment.text.prepare), so no st
 
 from __future__ import annotations
 
+import json
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -185,11 +186,28 @@ def encoder_artifact_path() -> Path:
     return Path(settings.MODEL_DIR) / "sentiment" / "minilm"
 
 
+def blend_is_current(nbsvm: NbSvmAnalyser) -> bool:
+    """Whether a fine-tuned encoder was blended with this very NB-SVM artifact (its meta.json alone is read)."""
+    try:
+        meta = json.loads((encoder_artifact_path() / "meta.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(meta, dict) and meta.get("nbsvm_version") == nbsvm.version and "blend" in meta
+
+
 def blend_for(nbsvm: NbSvmAnalyser) -> BlendAnalyser | None:
     """The blend with the fine-tuned encoder, when one was trained against this very NB-SVM artifact; None when
     there is none, it was blended with another NB-SVM (retrained since), or it cannot be read."""
     directory = encoder_artifact_path()
     if not (directory / "meta.json").exists():
+        return None
+    if not blend_is_current(nbsvm):
+        logger.warning(
+            "fine-tuned sentiment encoder %s was not blended with NB-SVM %s (retrained since) or is unreadable: "
+            "NB-SVM alone until `manage.py train_sentiment --finetune` runs again",
+            directory,
+            nbsvm.version,
+        )
         return None
     try:
         from reviews.sentiment.encoder import SentimentEncoder
@@ -197,15 +215,6 @@ def blend_for(nbsvm: NbSvmAnalyser) -> BlendAnalyser | None:
         encoder = SentimentEncoder.load(directory, device=settings.ML_DEVICE)
     except Exception:
         logger.exception("fine-tuned sentiment encoder %s is unreadable; NB-SVM alone", directory)
-        return None
-    if encoder.meta.get("nbsvm_version") != nbsvm.version or "blend" not in encoder.meta:
-        logger.warning(
-            "fine-tuned sentiment encoder %s was blended with NB-SVM %s, not %s: NB-SVM alone until "
-            "`manage.py train_sentiment --finetune` runs again",
-            directory,
-            encoder.meta.get("nbsvm_version"),
-            nbsvm.version,
-        )
         return None
     return BlendAnalyser(nbsvm, encoder)
 

@@ -78,13 +78,13 @@ def finetune_sentiment_queue(*, epochs: int = 1, data: Path | None = None):
     queued or running."""
     from cineaesthete.core.jobs import job_enqueue
     from cineaesthete.core.models import JobRun
-    from reviews.sentiment.analysers import NbSvmAnalyser, blend_for, classifier_artifact_path
+    from reviews.sentiment.analysers import NbSvmAnalyser, blend_is_current, classifier_artifact_path
     from reviews.sentiment.data import default_training_file
     from reviews.sentiment.tasks import finetune_sentiment  # tasks imports this module
 
     if not classifier_artifact_path().exists() or not (data or default_training_file()).exists():
         return None
-    if blend_for(NbSvmAnalyser.from_file(classifier_artifact_path())) is not None:
+    if blend_is_current(NbSvmAnalyser.from_file(classifier_artifact_path())):  # without loading the encoder
         return None
     with transaction.atomic(), connection.cursor() as cursor:
         # Two callers at once queue one job: the check and the insert hold a transaction-scoped lock.

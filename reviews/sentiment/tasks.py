@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import dramatiq
+from django.conf import settings
 from dramatiq_crontab import cron
 
 from cineaesthete.core.jobs import JobProgress, job_actor, job_enqueue
@@ -35,11 +38,7 @@ def analyse_reviews_backfill(job: JobProgress, *, force: bool = False, use_embed
 def finetune_sentiment(job: JobProgress, *, epochs: int = 1, data: str = "") -> dict:
     """Fine-tune MiniLM for sentiment and blend it with the NB-SVM (for GPU workers: `ML_DEVICE=cuda`); `data`: a
     labelled JSONL(.gz) instead of the mirror's IMDb file."""
-    from pathlib import Path
-
-    from django.conf import settings
-
-    from reviews.sentiment.training import finetune_encoder
+    from reviews.sentiment.training import finetune_encoder  # scikit-learn and torch: only where a job needs them
 
     done = finetune_encoder(
         data=Path(data) if data else None, epochs=epochs, device=settings.ML_DEVICE, log=lambda line: job(line, 0, 1)
