@@ -31,10 +31,14 @@ COLOUR_CLASSES = {
     "teal and orange": ["#127475", "#f28c28"],
     "dark": ["#0c0c14"],
 }
+# Classes whose images carry no colour at all: their accent is a grey and their noise is in lightness only (a
+# black-and-white photograph has no red corner).
+GREY_CLASSES = {"black and white"}
 
 
-def synthetic_image(colours: list[str], rng: np.random.Generator, size: int = 48) -> np.ndarray:
-    """Mostly the class colours (60-85%, jittered, as bands or a gradient), the rest a random accent."""
+def synthetic_image(colours: list[str], rng: np.random.Generator, size: int = 48, *, grey: bool = False) -> np.ndarray:
+    """Mostly the class colours (60-85%, jittered, as bands or a gradient), the rest a random accent (a random
+    grey, and noise in lightness only, for ``grey``)."""
     pixels = np.empty((size, size, 3), dtype=np.float32)
     main_rows = int(size * rng.uniform(0.6, 0.85))
     bands = np.array_split(np.arange(main_rows), len(colours))
@@ -42,14 +46,16 @@ def synthetic_image(colours: list[str], rng: np.random.Generator, size: int = 48
         base = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=np.float32)
         shade = np.linspace(-12, 12, len(rows))[:, None, None] if rng.random() < 0.5 else 0
         pixels[rows] = base + shade
-    pixels[main_rows:] = rng.uniform(0, 255, 3)
-    pixels += rng.normal(0, 6, pixels.shape)
+    pixels[main_rows:] = rng.uniform(0, 255, 1 if grey else 3)
+    pixels += rng.normal(0, 6, pixels.shape[:2] + ((1,) if grey else (3,)))
     return np.clip(pixels, 0, 255).astype(np.uint8)
 
 
 def synthetic_index(labels: list[str], row_ids: list[int], film_ids: list[int], seed: int = 0) -> PaletteIndex:
     rng = np.random.default_rng(seed)
-    palettes = [pal.analyse_pixels(synthetic_image(COLOUR_CLASSES[label], rng)) for label in labels]
+    palettes = [
+        pal.analyse_pixels(synthetic_image(COLOUR_CLASSES[label], rng, grey=label in GREY_CLASSES)) for label in labels
+    ]
     return PaletteIndex.from_palettes(row_ids, film_ids, palettes)
 
 

@@ -34,6 +34,9 @@ class ImageAesthetics(models.Model):
     neon = models.FloatField(
         null=True, blank=True, help_text="Glowing cyan/magenta/pink/blue light on a dark image (palette.py)."
     )
+    greyscale = models.FloatField(
+        null=True, blank=True, help_text="Share of the image with no colour at all: black and white (palette.py)."
+    )
     palette_vector = VectorField(dimensions=PALETTE_VECTOR_DIM, null=True, blank=True)
     clip_vector = HalfVectorField(dimensions=CLIP_DIM, null=True, blank=True)
     clip_model = models.CharField(max_length=300, blank=True, help_text="Checkpoint that made clip_vector.")
@@ -73,6 +76,7 @@ class ImageAesthetics(models.Model):
             "warmth": self.warmth,
             "monochrome": self.monochrome,
             "neon": self.neon,
+            "greyscale": self.greyscale,
         }
 
 

@@ -439,7 +439,7 @@ LIGHT_LABELS = {
     "muted": "muted colours",
     "desaturated": "desaturated colours",
     "pastel": "pastel colours",
-    "vibrant": "vivid, saturated colours",
+    "vibrant": "vivid colours",
     "saturated": "saturated colours",
     "warm": "warm colours",
     "cold": "cold colours",

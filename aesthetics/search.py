@@ -972,56 +972,69 @@ def _reasons(i: int, evidence, knowledge: FilmKnowledge, text_of, row) -> list[s
 
     Every shown film has a reason: when none of its evidence is strong, the strongest is named as a weaker
     match, so a card never shows a film without saying why it is there."""
-    reasons: list[tuple[float, str]] = []
-    weak: list[tuple[float, str]] = []  # from evidence below STRONG_REASON
+    # (strength, what, which part): one image or one neighbour that answers several parts is one reason naming
+    # them all ("poster colours: pink and white on red (saturated colours; vivid colours)"), not one per part.
+    reasons: list[tuple[float, str, str]] = []
+    weak: list[tuple[float, str, str]] = []  # from evidence below STRONG_REASON
     kind = row.image.get_kind_display().lower() if row is not None else "poster"
     for part, used in evidence:
+        label = part.label.strip("“”")
         for name, piece in used.items():
             strength = float(piece[i])
             if strength <= 0:
                 continue
             before = len(reasons)
             if name == "palette" and row is not None:
-                label = "colours" if kind == "poster" else "look"
+                look = "colours" if kind == "poster" else "look"
                 words = colour_words(row.palette)
                 reasons.append(
-                    (strength, f"{kind} {label}: {words} ({part.label})" if words else f"{kind}: {part.label}")
+                    (strength, f"{kind} {look}: {words}", part.label) if words else (strength, f"{kind}: {label}", "")
                 )
             elif name == "text":
                 _, source = text_of[part.text]
                 where = knowledge.text_sources[source[i]] if source[i] >= 0 else "plot"
                 where = "reviews" if where == "reviews" else ("tags" if where == "tags" else "plot")
-                reasons.append((strength, f"{where}: about {part.label.strip('“”')}"))
+                # Light is found in words by its description ("neon" in plots about nightclubs and the city at
+                # night): the reason says what the words were about, not that a plot is about "neon colours".
+                about = part.text if part.kind == "light" and part.text else label
+                reasons.append((strength, f"{where}: about {about}", ""))
             elif name == "people" and knowledge.graph is not None:
                 seeds = text_of[part.text][0]
                 neighbours = knowledge.graph[i]
                 if neighbours.nnz:
                     best = int(neighbours.indices[np.argmax(neighbours.data * seeds[neighbours.indices])])
-                    reasons.append(
-                        (
-                            strength * 0.9,
-                            f"loved by people who love {knowledge.titles[best]} ({part.label.strip('“”')})",
-                        )
-                    )
+                    reasons.append((strength * 0.9, f"loved by people who love {knowledge.titles[best]}", label))
             elif name == "genres" and knowledge.genres[i]:
                 genres = ", ".join(sorted(knowledge.genres[i])[:2])
-                reasons.append((strength * 0.5, f"{genres}, like the best matches for {part.label.strip('“”')}"))
+                reasons.append((strength * 0.5, f"{genres}, like the best matches", label))
             elif name == "title":
                 named = "the colour" if part.kind == "colour" else "it"
-                reasons.append((0.7, f"the title names {named} ({part.label})"))
+                reasons.append((0.7, f"the title names {named}", part.label))
             elif name == "catalogue" and strength > 0:
                 if part.kind == "period":
-                    reasons.append((0.6, f"made in {part.label}"))
+                    reasons.append((0.6, f"made in {part.label}", ""))
                 else:
                     by = " and ".join(word for word, used in (("genre", part.genres), ("period", part.years)) if used)
-                    reasons.append((0.6, f"{part.label}: by {by}"))
+                    reasons.append((0.6, f"{part.label}: by {by}", ""))
             if strength < STRONG_REASON:
                 weak.extend(reasons[before:])
                 del reasons[before:]
-    reasons.sort(key=lambda item: -item[0])
     if not reasons and weak:
-        return [f"{max(weak, key=lambda item: item[0])[1]} (a weaker match)"]
-    return list(dict.fromkeys(text for _, text in reasons))[:3]
+        return [f"{_merged_reasons(weak)[0]} (a weaker match)"]
+    return _merged_reasons(reasons)[:3]
+
+
+def _merged_reasons(reasons: list[tuple[float, str, str]]) -> list[str]:
+    """Strongest first; reasons saying the same thing for several parts merged, naming each part once."""
+    strongest: dict[str, float] = {}
+    parts: dict[str, list[str]] = {}
+    for strength, what, part in reasons:
+        strongest[what] = max(strength, strongest.get(what, 0.0))
+        named = parts.setdefault(what, [])
+        if part and part not in named:
+            named.append(part)
+    order = sorted(strongest, key=lambda what: -strongest[what])
+    return [f"{what} ({'; '.join(parts[what])})" if parts[what] else what for what in order]
 
 
 def more_like_image(*, row: ImageAesthetics, limit: int = 24) -> VibeResults:

@@ -41,7 +41,9 @@ class BatchResult:
 # --- images ---------------------------------------------------------------------------------------------
 def images_needing_palette() -> Iterable[int]:
     """Images never analysed, and analysed ones from before a measure was added (re-analysed in place)."""
-    stale = Q(aesthetics__status=ImageAesthetics.Status.DONE, aesthetics__neon__isnull=True)
+    stale = Q(aesthetics__status=ImageAesthetics.Status.DONE) & (
+        Q(aesthetics__neon__isnull=True) | Q(aesthetics__greyscale__isnull=True)
+    )
     return FilmImage.objects.filter(Q(aesthetics__isnull=True) | stale).order_by("id").values_list("id", flat=True)
 
 

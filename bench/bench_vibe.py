@@ -211,7 +211,7 @@ class _RollBack(Exception):
 SYNTHETIC_IMAGES_SQL = """
 WITH base AS (
     SELECT row_number() OVER (ORDER BY id) - 1 AS r, film_id, palette, brightness, contrast, saturation,
-           colourfulness, warmth, monochrome, neon, palette_vector
+           colourfulness, warmth, monochrome, neon, greyscale, palette_vector
     FROM aesthetics_imageaesthetics WHERE status = 'done'
 ), total AS (SELECT count(*) AS c FROM base),
 images AS (
@@ -221,9 +221,9 @@ images AS (
     RETURNING id, film_id, source
 )
 INSERT INTO aesthetics_imageaesthetics (image_id, film_id, status, error, palette, brightness, contrast, saturation,
-    colourfulness, warmth, monochrome, neon, palette_vector, clip_vector, clip_model, analysed_at, updated_at)
+    colourfulness, warmth, monochrome, neon, greyscale, palette_vector, clip_vector, clip_model, analysed_at, updated_at)
 SELECT i.id, i.film_id, 'done', '', b.palette, b.brightness, b.contrast, b.saturation, b.colourfulness, b.warmth,
-       b.monochrome, b.neon, b.palette_vector,
+       b.monochrome, b.neon, b.greyscale, b.palette_vector,
        (SELECT array_agg(random() - 0.5)::real[] FROM generate_series(1, 512) WHERE i.id IS NOT NULL)::halfvec(512),
        %(model)s, now(), now()
 FROM images AS i CROSS JOIN total

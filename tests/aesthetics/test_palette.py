@@ -52,6 +52,45 @@ def test_monochrome_detection():
     assert grey.measures["contrast"] > 0.7
 
 
+def grey_photograph(rng: np.random.Generator, size=(64, 96)) -> np.ndarray:
+    """A black-and-white photograph: smooth tones of any range with grain in lightness only."""
+    low, high = sorted(rng.uniform(0, 255, 2))
+    tones = np.linspace(low, high, size[1])[:, None] + rng.normal(0, 8, (size[1], size[0]))
+    return np.repeat(np.clip(tones, 0, 255)[..., None], 3, axis=2).astype(np.uint8)
+
+
+def jpeg_palette(pixels: np.ndarray) -> pal.Palette:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "JPEG", quality=85)
+    return pal.analyse_image(io.BytesIO(buffer.getvalue()))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_any_black_and_white_photograph_is_greyscale_through_jpeg(seed):
+    palette = jpeg_palette(grey_photograph(np.random.default_rng(seed)))
+    assert palette.measures["greyscale"] >= 0.97
+    assert pal.score_palette(palette, [pal.LEXICON["black and white"]])["black and white"] >= 0.8
+
+
+@pytest.mark.parametrize("accent", ["#d01010", "#f2d024", "#1f4fd1", "#ff00c8"])
+def test_black_and_white_falls_with_the_share_of_colour_where_monochrome_saturates(accent):
+    """A black poster with a coloured title is not a black-and-white film's look: the mean-chroma monochrome
+    measure saturates for it (every such poster tied at 1), the greyscale share does not."""
+    term = [pal.LEXICON["black and white"]]
+    rgb = [int(accent[i : i + 2], 16) for i in (1, 3, 5)]
+    shares, scores = [0.0, 0.04, 0.08, 0.15, 0.3], []
+    for share in shares:
+        pixels = np.full((100, 60, 3), 12, dtype=np.uint8)
+        pixels[: int(round(share * 100))] = rgb
+        palette = pal.analyse_pixels(pixels)
+        assert palette.measures["greyscale"] == pytest.approx(1 - share, abs=0.03)
+        scores.append(pal.score_palette(palette, term)["black and white"])
+    assert scores == sorted(scores, reverse=True) and scores[0] == pytest.approx(1.0)
+    assert scores[1] > scores[2] > scores[3]  # graded where a tie would leave popularity to decide
+    assert scores[-1] == 0.0
+    assert pal.analyse_pixels(np.full((100, 60, 3), 12, dtype=np.uint8)).measures["monochrome"] == 1.0
+
+
 def test_warmth_and_brightness_measures_point_the_right_way():
     warm, cold = analyse("#e8a030"), analyse("#3060c0")
     assert warm.measures["warmth"] > 0.8 and cold.measures["warmth"] < 0.2

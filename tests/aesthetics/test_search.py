@@ -6,7 +6,7 @@ import pytest
 from aesthetics import services
 from aesthetics.models import FilmTextEmbedding, ImageAesthetics, VibeSettings
 from aesthetics.search import VibeQueryError, more_like_image, vibe_search
-from catalog.models import FilmImage
+from catalog.models import Film, FilmImage
 from tests.aesthetics.conftest import add_image, image_bytes
 from tests.factories import make_film
 
@@ -44,6 +44,29 @@ def test_colour_words_rank_the_matching_poster_first(gallery):
     assert ranked_titles(results)[0] == "Cold Shore"
     assert results.matches[0].reasons[0].startswith("poster colours: ")
     assert not any(ch.isdigit() for reason in results.matches[0].reasons for ch in reason)  # words, no scores
+
+
+def test_black_and_white_prefers_a_grey_photograph_to_a_black_poster_with_a_coloured_title(gallery):
+    # More rated, so where both posters tie (as under a mean-chroma measure, whose 4% of red title stays below
+    # its threshold) the popularity prior would put it first.
+    Film.objects.filter(pk=gallery["bw"].pk).update(rating_count=1_000)
+    film = make_film("The Family", year=1972, genres=("Crime",), rating_count=2_000)
+    film.poster = add_image(film, image_bytes(["#050505"] * 24 + ["#c01818"]))
+    film.save(update_fields=["poster"])
+    services.images_analyse()
+    assert film.poster.aesthetics.monochrome == 1.0  # saturated: no help in telling the two apart
+    titles = ranked_titles(vibe_search(query="black and white"))
+    assert titles[0] == "Grey Streets" and "The Family" in titles
+
+
+def test_one_image_answering_several_parts_is_one_reason_naming_them(gallery):
+    results = vibe_search(query="vivid saturated red")
+    assert ranked_titles(results)[0] == "Crimson Tide"
+    reasons = results.matches[0].reasons
+    assert len(reasons) == len(set(reasons))
+    poster = [reason for reason in reasons if reason.startswith("poster colours: ")]
+    assert len(poster) == 1 and poster[0].count("(") == 1, reasons
+    assert "saturated colours" in poster[0] and "vivid colours" in poster[0]
 
 
 def test_meaning_goes_to_the_plot_signal_and_fuses_with_colour(gallery):

@@ -37,6 +37,24 @@ def test_a_newly_analysed_image_is_found_by_the_next_search(text_encoder_stub):
 
 
 @pytest.mark.django_db
+def test_an_image_analysed_before_a_measure_existed_is_measured_again_and_the_next_search_sees_it(
+    text_encoder_stub,
+):
+    film = make_film("Stranger Than Paradise", year=1984)
+    film.poster = add_image(film, image_bytes(["#101010", "#808080", "#f0f0f0"]))
+    film.save(update_fields=["poster"])
+    services.images_analyse()
+    assert ranked_titles(vibe_search(query="black and white"))[0] == "Stranger Than Paradise"
+    ImageAesthetics.objects.update(greyscale=None)  # as analysed before the measure was added
+    assert ranked_titles(vibe_search(query="black and white")) == []  # an unmeasured image matches nothing
+    assert list(services.images_needing_palette()) == [film.poster_id]
+    result = services.images_analyse()
+    assert result.done == 1 and ImageAesthetics.objects.get().greyscale == pytest.approx(1.0)
+    assert list(services.images_needing_palette()) == []
+    assert ranked_titles(vibe_search(query="black and white"))[0] == "Stranger Than Paradise"
+
+
+@pytest.mark.django_db
 def test_a_removed_or_failed_image_leaves_the_next_search(text_encoder_stub):
     films = {}
     for title, colour in (("Alpha", "#d01010"), ("Beta", "#e00808")):
