@@ -19,7 +19,7 @@ class VibeSettingsAdmin(admin.ModelAdmin):
 
 @admin.register(ImageAesthetics)
 class ImageAestheticsAdmin(admin.ModelAdmin):
-    list_display = ["image_id", "film", "status", "swatches", "brightness", "monochrome", "clip_model"]
+    list_display = ["image_id", "film", "status", "swatches", "brightness", "greyscale", "neon", "clip_model"]
     list_filter = ["status", "clip_model"]
     search_fields = ["film__title", "error"]
     raw_id_fields = ["image", "film"]

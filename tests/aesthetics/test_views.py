@@ -96,6 +96,14 @@ def test_vibe_search_command_prints_json(red_film, capsys):
     assert items[0]["title"] == "Crimson Tide" and {"movielens_id", "score", "signals", "image"} <= set(items[0])
 
 
+def test_film_section_says_how_much_of_the_image_has_no_colour_and_when_that_is_not_measured(red_film):
+    template = Template('{% include "aesthetics/film_section.html" %}')
+    html = template.render(Context({"film": red_film}))
+    assert "Without colour</dt><dd>0%" in html
+    ImageAesthetics.objects.update(greyscale=None)  # analysed before the measure existed
+    assert "Without colour</dt><dd>not measured yet" in template.render(Context({"film": red_film}))
+
+
 def test_failed_images_show_no_palette(client, db):
     film = make_film("Broken")
     add_image(film, b"garbage", name="x.jpg")
