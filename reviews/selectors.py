@@ -96,9 +96,12 @@ def member_by_username(username: str):
 
 
 def review_for_author(*, user, review_id: int) -> Review:
-    """A review its author may edit or delete: 404 when missing, 403 when written by someone else."""
+    """A review its author may edit or delete: 404 when missing or someone else's private or hidden review
+    (what the member cannot read does not exist for them), 403 when someone else's public one."""
     review = get_object_or_404(Review.objects.select_related("film", "user"), pk=review_id)
     if review.user_id != user.pk:
+        if review.is_private or review.is_hidden:
+            raise Http404("No such review.")
         raise PermissionDenied("Only the author can change a review.")
     return review
 
