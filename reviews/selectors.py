@@ -271,26 +271,36 @@ def member_watchlist(
     service_ids: Iterable[int] = (),
     streaming: str = "",
 ) -> list[WatchlistEntry]:
-    """A member's whole watchlist; ``sort="predicted"`` puts the films the recommender thinks fit them best first.
+    """A member's whole watchlist; ``sort="predicted"`` puts the films the recommender thinks fit the viewer best first.
 
     Each entry then carries ``predicted`` (catalogue percentile, 0 to 1) and ``match_top_percent`` ("top 3%
-    for you"); films the model does not know yet, or every film when there is no model, keep added order.
+    for you"), for the viewer's taste, never the member's (which their private ratings shape); films the model
+    does not know yet, every film for a visitor, or every film when there is no model, keep added order.
     With a ``country``, each entry carries ``availability`` (catalog.selectors.AvailabilityRank: on the
     ``service_ids``, free, rent or buy, nowhere), computed in the query; ``sort="availability"`` orders by it
     and ``streaming`` ("mine", "free") keeps only the films that stream that way.
     Viewers other than the member get the entries without the notes the member has not shared.
     """
     rows = list(
-        watchlist_entries(member=member, sort=sort, country=country, service_ids=service_ids, streaming=streaming)
+        watchlist_entries(
+            member=member, viewer=viewer, sort=sort, country=country, service_ids=service_ids, streaming=streaming
+        )
     )
     return watchlist_shown(rows, member=member, viewer=viewer)
 
 
 def watchlist_entries(
-    *, member, sort: str = "added", country: str = "", service_ids: Iterable[int] = (), streaming: str = ""
+    *,
+    member,
+    viewer=None,
+    sort: str = "added",
+    country: str = "",
+    service_ids: Iterable[int] = (),
+    streaming: str = "",
 ) -> QuerySet[WatchlistEntry] | list[WatchlistEntry]:
     """The entries of ``member_watchlist`` in order, as a query to page through (sorted in SQL), or for
-    ``sort="predicted"`` as a list ordered by the recommender. Pass the rows shown through ``watchlist_shown``."""
+    ``sort="predicted"`` as a list ordered by the recommender for ``viewer``. Pass the rows shown through
+    ``watchlist_shown``."""
     entries = WatchlistEntry.objects.filter(user=member).select_related("film", "film__poster")
     if country:
         entries = entries.annotate(
@@ -304,7 +314,9 @@ def watchlist_entries(
     if sort != "predicted":
         return entries.order_by(*(WATCHLIST_SORTS.get(sort) or WATCHLIST_SORTS["added"]))
     rows = list(entries.order_by("-added_at"))
-    predictions = _film_fit(user=member, film_ids=[e.film_id for e in rows])
+    # The viewer's fit, as availability is the viewer's: the member's own scores come from all their ratings,
+    # private ones too, so showing them to anyone else would tell what those ratings were.
+    predictions = _film_fit(user=viewer, film_ids=[e.film_id for e in rows]) if _member(viewer) else {}
     for entry in rows:
         entry.predicted = predictions.get(entry.film_id)
         entry.match_top_percent = None if entry.predicted is None else max(1, round((1 - entry.predicted) * 100))
