@@ -213,7 +213,13 @@ def watchlist_film_ids(*, user, film_ids) -> set[int]:
 
 
 def member_diary(*, member, viewer, year: int | None = None, month: int | None = None) -> QuerySet[DiaryEntry]:
-    entries = DiaryEntry.objects.filter(user=member).select_related("film", "film__poster", "review")
+    """The member's diary as ``viewer`` sees it; each entry's ``review_shown`` says whether the viewer may read its
+    review (a public viewing can carry a private review: a Letterboxd import after "make entries private")."""
+    entries = (
+        DiaryEntry.objects.filter(user=member)
+        .select_related("film", "film__poster", "review")
+        .annotate(review_shown=Exists(visible_reviews(viewer=viewer).filter(pk=OuterRef("review_id"))))
+    )
     if not (_member(viewer) and viewer.pk == member.pk):
         entries = entries.filter(is_private=False, is_hidden=False)
     if year:
