@@ -96,9 +96,12 @@ def member_by_username(username: str):
 
 
 def review_for_author(*, user, review_id: int) -> Review:
-    """A review its author may edit or delete: 404 when missing, 403 when written by someone else."""
+    """A review its author may edit or delete: 404 when missing or someone else's private or hidden review
+    (what the member cannot read does not exist for them), 403 when someone else's public one."""
     review = get_object_or_404(Review.objects.select_related("film", "user"), pk=review_id)
     if review.user_id != user.pk:
+        if review.is_private or review.is_hidden:
+            raise Http404("No such review.")
         raise PermissionDenied("Only the author can change a review.")
     return review
 
@@ -210,7 +213,13 @@ def watchlist_film_ids(*, user, film_ids) -> set[int]:
 
 
 def member_diary(*, member, viewer, year: int | None = None, month: int | None = None) -> QuerySet[DiaryEntry]:
-    entries = DiaryEntry.objects.filter(user=member).select_related("film", "film__poster", "review")
+    """The member's diary as ``viewer`` sees it; each entry's ``review_shown`` says whether the viewer may read its
+    review (a public viewing can carry a private review: a Letterboxd import after "make entries private")."""
+    entries = (
+        DiaryEntry.objects.filter(user=member)
+        .select_related("film", "film__poster", "review")
+        .annotate(review_shown=Exists(visible_reviews(viewer=viewer).filter(pk=OuterRef("review_id"))))
+    )
     if not (_member(viewer) and viewer.pk == member.pk):
         entries = entries.filter(is_private=False, is_hidden=False)
     if year:
@@ -268,26 +277,36 @@ def member_watchlist(
     service_ids: Iterable[int] = (),
     streaming: str = "",
 ) -> list[WatchlistEntry]:
-    """A member's whole watchlist; ``sort="predicted"`` puts the films the recommender thinks fit them best first.
+    """A member's whole watchlist; ``sort="predicted"`` puts the films the recommender thinks fit the viewer best first.
 
     Each entry then carries ``predicted`` (catalogue percentile, 0 to 1) and ``match_top_percent`` ("top 3%
-    for you"); films the model does not know yet, or every film when there is no model, keep added order.
+    for you"), for the viewer's taste, never the member's (which their private ratings shape); films the model
+    does not know yet, every film for a visitor, or every film when there is no model, keep added order.
     With a ``country``, each entry carries ``availability`` (catalog.selectors.AvailabilityRank: on the
     ``service_ids``, free, rent or buy, nowhere), computed in the query; ``sort="availability"`` orders by it
     and ``streaming`` ("mine", "free") keeps only the films that stream that way.
     Viewers other than the member get the entries without the notes the member has not shared.
     """
     rows = list(
-        watchlist_entries(member=member, sort=sort, country=country, service_ids=service_ids, streaming=streaming)
+        watchlist_entries(
+            member=member, viewer=viewer, sort=sort, country=country, service_ids=service_ids, streaming=streaming
+        )
     )
     return watchlist_shown(rows, member=member, viewer=viewer)
 
 
 def watchlist_entries(
-    *, member, sort: str = "added", country: str = "", service_ids: Iterable[int] = (), streaming: str = ""
+    *,
+    member,
+    viewer=None,
+    sort: str = "added",
+    country: str = "",
+    service_ids: Iterable[int] = (),
+    streaming: str = "",
 ) -> QuerySet[WatchlistEntry] | list[WatchlistEntry]:
     """The entries of ``member_watchlist`` in order, as a query to page through (sorted in SQL), or for
-    ``sort="predicted"`` as a list ordered by the recommender. Pass the rows shown through ``watchlist_shown``."""
+    ``sort="predicted"`` as a list ordered by the recommender for ``viewer``. Pass the rows shown through
+    ``watchlist_shown``."""
     entries = WatchlistEntry.objects.filter(user=member).select_related("film", "film__poster")
     if country:
         entries = entries.annotate(
@@ -301,7 +320,9 @@ def watchlist_entries(
     if sort != "predicted":
         return entries.order_by(*(WATCHLIST_SORTS.get(sort) or WATCHLIST_SORTS["added"]))
     rows = list(entries.order_by("-added_at"))
-    predictions = _film_fit(user=member, film_ids=[e.film_id for e in rows])
+    # The viewer's fit, as availability is the viewer's: the member's own scores come from all their ratings,
+    # private ones too, so showing them to anyone else would tell what those ratings were.
+    predictions = _film_fit(user=viewer, film_ids=[e.film_id for e in rows]) if _member(viewer) else {}
     for entry in rows:
         entry.predicted = predictions.get(entry.film_id)
         entry.match_top_percent = None if entry.predicted is None else max(1, round((1 - entry.predicted) * 100))

@@ -146,6 +146,11 @@ def _locked_rating(*, user, film) -> tuple[Rating, bool]:
 # --- ratings ------------------------------------------------------------------------------------------
 
 
+def _has_scores(rating: Rating) -> bool:
+    """Whether the rating holds stars or an aspect rating (more than a like)."""
+    return rating.stars is not None or any(getattr(rating, aspect) is not None for aspect in Rating.ASPECTS)
+
+
 def _public_stars(rating: Rating) -> Decimal | None:
     """The stars this rating adds to the film's public statistics."""
     return None if rating.is_private or rating.is_hidden or rating.pk is None else rating.stars
@@ -204,12 +209,15 @@ def rating_clear(*, user, film: Film) -> None:
 
 
 def like_set(*, user, film: Film, liked: bool, is_private: bool | None = None) -> Rating:
-    """Like or unlike a film; ``is_private`` as for ``rating_set`` (the like lives on the rating row)."""
+    """Like or unlike a film; ``is_private`` as for ``rating_set`` (the like lives on the rating row), except
+    that ``is_private=False`` does not publish a private rating that has stars or aspect ratings."""
     with transaction.atomic():
         rating, _ = _locked_rating(user=user, film=film)
         old_public = _public_stars(rating)
         rating.liked = liked
-        if is_private is not None:
+        # A like given in public never publishes stars or aspect ratings given in private: such a row stays
+        # private (the public diary entry still shows its like).
+        if is_private is not None and not (not is_private and rating.is_private and _has_scores(rating)):
             rating.is_private = is_private
         rating.updated_at = timezone.now()
         if rating.is_empty:

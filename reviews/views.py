@@ -291,7 +291,7 @@ def watchlist(request: HtmxHttpRequest, username: str) -> HttpResponse:
     streaming = streaming_choice(value=request.GET.get("streaming", ""), user=request.user)
     service_ids = member_service_ids(user=request.user)
     entries = selectors.watchlist_entries(
-        member=member, sort=sort, country=country, service_ids=service_ids, streaming=streaming
+        member=member, viewer=request.user, sort=sort, country=country, service_ids=service_ids, streaming=streaming
     )
     # Pages sorted and cut in SQL: a long watchlist is not rendered (nor its availability ranked) all at once.
     page = grid_page(entries, number=request.GET.get("page"))

@@ -40,7 +40,7 @@ def test_watchlist_predicted_sort_puts_the_best_fit_first(client, trained):
     member = _action_fan(trained)
     watchlist_add(user=member, film=trained["romance"][0])
     watchlist_add(user=member, film=trained["action"][5])
-    entries = member_watchlist(member=member, sort="predicted")
+    entries = member_watchlist(member=member, viewer=member, sort="predicted")
     assert [e.film_id for e in entries] == [trained["action"][5].pk, trained["romance"][0].pk]
     assert entries[0].match_top_percent <= entries[1].match_top_percent
     client.force_login(member)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import zipfile
 
@@ -8,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from reviews import letterboxd_parse
+from reviews import letterboxd_parse, services
 from reviews.letterboxd import export_member, import_archive
 from reviews.letterboxd_parse import LetterboxdError
 from reviews.models import DiaryEntry, LetterboxdImport, Rating, Review, WatchlistEntry
@@ -266,3 +267,28 @@ def test_export_download(client, alice, films):
     response = client.get(reverse("reviews:letterboxd_export"))
     assert response["Content-Type"] == "application/zip"
     assert set(rows_of(response.content)) == set(FILES)
+
+
+@pytest.mark.parametrize("viewer", ["member", "anonymous"])
+def test_a_private_review_imported_onto_a_public_viewing_is_not_linked_from_the_diary(
+    client, alice, bob, films, viewer
+):
+    """Viewings imported in public, then their reviews imported after the member made new entries private: the
+    public diary must not point others at the private review (its address says that it exists)."""
+    import_archive(user=alice, upload=make_zip({"diary.csv": FILES["diary.csv"]}))
+    alice.diary_private_by_default = True
+    alice.save(update_fields=["diary_private_by_default"])
+    import_archive(user=alice, upload=make_zip({"reviews.csv": FILES["reviews.csv"]}))
+    review = Review.objects.get(user=alice)
+    entry = DiaryEntry.objects.get(user=alice, film=films["alien"])
+    assert review.is_private and not entry.is_private and entry.review == review
+    public = services.diary_log(
+        user=alice, film=films["heat"], watched_on=datetime.date(2023, 5, 1), review_text="Public", is_private=False
+    ).review
+    if viewer == "member":
+        client.force_login(bob)
+    html = client.get(reverse("reviews:diary", args=["alice"])).content.decode()
+    assert "Alien" in html and review.get_absolute_url() not in html
+    assert public.get_absolute_url() in html
+    client.force_login(alice)
+    assert review.get_absolute_url() in client.get(reverse("reviews:diary", args=["alice"])).content.decode()
