@@ -30,10 +30,15 @@ class Signal:
 
 def member_signals(*, user_ids: Iterable[int] | None = None) -> Iterator[Signal]:
     """Each member's current signal per film: their rating row (stars, like, or watched), else their latest
-    diary entry for that film (with or without stars). ``user_ids`` None means every member."""
+    diary entry for that film (with or without stars). ``user_ids`` None means every member, as the shared model
+    is trained: then without what moderation hid (a suspended member's ratings and diary), so an account
+    suspended for rating abuse stops shaping other members' recommendations and "similar films" at the next
+    retrain. Private signals stay: they shape only aggregate item weights, and the member's own recommendations."""
     ratings = Rating.objects.all()
     diary = DiaryEntry.objects.order_by("user_id", "film_id", "-watched_on", "-id")
-    if user_ids is not None:
+    if user_ids is None:
+        ratings, diary = ratings.filter(is_hidden=False), diary.filter(is_hidden=False)
+    else:
         ids = list(user_ids)
         ratings, diary = ratings.filter(user_id__in=ids), diary.filter(user_id__in=ids)
     seen: set[tuple[int, int]] = set()

@@ -217,7 +217,8 @@ def like_set(*, user, film: Film, liked: bool, is_private: bool | None = None) -
         rating.liked = liked
         # A like given in public never publishes stars or aspect ratings given in private: such a row stays
         # private (the public diary entry still shows its like).
-        if is_private is not None and not (not is_private and rating.is_private and _has_scores(rating)):
+        publishes_private_scores = is_private is False and rating.is_private and _has_scores(rating)
+        if is_private is not None and not publishes_private_scores:
             rating.is_private = is_private
         rating.updated_at = timezone.now()
         if rating.is_empty:

@@ -30,6 +30,7 @@ from recommendations.serving import (
 )
 from recommendations.training_data import rating_log_from_db
 from reviews.models import DiaryEntry, Rating
+from reviews.moderation import member_suspend, member_unsuspend
 from tests.factories import make_film, make_member
 
 from .conftest import TRAIN_PARAMS
@@ -89,6 +90,28 @@ def test_training_and_fold_in_read_every_signal_the_same_way(db):
     )
     order = [list(profile).index(film) for film in log.item_ids.tolist()]
     np.testing.assert_array_equal(training_conf, serving_conf[order])
+
+
+def test_a_suspended_members_signals_leave_training_and_return_when_lifted(db):
+    """Moderation hides every kind of signal of a suspended member (ratings, likes, diary) from the shared model;
+    lifting the suspension brings them all back. Other members' signals are untouched either way."""
+    staff = make_member("staff", is_staff=True)
+    shill, other = make_member("shill"), make_member("other")
+    films = [make_film(f"Film {i}") for i in range(3)]
+    Rating.objects.create(user=shill, film=films[0], stars=Decimal("5"))
+    Rating.objects.create(user=shill, film=films[1], stars=None, liked=True)
+    DiaryEntry.objects.create(user=shill, film=films[2], watched_on="2024-01-01", stars=Decimal("5"))
+    Rating.objects.create(user=other, film=films[0], stars=Decimal("3"))
+
+    def trained_users() -> dict[int, int]:
+        log = rating_log_from_db()
+        return {user: int((log.user_ids == user).sum()) for user in (shill.pk, other.pk)}
+
+    assert trained_users() == {shill.pk: 3, other.pk: 1}
+    member_suspend(member=shill, reason="rating abuse", staff=staff)
+    assert trained_users() == {shill.pk: 0, other.pk: 1}
+    member_unsuspend(member=shill)
+    assert trained_users() == {shill.pk: 3, other.pk: 1}
 
 
 def test_a_like_without_stars_trains_a_finite_model_and_gems_floor(taste_world):
