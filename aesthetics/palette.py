@@ -392,6 +392,37 @@ SYNONYMS = {
     "blues": "blue",
     "reds": "red",
     "greens": "green",
+    # Light and tone as members write it.
+    "washed-out": "washed out",
+    "faded": "washed out",
+    "bleached": "desaturated",
+    "drab": "muted",
+    "garish": "vibrant",
+    "technicolor": "vibrant",
+    "technicolour": "vibrant",
+    "candy-coloured": "vibrant",
+    "candy-colored": "vibrant",
+    "candy coloured": "vibrant",
+    "candy colored": "vibrant",
+    "candy colours": "vibrant",
+    "candy colors": "vibrant",
+    "dim": "dark",
+    "dimly lit": "dark",
+    "shadows": "dark",
+    "murky": "gloomy",
+    "chiaroscuro": "high contrast",
+    "contrasty": "high contrast",
+    "contrast": "high contrast",  # "black and white contrast": asked for, so high ("low contrast" stays itself)
+    "stark contrast": "high contrast",
+    "strong contrast": "high contrast",
+    "harsh contrast": "high contrast",
+    "sunlit": "bright",
+    "sunlight": "bright",
+    "sunshine": "bright",
+    "sun-drenched": "bright",
+    "sun drenched": "bright",
+    "sun-soaked": "bright",
+    "sun-bleached": "washed out",
 }
 # Words that only frame a visual request; dropped from the "meaning" part of a query.
 VISUAL_FILLER = {
@@ -431,11 +462,23 @@ class ParsedQuery:
     meaning: str  # what is left once the visual terms and framing words are removed
 
 
+# Synonyms in one pass, longest first, with every lexicon phrase standing for itself: a replaced phrase is not
+# read again ("contrast" -> "high contrast" leaves "low contrast" alone, and "high contrast" is not made "high
+# high contrast").
+_SPELLINGS = {phrase: phrase for phrase in LEXICON} | SYNONYMS
+_SPELLING_PATTERN = re.compile(
+    r"(?<![\w&-])(" + "|".join(re.escape(s) for s in sorted(_SPELLINGS, key=len, reverse=True)) + r")(?![\w&-])"
+)
+
+
+def normalise_spellings(text: str) -> str:
+    """``text`` (lower case) with each colour or light synonym replaced by its lexicon phrase, in one pass."""
+    return _SPELLING_PATTERN.sub(lambda match: _SPELLINGS[match.group(1)], text)
+
+
 def parse_query(text: str) -> ParsedQuery:
     """Split a query into lexicon terms (longest phrase first) and the remaining words."""
-    normalised = " " + re.sub(r"\s+", " ", text.lower().strip()) + " "
-    for synonym, phrase in sorted(SYNONYMS.items(), key=lambda item: -len(item[0])):
-        normalised = re.sub(rf"(?<![\w&-]){re.escape(synonym)}(?![\w&-])", phrase, normalised)
+    normalised = normalise_spellings(" " + re.sub(r"\s+", " ", text.lower().strip()) + " ")
     found: list[tuple[int, Term]] = []
     for phrase in sorted(LEXICON, key=len, reverse=True):
         for match in re.finditer(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", normalised):

@@ -436,6 +436,8 @@ LIGHT_LABELS = {
     "low-key": "low-key lighting (dark, contrasty)",
     "bright": "bright image",
     "high contrast": "high contrast",
+    "harsh": "harsh light",
+    "washed out": "washed-out colours",
     "muted": "muted colours",
     "desaturated": "desaturated colours",
     "pastel": "pastel colours",
@@ -559,8 +561,7 @@ def read_query(text: str) -> Reading:
     """The parts of a query, in the order they were found: colours, light, film words, settings, moods, words."""
     reading = Reading(text=text)
     normalised = _normalise(text)
-    for synonym, phrase in sorted(pal.SYNONYMS.items(), key=lambda item: -len(item[0])):
-        normalised = re.sub(rf"(?<![\w&-]){re.escape(synonym)}(?![\w&-])", phrase, normalised)
+    normalised = pal.normalise_spellings(normalised)
     normalised = _CONCEPT_SYNONYM_PATTERN.sub(lambda match: _CONCEPT_SPELLINGS[match.group(1)], normalised)
     # Concepts first, longest first: "city at night" and "neo-noir" are not read as "light" or "neon".
     for phrase in sorted(CONCEPTS, key=len, reverse=True):

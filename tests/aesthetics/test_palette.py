@@ -108,7 +108,9 @@ def test_query_is_split_into_visual_terms_and_meaning():
     parsed = pal.parse_query("Lonely city at night, cold blue palette")
     assert [t.phrase for t in parsed.terms] == ["cold blue"]
     assert parsed.meaning == "lonely city at night"
-    assert [t.phrase for t in pal.parse_query("harsh B&W contrast").terms] == ["harsh", "black and white"]
+    harsh = pal.parse_query("harsh B&W contrast").terms
+    assert [t.phrase for t in harsh] == ["harsh", "black and white", "high contrast"]
+    assert [t.phrase for t in pal.parse_query("low contrast, low-contrast").terms] == ["low contrast"]
     assert pal.parse_query("a heist movie").terms == ()
 
 

@@ -110,6 +110,16 @@ def test_any_two_known_phrases_read_as_both():
         ("dark comedy", {"film": ["black comedy"]}),
         ("misty moors", {"setting": ["fog"]}),
         ("french new wave", {"film": ["new wave"]}),
+        # Light and tone as members write it: none of it left behind as loose words.
+        ("harsh black and white contrast", {"light": ["black and white", "high contrast", "harsh"]}),
+        ("low contrast", {"light": ["low contrast"]}),
+        ("sun-drenched golden", {"colour": ["golden"], "light": ["bright"]}),
+        ("washed-out faded colours", {"light": ["washed out"]}),
+        ("candy-coloured", {"light": ["vibrant"]}),
+        ("garish technicolor", {"light": ["vibrant"]}),
+        ("dimly lit noir", {"light": ["dark"], "film": ["noir"]}),
+        ("chiaroscuro", {"light": ["high contrast"]}),
+        ("bleached", {"light": ["desaturated"]}),
     ],
 )
 def test_periods_genres_and_more_settings_and_moods_are_read(query, expected):
