@@ -249,6 +249,24 @@ _DECADE_WORDS = {
 for _start in range(1910, 2030, 10):
     CONCEPTS[f"{_start}s"] = _c("period", f"the {_start}s", years=(_start, _start + 9))
 CONCEPT_SYNONYMS = {
+    # As members write them (found by typing queries a member would: each was left behind as a loose word).
+    "feel good": "cozy",
+    "heartbreaking": "melancholic",
+    "tearjerker": "melancholic",
+    "tear-jerker": "melancholic",
+    "stormy": "rain",
+    "storm": "rain",
+    "storms": "rain",
+    "thunderstorm": "rain",
+    "downpour": "rain",
+    "futuristic": "science fiction",
+    "ethereal": "surreal",
+    "hypnotic": "surreal",
+    "slow burn": "tense",
+    "slow-burn": "tense",
+    "teen angst": "coming of age",
+    "arid": "desert",
+    "frozen": "snow",
     "noir film": "film noir",
     "neo noir": "neo-noir",
     "neonoir": "neo-noir",
