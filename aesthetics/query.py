@@ -519,6 +519,19 @@ class Part:
         """What the kind is called on the page: "film word", "period", "words"."""
         return KIND_LABELS[self.kind]
 
+    @property
+    def spellings(self) -> tuple[str, ...]:
+        """The words that, found in a review, show it speaks of this part: a concept's phrase and its synonyms
+        ("surreal", "dreamlike", "dreamy", "bizarre"), a light word's ("dark", "shadowy", "dim"), the member's
+        own words of three letters or more; none for colours and periods (reviews name them for other reasons)."""
+        if self.kind == "text":
+            return tuple(dict.fromkeys(word for word in self.key.split() if len(word) >= 3 and word.isalpha()))
+        if self.kind in ("colour", "period"):
+            return ()
+        if self.kind == "light":
+            return (self.key, *(word for word, key in pal.SYNONYMS.items() if key == self.key))
+        return (self.key, *(word for word, key in CONCEPT_SYNONYMS.items() if key == self.key))
+
 
 @dataclass
 class Reading:

@@ -37,6 +37,7 @@ from cineaesthete.ml import text_encoder
 from recommendations.engine.als import single_threaded_blas
 from recommendations.models import RecommenderModel
 from recommendations.selectors import member_film_scores, serving_model
+from reviews.selectors import review_words
 
 from . import palette as pal
 from .encoders import clip_encoder, encode_texts_async
@@ -931,12 +932,13 @@ def vibe_search(
     )
     images = {row.pk: row for row in shown}
     by_image = {row.image_id: row for row in shown}
+    quotes = _review_quotes(ranked, evidence, knowledge, text_of)
     for i, film_id in zip(ranked, ids, strict=True):
         if film_id not in films:
             continue
         film = films[film_id]
         row = images.get(image_of.get(i)) or by_image.get(film.poster_id)
-        reasons = _reasons(i, evidence, knowledge, text_of, row)
+        reasons = _reasons(i, evidence, knowledge, text_of, row, quotes.get(film_id, ()))
         if clip_film is not None and clip_film[i] > 0 and (clip_film[i] >= STRONG_REASON or not reasons):
             kind = row.image.get_kind_display().lower() if row is not None else "image"
             likeness = "looks like" if clip_film[i] >= STRONG_REASON else "looks a little like"
@@ -967,7 +969,22 @@ def _signal_summary(i: int, evidence, clip_film: np.ndarray | None) -> dict[str,
 STRONG_REASON = 0.5  # evidence at least this strong (of the best match's) is a reason on its own
 
 
-def _reasons(i: int, evidence, knowledge: FilmKnowledge, text_of, row) -> list[str]:
+def _review_quotes(ranked: list[int], evidence, knowledge: FilmKnowledge, text_of) -> dict[int, list[str]]:
+    """{film id: the words of the query's parts its public reviews use}, for the shown films whose text evidence
+    came from their reviews: one query, none when no shown film matched on reviews."""
+    film_ids, words = set(), set()
+    for part, used in evidence:
+        if "text" not in used or not part.spellings:
+            continue
+        _, source = text_of[part.text]
+        for i in ranked:
+            if source[i] >= 0 and knowledge.text_sources[source[i]] == "reviews" and used["text"][i] > 0:
+                film_ids.add(int(knowledge.film_ids[i]))
+                words.update(part.spellings)
+    return review_words(film_ids=film_ids, words=words) if film_ids else {}
+
+
+def _reasons(i: int, evidence, knowledge: FilmKnowledge, text_of, row, quoted: Iterable[str] = ()) -> list[str]:
     """Why film position i matched, in words, strongest evidence first; no raw scores.
 
     Every shown film has a reason: when none of its evidence is strong, the strongest is named as a weaker
@@ -997,7 +1014,12 @@ def _reasons(i: int, evidence, knowledge: FilmKnowledge, text_of, row) -> list[s
                 # Light is found in words by its description ("neon" in plots about nightclubs and the city at
                 # night): the reason says what the words were about, not that a plot is about "neon colours".
                 about = part.text if part.kind == "light" and part.text else label
-                reasons.append((strength, f"{where}: about {about}", ""))
+                said = [word for word in quoted if word in part.spellings][:2] if where == "reviews" else []
+                if said:  # the reviewers' own words: “dreamlike”, “hypnotic”
+                    words = ", ".join(f"“{word}”" for word in said)
+                    reasons.append((strength, f"reviews: {words}", "" if part.kind == "text" else part.label))
+                else:
+                    reasons.append((strength, f"{where}: about {about}", ""))
             elif name == "people" and knowledge.graph is not None:
                 seeds = text_of[part.text][0]
                 neighbours = knowledge.graph[i]

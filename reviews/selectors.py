@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import ExtractYear
 from django.http import Http404
@@ -73,6 +75,34 @@ def visible_reviews(*, viewer) -> QuerySet[Review]:
     if _member(viewer):
         return Review.objects.filter(Q(is_private=False, is_hidden=False) | Q(user=viewer))
     return Review.objects.filter(is_private=False, is_hidden=False)
+
+
+_REVIEW_WORD = re.compile(r"[a-z][a-z' -]{1,40}")
+
+
+def review_words(*, film_ids: Iterable[int], words: Iterable[str]) -> dict[int, list[str]]:
+    """Which of ``words`` (lower-case words or short phrases) each film's public reviews use, as whole words in
+    any case, the most used first: what a search can quote ("reviews: “dreamlike”, “hypnotic”"). One query;
+    words with characters other than letters, apostrophes, hyphens and spaces are ignored."""
+    wanted = sorted({word for word in words if _REVIEW_WORD.fullmatch(word)}, key=len, reverse=True)
+    ids = sorted({int(film_id) for film_id in film_ids})
+    if not wanted or not ids:
+        return {}
+    # Letters, apostrophes and hyphens are literal in a PostgreSQL regular expression; a space matches any run.
+    pattern = r"\m(" + "|".join(word.replace(" ", r"\s+") for word in wanted) + r")\M"
+    visible, params = visible_reviews(viewer=None).filter(film_id__in=ids).values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT review.film_id, lower(regexp_replace(found[1], '\\s+', ' ', 'g')) AS word, count(*)
+            FROM {Review._meta.db_table} AS review CROSS JOIN LATERAL regexp_matches(review.text, %s, 'gi') AS found
+            WHERE review.id IN ({visible})
+            GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2""",
+            [pattern, *params],
+        )
+        out: dict[int, list[str]] = {}
+        for film_id, word, _ in cursor.fetchall():
+            out.setdefault(film_id, []).append(word)
+    return out
 
 
 def public_ratings() -> QuerySet[Rating]:

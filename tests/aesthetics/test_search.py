@@ -7,8 +7,9 @@ from aesthetics import services
 from aesthetics.models import FilmTextEmbedding, ImageAesthetics, VibeSettings
 from aesthetics.search import VibeQueryError, more_like_image, vibe_search
 from catalog.models import Film, FilmImage
+from reviews.models import Review
 from tests.aesthetics.conftest import add_image, image_bytes
-from tests.factories import make_film
+from tests.factories import make_film, make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +68,20 @@ def test_one_image_answering_several_parts_is_one_reason_naming_them(gallery):
     poster = [reason for reason in reasons if reason.startswith("poster colours: ")]
     assert len(poster) == 1 and poster[0].count("(") == 1, reasons
     assert "saturated colours" in poster[0] and "vivid colours" in poster[0]
+
+
+def test_a_match_on_reviews_quotes_the_reviewers_words_and_never_a_private_reviews(gallery):
+    film = make_film("Inland Empire", year=2006, plot="An actress takes a part in a film.")
+    alice, bob = make_member("alice"), make_member("bob")
+    Review.objects.create(user=alice, film=film, text="Surreal, dreamlike and bizarre. A dreamlike nightmare.")
+    Review.objects.create(user=bob, film=film, text="Strange hallucinations, surreal and hypnotic.", is_private=True)
+    services.texts_embed()
+    match = next(m for m in vibe_search(query="surreal").matches if m.film == film)
+    assert match.reasons[0] == "reviews: “dreamlike”, “bizarre” (surreal)"  # most used first; the part named
+    said = " ".join(match.reasons)
+    assert "hypnotic" not in said and "hallucinations" not in said  # only in the private review
+    mine = next(m for m in vibe_search(query="bizarre nightmare").matches if m.film == film)
+    assert any(reason.startswith("reviews: “") for reason in mine.reasons), mine.reasons
 
 
 def test_meaning_goes_to_the_plot_signal_and_fuses_with_colour(gallery):
