@@ -10,6 +10,7 @@ from .palette import PALETTE_VECTOR_DIM, hex_to_lab
 # another projection size is refused with a clear message rather than stored in a column it does not fit.
 CLIP_DIM = 512
 TEXT_DIM = 384  # all-MiniLM-L6-v2
+REVIEW_TEXT_CHARS = 1500  # of a film's public reviews, oldest first: its review text, embedded and quoted from
 
 
 class ImageAesthetics(models.Model):

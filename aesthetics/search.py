@@ -41,7 +41,7 @@ from reviews.selectors import review_words
 
 from . import palette as pal
 from .encoders import clip_encoder, encode_texts_async
-from .models import TEXT_DIM, FilmTextEmbedding, ImageAesthetics, VibeSettings
+from .models import REVIEW_TEXT_CHARS, TEXT_DIM, FilmTextEmbedding, ImageAesthetics, VibeSettings
 from .query import CONCEPT_SYNONYMS, LIGHT_TERMS, Part, Reading, read_query
 
 log = logging.getLogger(__name__)
@@ -981,7 +981,7 @@ def _review_quotes(ranked: list[int], evidence, knowledge: FilmKnowledge, text_o
             if source[i] >= 0 and knowledge.text_sources[source[i]] == "reviews" and used["text"][i] > 0:
                 film_ids.add(int(knowledge.film_ids[i]))
                 words.update(part.spellings)
-    return review_words(film_ids=film_ids, words=words) if film_ids else {}
+    return review_words(film_ids=film_ids, words=words, within=REVIEW_TEXT_CHARS) if film_ids else {}
 
 
 def _reasons(i: int, evidence, knowledge: FilmKnowledge, text_of, row, quoted: Iterable[str] = ()) -> list[str]:

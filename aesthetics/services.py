@@ -22,7 +22,7 @@ from reviews.models import Review
 
 from .encoders import clip_encoder
 from .image_pipeline import EmbeddedBatch, default_decoders, embed_images_stream
-from .models import CLIP_DIM, FilmTextEmbedding, ImageAesthetics
+from .models import CLIP_DIM, REVIEW_TEXT_CHARS, FilmTextEmbedding, ImageAesthetics
 from .palette import MEASURES, ImageRejected, analyse_image, palette_vector
 
 logger = logging.getLogger(__name__)
@@ -188,8 +188,8 @@ def _review_texts(films) -> dict[tuple[int, str], str]:
     )
     for film_id, body in rows:
         key = (film_id, FilmTextEmbedding.Source.REVIEWS)
-        if len(texts.get(key, "")) < 1500:
-            texts[key] = (texts.get(key, "") + " " + body.replace("<br />", " ")).strip()[:1500]
+        if len(texts.get(key, "")) < REVIEW_TEXT_CHARS:
+            texts[key] = (texts.get(key, "") + " " + body.replace("<br />", " ")).strip()[:REVIEW_TEXT_CHARS]
     return texts
 
 
