@@ -63,3 +63,15 @@ def test_nothing_asked_nothing_queried(django_assert_num_queries):
     with django_assert_num_queries(0):
         assert review_words(film_ids=[], words=["dreamlike"]) == {}
         assert review_words(film_ids=[1], words=[]) == {}
+
+
+def test_only_the_reviews_text_a_film_is_embedded_with_is_read():
+    """The first ``within`` characters of a film's public reviews, oldest first: what its embedding holds."""
+    film = make_film("Long")
+    member = make_member("m")
+    review(member, film, "word " * 400 + "dreamlike")  # 2,009 characters
+    review(member, film, "hypnotic")
+    assert review_words(film_ids=[film.pk], words=["dreamlike", "hypnotic"], within=1500) == {}
+    assert review_words(film_ids=[film.pk], words=["dreamlike", "hypnotic"], within=3000) == {
+        film.pk: ["dreamlike", "hypnotic"]
+    }
