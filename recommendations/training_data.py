@@ -92,15 +92,17 @@ def rating_log_from_db(*, item_key: str = "film_id", explicit_only: bool = False
 
 def training_data_marker() -> str:
     """A fingerprint of everything training reads: count and an order-free hash sum of every rating and
-    diary row's (member, film, stars, like). Adding, editing or deleting any row changes it (bar a 64-bit
-    collision), unlike a row count, which an edit or a delete-plus-add leaves unchanged."""
+    diary row's (member, film, stars, like, hidden). Adding, editing or deleting any row changes it (bar a 64-bit
+    collision), unlike a row count, which an edit or a delete-plus-add leaves unchanged; so does a suspension or
+    its lifting, which changes what ``member_signals`` lets training read."""
     parts = []
     for model in (Rating, DiaryEntry):
         table = connection.ops.quote_name(model._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT count(*), coalesce(sum(hashtextextended("  # noqa: S608 - table name from the model
-                f"user_id || ':' || film_id || ':' || coalesce(stars::text, '') || ':' || liked::text, 0)"
+                f"user_id || ':' || film_id || ':' || coalesce(stars::text, '') || ':' || liked::text"
+                f" || ':' || is_hidden::text, 0)"
                 f"::numeric), 0) FROM {table}"
             )
             count, total = cursor.fetchone()

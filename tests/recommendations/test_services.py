@@ -154,6 +154,25 @@ def test_training_reason_follows_age_and_ratings(trained):
     assert recommender_training_reason(if_older_than_hours=20).startswith("ratings changed")
 
 
+def test_a_suspension_and_its_lifting_each_call_for_a_retrain(trained):
+    """What moderation hides leaves training (training_data.member_signals), so hiding it must make the active
+    model stale, or the nightly job would keep serving the suspended member's ratings."""
+    from recommendations.services import recommender_training_reason
+    from reviews.moderation import member_suspend, member_unsuspend
+    from reviews.services import rating_set
+
+    member = make_member("suspended-later")
+    rating_set(user=member, film=trained["action"][0], stars="5")
+    recommender_train(params=TRAIN_PARAMS)
+    assert recommender_training_reason() is None
+    member_suspend(member=member, reason="rating abuse", staff=make_member("staff", is_staff=True))
+    assert recommender_training_reason().startswith("ratings changed")
+    recommender_train(params=TRAIN_PARAMS)
+    assert recommender_training_reason() is None
+    member_unsuspend(member=member)
+    assert recommender_training_reason().startswith("ratings changed")
+
+
 def test_nightly_actor_is_scheduled_and_queues_training_only_when_stale(trained, stub_broker):
     from datetime import timedelta
 
