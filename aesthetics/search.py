@@ -1014,7 +1014,8 @@ def _reasons(i: int, evidence, knowledge: FilmKnowledge, text_of, row, quoted: I
                 # Light is found in words by its description ("neon" in plots about nightclubs and the city at
                 # night): the reason says what the words were about, not that a plot is about "neon colours".
                 about = part.text if part.kind == "light" and part.text else label
-                said = [word for word in quoted if word in part.spellings][:2] if where == "reviews" else []
+                spelled = part.spellings if where == "reviews" else ()
+                said = [word for word in quoted if word in spelled][:2]
                 if said:  # the reviewers' own words: “dreamlike”, “hypnotic”
                     words = ", ".join(f"“{word}”" for word in said)
                     reasons.append((strength, f"reviews: {words}", "" if part.kind == "text" else part.label))
